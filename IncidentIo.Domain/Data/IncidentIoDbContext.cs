@@ -1,0 +1,147 @@
+using System.Text;
+using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Users;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace IncidentIo.Domain.Data;
+
+/// <summary>
+/// The product's one model. Each database provider has a subclass of its own
+/// (<see cref="SqliteIncidentIoDbContext"/>, <see cref="PostgresIncidentIoDbContext"/>) so that
+/// each keeps its own migration set.
+/// </summary>
+public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
+{
+    public DbSet<Organization> Organizations => Set<Organization>();
+
+    public DbSet<Plan> Plans => Set<Plan>();
+
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<AuditLogEntry> AuditLog => Set<AuditLogEntry>();
+
+    public DbSet<JobHeartbeat> JobHeartbeats => Set<JobHeartbeat>();
+
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Organization>(organization =>
+        {
+            organization.ToTable("organizations");
+            organization.Property(o => o.Name).HasMaxLength(Organization.NameMaxLength);
+            organization.HasIndex(o => o.MicrosoftTenantId).IsUnique();
+            organization.Property(o => o.SetupStage).HasConversion<string>().HasMaxLength(40);
+            organization.HasOne(o => o.Plan).WithMany().HasForeignKey(o => o.PlanCode).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<Plan>(plan =>
+        {
+            plan.ToTable("plans");
+            plan.HasKey(p => p.Code);
+            plan.Property(p => p.Code).HasMaxLength(40);
+            plan.Property(p => p.Name).HasMaxLength(100);
+            plan.Property(p => p.Summary).HasMaxLength(400);
+            plan.HasData(Plan.All.Select(p => new Plan
+            {
+                Code = p.Code,
+                Name = p.Name,
+                Summary = p.Summary,
+                Includes = [.. p.Includes],
+                SortOrder = p.SortOrder,
+            }));
+        });
+
+        modelBuilder.Entity<User>(user =>
+        {
+            user.ToTable("users");
+            user.HasOne(u => u.Organization).WithMany(o => o.Users).HasForeignKey(u => u.OrganizationId);
+            user.HasIndex(u => new { u.OrganizationId, u.MicrosoftObjectId }).IsUnique();
+            user.Property(u => u.DisplayName).HasMaxLength(User.DisplayNameMaxLength);
+            user.Property(u => u.UserPrincipalName).HasMaxLength(User.UserPrincipalNameMaxLength);
+            user.Property(u => u.Role).HasConversion<string>().HasMaxLength(20);
+            user.Property(u => u.RoleBeforeDeactivation).HasConversion<string>().HasMaxLength(20);
+            user.Property(u => u.DeactivationReason).HasMaxLength(2000);
+        });
+
+        modelBuilder.Entity<AuditLogEntry>(entry =>
+        {
+            entry.ToTable("audit_log");
+            entry.Property(e => e.Actor).HasMaxLength(320);
+            entry.Property(e => e.Action).HasMaxLength(100);
+            entry.Property(e => e.TraceId).HasMaxLength(64);
+            entry.HasIndex(e => new { e.OrganizationId, e.OccurredAt });
+        });
+
+        modelBuilder.Entity<JobHeartbeat>(heartbeat =>
+        {
+            heartbeat.ToTable("job_heartbeats");
+            heartbeat.Property(h => h.Trigger).HasConversion<string>().HasMaxLength(20);
+            heartbeat.Property(h => h.RequestedBy).HasMaxLength(300);
+            heartbeat.Property(h => h.ExecutedBy).HasMaxLength(300);
+            heartbeat.Property(h => h.JobId).HasMaxLength(100);
+            heartbeat.Ignore(h => h.PickupLatency);
+            heartbeat.HasIndex(h => h.RequestedAt);
+        });
+
+        modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
+
+        UseSnakeCaseNames(modelBuilder);
+    }
+
+    /// <summary>Columns, keys and indexes in snake_case so the schema reads the same in both databases.</summary>
+    private static void UseSnakeCaseNames(ModelBuilder modelBuilder)
+    {
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(ToSnakeCase(property.Name));
+            }
+
+            foreach (var key in entity.GetKeys())
+            {
+                key.SetName(ToSnakeCase(key.GetName()!));
+            }
+
+            foreach (var foreignKey in entity.GetForeignKeys())
+            {
+                foreignKey.SetConstraintName(ToSnakeCase(foreignKey.GetConstraintName()!));
+            }
+
+            foreach (var index in entity.GetIndexes())
+            {
+                index.SetDatabaseName(ToSnakeCase(index.GetDatabaseName()!));
+            }
+        }
+    }
+
+    internal static string ToSnakeCase(string name)
+    {
+        var builder = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c))
+            {
+                var startsWord = i > 0 && name[i - 1] != '_' &&
+                    (char.IsLower(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])));
+                if (startsWord)
+                {
+                    builder.Append('_');
+                }
+
+                builder.Append(char.ToLowerInvariant(c));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
+
+        return builder.ToString();
+    }
+}

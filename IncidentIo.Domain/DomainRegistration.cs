@@ -1,0 +1,65 @@
+using System.Security.Cryptography.X509Certificates;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Health;
+using IncidentIo.Domain.Hosting;
+using IncidentIo.Domain.Jobs;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace IncidentIo.Domain;
+
+public static class DomainRegistration
+{
+    /// <summary>
+    /// Everything the Portal and the Worker share: configuration checks, the database, job storage
+    /// (and a job server when <paramref name="runJobServer"/>), data protection keys, health checks, telemetry.
+    /// </summary>
+    /// <param name="role">"portal" or "worker": names this process in job records and telemetry.</param>
+    public static IHostApplicationBuilder AddIncidentIoDomain(this IHostApplicationBuilder builder, string role, bool runJobServer)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(DataFolder.From(configuration, builder.Environment));
+        services.AddSingleton(new JobServerIdentity(role));
+        services.AddSingleton<IncidentIoOptionsValidator>();
+        services.AddSingleton<IValidateOptions<DatabaseOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
+        services.AddSingleton<IValidateOptions<JobsOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
+        services.AddSingleton<IValidateOptions<MicrosoftOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
+        services.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection(MicrosoftOptions.Section)).ValidateOnStart();
+
+        services.AddIncidentIoDatabase(configuration);
+        services.AddIncidentIoJobs(configuration, runJobServer);
+
+        // Keys in the shared database so every Portal instance can read the others' cookies.
+        var dataProtection = services.AddDataProtection()
+            .SetApplicationName("IncidentIo")
+            .PersistKeysToDbContext<IncidentIoDbContext>();
+        if (configuration["DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
+        {
+            // Production: encrypt the keys at rest with a certificate every instance has.
+            dataProtection.ProtectKeysWithCertificate(
+                X509CertificateLoader.LoadPkcs12FromFile(certificatePath, configuration["DataProtection:CertificatePassword"]));
+        }
+
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddCheck<JobStorageHealthCheck>("jobs");
+
+        builder.AddIncidentIoTelemetry($"IncidentIo.{char.ToUpperInvariant(role[0])}{role[1..]}");
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs before the process serves anything: checks the whole configuration first (so a bad
+    /// setting creates no files), then brings the database schema up to date.
+    /// </summary>
+    public static async Task PrepareIncidentIoAsync(this IServiceProvider services, CancellationToken cancellationToken = default)
+    {
+        services.GetService<IStartupValidator>()?.Validate();
+        await services.GetRequiredService<DatabaseMigrator>().MigrateAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace IncidentIo.Domain.Hosting;
+
+/// <summary>
+/// Where the embedded default keeps its local state (SQLite file, generated certificates).
+/// <c>DataFolder</c> in configuration, relative to the content root; "data" by default.
+/// Created on first use only, so a process that fails its configuration check leaves nothing behind.
+/// </summary>
+public sealed class DataFolder(string path)
+{
+    public const string ConfigurationKey = "DataFolder";
+
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    public static DataFolder From(IConfiguration configuration, IHostEnvironment environment) =>
+        new(System.IO.Path.Combine(environment.ContentRootPath, configuration[ConfigurationKey] is { Length: > 0 } configured ? configured : "data"));
+
+    /// <summary>The full path of <paramref name="relative"/>, creating its folder if needed.</summary>
+    public string Ensure(string relative)
+    {
+        var full = System.IO.Path.Combine(Path, relative);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        return full;
+    }
+}

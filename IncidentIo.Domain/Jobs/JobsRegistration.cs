@@ -1,0 +1,81 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using IncidentIo.Domain.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IncidentIo.Domain.Jobs;
+
+public static class JobsRegistration
+{
+    /// <summary>The PostgreSQL schema that holds Hangfire's tables, next to the product's own.</summary>
+    public const string HangfireSchema = "hangfire";
+
+    /// <summary>
+    /// Job storage for every process that enqueues, and a job server where this process runs jobs:
+    /// the Portal in <c>InProcess</c> mode, Worker processes in <c>Distributed</c> mode.
+    /// </summary>
+    public static IServiceCollection AddIncidentIoJobs(this IServiceCollection services, IConfiguration configuration, bool runJobServer)
+    {
+        services.AddOptions<JobsOptions>().Bind(configuration.GetSection(JobsOptions.Section)).ValidateOnStart();
+
+        services.AddHangfire((sp, hangfire) =>
+        {
+            hangfire.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings()
+                .UseFilter(new JobTelemetryFilter(sp.GetRequiredService<ILoggerFactory>()));
+
+            var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
+            if (jobs.IsDistributed)
+            {
+                var connectionString = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString;
+                hangfire.UsePostgreSqlStorage(
+                    npgsql => npgsql.UseNpgsqlConnection(connectionString),
+                    new PostgreSqlStorageOptions
+                    {
+                        SchemaName = HangfireSchema,
+                        PrepareSchemaIfNecessary = true,
+                        // LISTEN/NOTIFY: a job enqueued in one process is picked up by a worker in
+                        // milliseconds instead of the 15 s polling default. Needed in every process.
+                        EnableLongPolling = true,
+                    });
+            }
+            else
+            {
+                hangfire.UseInMemoryStorage();
+            }
+        });
+
+        if (runJobServer)
+        {
+            services.AddHangfireServer((sp, server) =>
+            {
+                var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
+                server.ServerName = sp.GetRequiredService<JobServerIdentity>().Name;
+                server.WorkerCount = jobs.WorkerCount;
+            });
+            services.AddHostedService<RecurringJobSchedule>();
+        }
+
+        services.AddScoped<HeartbeatJob>();
+        services.AddSingleton<HeartbeatRequests>();
+        return services;
+    }
+
+    /// <summary>Registers (or updates) the recurring jobs where a job server runs.</summary>
+    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            recurringJobs.AddOrUpdate<HeartbeatJob>(
+                "heartbeat", job => job.RunScheduledAsync(CancellationToken.None), options.Value.HeartbeatSchedule);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,53 @@
+using IncidentIo.Domain.Users;
+
+namespace IncidentIo.Domain.Organizations;
+
+/// <summary>A customer: one Microsoft tenant, its plan and how far its setup has got.</summary>
+public sealed class Organization
+{
+    public const int NameMaxLength = 200;
+
+    public Guid Id { get; set; } = Guid.NewGuid();
+
+    public required string Name { get; set; }
+
+    /// <summary>The Entra ID tenant (<c>tid</c>); one organisation per tenant.</summary>
+    public Guid MicrosoftTenantId { get; set; }
+
+    public string? PlanCode { get; set; }
+
+    public Plan? Plan { get; set; }
+
+    public DateTimeOffset? PlanChosenAt { get; set; }
+
+    public SetupStage SetupStage { get; set; } = SetupStage.SignedIn;
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public List<User> Users { get; } = [];
+
+    public void ChoosePlan(Plan plan, DateTimeOffset at)
+    {
+        PlanCode = plan.Code;
+        Plan = plan;
+        PlanChosenAt = at;
+        UpdatedAt = at;
+        if (SetupStage < SetupStage.PlanSelected)
+        {
+            SetupStage = SetupStage.PlanSelected;
+        }
+    }
+}
+
+/// <summary>Where the guided setup stands; later stages imply the earlier ones are done.</summary>
+public enum SetupStage
+{
+    SignedIn = 0,
+    OrganizationDetailsConfirmed = 1,
+    PlanSelected = 2,
+    GlobalPermissionsGranted = 3,
+    TeamsAppInstalled = 4,
+    Completed = 5,
+}

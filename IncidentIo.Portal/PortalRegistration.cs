@@ -1,0 +1,69 @@
+using Hangfire;
+using Hangfire.Dashboard;
+using IncidentIo.Domain;
+using IncidentIo.Domain.Health;
+using IncidentIo.Domain.Hosting;
+using IncidentIo.Portal.Hosting;
+using IncidentIo.Portal.Shell;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+
+namespace IncidentIo.Portal;
+
+public static class PortalRegistration
+{
+    public static WebApplicationBuilder AddPortal(this WebApplicationBuilder builder)
+    {
+        // In-process jobs run their server here; in distributed mode the Portal only enqueues.
+        var runJobServer = !string.Equals(builder.Configuration["Jobs:Mode"], JobsOptions.Distributed, StringComparison.OrdinalIgnoreCase);
+        builder.AddIncidentIoDomain("portal", runJobServer);
+
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddMudServices();
+        builder.UseLocalHttpsCertificateUnlessConfigured();
+        return builder;
+    }
+
+    public static WebApplication MapPortal(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/error", createScopeForErrors: true);
+            app.UseHsts();
+        }
+
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseHttpsRedirection();
+        app.UseAntiforgery();
+
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+
+        // Operators only: until staff sign-in exists, the dashboard answers loopback requests only.
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            DashboardTitle = "IncidentIo jobs",
+            AppPath = "/system",
+        });
+
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+        app.Lifetime.ApplicationStarted.Register(() => AnnounceAddresses(app));
+        return app;
+    }
+
+    private static void AnnounceAddresses(WebApplication app)
+    {
+        var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+        var jobs = app.Services.GetRequiredService<IOptions<JobsOptions>>().Value;
+        var microsoft = app.Services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
+        foreach (var url in app.Urls)
+        {
+            app.Logger.LogInformation(
+                "IncidentIo portal is ready at {Url} (database: {Provider}, jobs: {JobMode}, Microsoft: {MicrosoftMode})",
+                url, database.Provider, jobs.Mode, microsoft.Mode);
+        }
+    }
+}

@@ -1,0 +1,15 @@
+using IncidentIo.Domain;
+using IncidentIo.Domain.Hosting;
+using IncidentIo.Worker;
+
+return await StartupGuard.RunAsync("IncidentIo.Worker", async () =>
+{
+    var builder = WebApplication.CreateSlimBuilder(args);
+    builder.AddWorker();
+
+    var app = builder.Build();
+    await app.Services.PrepareIncidentIoAsync();
+    app.MapWorker();
+
+    await app.RunAsync();
+});
