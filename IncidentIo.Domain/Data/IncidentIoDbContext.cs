@@ -5,6 +5,7 @@ using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Users;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
 
 namespace IncidentIo.Domain.Data;
 
@@ -45,6 +46,15 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             plan.Property(p => p.Code).HasMaxLength(40);
             plan.Property(p => p.Name).HasMaxLength(100);
             plan.Property(p => p.Summary).HasMaxLength(400);
+            // One line per item in a text column: reads the same in both databases, and compares
+            // by value so the seed data below does not look changed on every model build.
+            plan.Property(p => p.Includes).HasConversion(
+                includes => string.Join('\n', includes),
+                text => text.Split('\n', StringSplitOptions.None).ToList(),
+                new ValueComparer<List<string>>(
+                    (a, b) => a!.SequenceEqual(b!),
+                    list => list.Aggregate(0, (hash, item) => HashCode.Combine(hash, item.GetHashCode(StringComparison.Ordinal))),
+                    list => list.ToList()));
             plan.HasData(Plan.All.Select(p => new Plan
             {
                 Code = p.Code,

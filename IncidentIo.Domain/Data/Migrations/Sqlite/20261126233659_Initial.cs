@@ -133,10 +133,10 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                 columns: new[] { "code", "includes", "name", "sort_order", "summary" },
                 values: new object[,]
                 {
-                    { "basic", "[\"Unlimited viewers\",\"Declare incidents from Teams\",\"One announcement rule\"]", "Basic", 1, "Declare and announce incidents in Microsoft Teams." },
-                    { "enterprise", "[\"Everything in Pro\",\"Deactivation safety review\",\"Named support contact\"]", "Enterprise", 4, "For large organisations with their own controls." },
-                    { "pro", "[\"Everything in Team\",\"Private incidents\",\"Support console for your admins\"]", "Pro", 3, "For organisations with several responding teams." },
-                    { "team", "[\"Everything in Basic\",\"Unlimited announcement rules\",\"Direct messages to incident leads\"]", "Team", 2, "For teams that respond together." }
+                    { "basic", "Unlimited viewers\nDeclare incidents from Teams\nOne announcement rule", "Basic", 1, "Declare and announce incidents in Microsoft Teams." },
+                    { "enterprise", "Everything in Pro\nDeactivation safety review\nNamed support contact", "Enterprise", 4, "For large organisations with their own controls." },
+                    { "pro", "Everything in Team\nPrivate incidents\nSupport console for your admins", "Pro", 3, "For organisations with several responding teams." },
+                    { "team", "Everything in Basic\nUnlimited announcement rules\nDirect messages to incident leads", "Team", 2, "For teams that respond together." }
                 });
 
             migrationBuilder.CreateIndex(

@@ -1,5 +1,4 @@
 ﻿using System;
-using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
@@ -71,7 +70,7 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     code = table.Column<string>(type: "character varying(40)", maxLength: 40, nullable: false),
                     name = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     summary = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
-                    includes = table.Column<List<string>>(type: "text[]", nullable: false),
+                    includes = table.Column<string>(type: "text", nullable: false),
                     sort_order = table.Column<int>(type: "integer", nullable: false)
                 },
                 constraints: table =>
@@ -135,10 +134,10 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                 columns: new[] { "code", "includes", "name", "sort_order", "summary" },
                 values: new object[,]
                 {
-                    { "basic", new List<string> { "Unlimited viewers", "Declare incidents from Teams", "One announcement rule" }, "Basic", 1, "Declare and announce incidents in Microsoft Teams." },
-                    { "enterprise", new List<string> { "Everything in Pro", "Deactivation safety review", "Named support contact" }, "Enterprise", 4, "For large organisations with their own controls." },
-                    { "pro", new List<string> { "Everything in Team", "Private incidents", "Support console for your admins" }, "Pro", 3, "For organisations with several responding teams." },
-                    { "team", new List<string> { "Everything in Basic", "Unlimited announcement rules", "Direct messages to incident leads" }, "Team", 2, "For teams that respond together." }
+                    { "basic", "Unlimited viewers\nDeclare incidents from Teams\nOne announcement rule", "Basic", 1, "Declare and announce incidents in Microsoft Teams." },
+                    { "enterprise", "Everything in Pro\nDeactivation safety review\nNamed support contact", "Enterprise", 4, "For large organisations with their own controls." },
+                    { "pro", "Everything in Team\nPrivate incidents\nSupport console for your admins", "Pro", 3, "For organisations with several responding teams." },
+                    { "team", "Everything in Basic\nUnlimited announcement rules\nDirect messages to incident leads", "Team", 2, "For teams that respond together." }
                 });
 
             migrationBuilder.CreateIndex(

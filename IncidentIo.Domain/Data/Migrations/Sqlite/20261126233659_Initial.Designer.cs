@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace IncidentIo.Domain.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteIncidentIoDbContext))]
-    [Migration("20261126232630_Initial")]
+    [Migration("20261126233659_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -170,7 +170,7 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("code");
 
-                    b.PrimitiveCollection<string>("Includes")
+                    b.Property<string>("Includes")
                         .IsRequired()
                         .HasColumnType("TEXT")
                         .HasColumnName("includes");
@@ -200,7 +200,7 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         new
                         {
                             Code = "basic",
-                            Includes = "[\"Unlimited viewers\",\"Declare incidents from Teams\",\"One announcement rule\"]",
+                            Includes = "Unlimited viewers\nDeclare incidents from Teams\nOne announcement rule",
                             Name = "Basic",
                             SortOrder = 1,
                             Summary = "Declare and announce incidents in Microsoft Teams."
@@ -208,7 +208,7 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         new
                         {
                             Code = "team",
-                            Includes = "[\"Everything in Basic\",\"Unlimited announcement rules\",\"Direct messages to incident leads\"]",
+                            Includes = "Everything in Basic\nUnlimited announcement rules\nDirect messages to incident leads",
                             Name = "Team",
                             SortOrder = 2,
                             Summary = "For teams that respond together."
@@ -216,7 +216,7 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         new
                         {
                             Code = "pro",
-                            Includes = "[\"Everything in Team\",\"Private incidents\",\"Support console for your admins\"]",
+                            Includes = "Everything in Team\nPrivate incidents\nSupport console for your admins",
                             Name = "Pro",
                             SortOrder = 3,
                             Summary = "For organisations with several responding teams."
@@ -224,7 +224,7 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         new
                         {
                             Code = "enterprise",
-                            Includes = "[\"Everything in Pro\",\"Deactivation safety review\",\"Named support contact\"]",
+                            Includes = "Everything in Pro\nDeactivation safety review\nNamed support contact",
                             Name = "Enterprise",
                             SortOrder = 4,
                             Summary = "For large organisations with their own controls."
