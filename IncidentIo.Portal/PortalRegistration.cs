@@ -19,6 +19,9 @@ public static class PortalRegistration
         var runJobServer = !string.Equals(builder.Configuration["Jobs:Mode"], JobsOptions.Distributed, StringComparison.OrdinalIgnoreCase);
         builder.AddIncidentIoDomain("portal", runJobServer);
 
+        // Serves package assets (MudBlazor) from the build output in every environment, not only
+        // Development; a published app has them in wwwroot and this does nothing.
+        builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.UseLocalHttpsCertificateUnlessConfigured();

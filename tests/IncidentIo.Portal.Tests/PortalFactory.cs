@@ -1,0 +1,45 @@
+using IncidentIo.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace IncidentIo.Portal.Tests;
+
+/// <summary>The real Portal in memory, on SQLite in a temp folder or on a fresh PostgreSQL database.</summary>
+public sealed class PortalFactory : WebApplicationFactory<Program>
+{
+    private readonly Dictionary<string, string?> settings;
+    private readonly string dataFolder = Directory.CreateTempSubdirectory("incidentio-portal-").FullName;
+
+    private PortalFactory(Dictionary<string, string?> settings) => this.settings = settings;
+
+    public static PortalFactory OnSqlite() => new(new() { ["Database:Provider"] = "Sqlite" });
+
+    public static async Task<PortalFactory> OnPostgresAsync(string jobMode = "InProcess")
+    {
+        var cluster = await PostgresCluster.GetAsync();
+        return new(new()
+        {
+            ["Database:Provider"] = "Postgres",
+            ["ConnectionStrings:IncidentIo"] = await cluster.CreateDatabaseAsync("portal"),
+            ["Jobs:Mode"] = jobMode,
+        });
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseSetting("DataFolder", dataFolder);
+        builder.UseSetting("Jobs:WorkerCount", "2");
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataFolder, recursive: true);
+    }
+}
