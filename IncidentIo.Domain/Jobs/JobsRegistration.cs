@@ -42,6 +42,9 @@ public static class JobsRegistration
                         // LISTEN/NOTIFY: a job enqueued in one process is picked up by a worker in
                         // milliseconds instead of the 15 s polling default. Needed in every process.
                         EnableLongPolling = true,
+                        // Safety net only: a notification that arrives while a worker thread is between
+                        // fetches is missed, and the thread would otherwise sleep the 15 s default.
+                        QueuePollInterval = TimeSpan.FromSeconds(5),
                     });
             }
             else

@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Jobs;
+using IncidentIo.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Playwright;
+
+namespace IncidentIo.EndToEnd.Tests.Journeys;
+
+/// <summary>
+/// Production shape on loopback: two Portals and two Workers against one PostgreSQL. Jobs asked
+/// for in either Portal's browser page are run by the Workers, spread over both, within a second.
+/// </summary>
+public sealed class ScaleOutTests : IAsyncLifetime
+{
+    private const int ClicksPerPortal = 10;
+    private readonly List<ProductProcess> processes = [];
+    private readonly List<string> portalUrls = [];
+    private string connectionString = null!;
+    private Browser browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        connectionString = await (await PostgresCluster.GetAsync()).CreateDatabaseAsync("scaleout");
+        var shared = new Dictionary<string, string?>
+        {
+            ["Database__Provider"] = "Postgres",
+            ["ConnectionStrings__IncidentIo"] = connectionString,
+            ["Jobs__Mode"] = "Distributed",
+            ["Jobs__WorkerCount"] = "4",
+            ["DataFolder"] = Path.Combine(Path.GetTempPath(), $"incidentio-scaleout-{Guid.NewGuid():N}"),
+        };
+
+        // All four start at once: migrations and the job schema must cope with that.
+        var workers = Enumerable.Range(0, 2).Select(async _ =>
+        {
+            var worker = ProductProcess.Start("IncidentIo.Worker", new Dictionary<string, string?>(shared) { ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}" });
+            lock (processes)
+            {
+                processes.Add(worker);
+            }
+
+            await worker.WaitForOutputAsync("IncidentIo worker is running", TimeSpan.FromSeconds(90));
+        });
+        var portals = Enumerable.Range(0, 2).Select(async _ =>
+        {
+            var (portal, url) = await PortalProcess.StartAsync(shared);
+            lock (processes)
+            {
+                processes.Add(portal);
+                portalUrls.Add(url);
+            }
+        });
+        await Task.WhenAll(workers.Concat(portals));
+        browser = await Browser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (browser is not null)
+        {
+            await browser.DisposeAsync();
+        }
+
+        foreach (var process in processes)
+        {
+            await process.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Jobs_from_both_portals_run_on_both_workers_within_a_second()
+    {
+        var pages = new List<IPage>();
+        foreach (var url in portalUrls)
+        {
+            var page = await browser.NewPageAsync();
+            await page.GotoAsync($"{url}/system");
+            await Browser.WaitForCircuitAsync(page);
+            await Assertions.Expect(page.GetByTestId("job-mode")).ToHaveTextAsync("Distributed");
+            await Assertions.Expect(page.GetByTestId("job-servers").Locator("tbody tr")).ToHaveCountAsync(2);
+            pages.Add(page);
+        }
+
+        for (var click = 0; click < ClicksPerPortal; click++)
+        {
+            foreach (var page in pages)
+            {
+                await page.GetByTestId("run-heartbeat").ClickAsync();
+                await Assertions.Expect(page.GetByTestId("heartbeat-result")).ToHaveTextAsync(
+                    new System.Text.RegularExpressions.Regex(@"^Picked up by worker "), new() { Timeout = 20_000 });
+            }
+        }
+
+        await Browser.ScreenshotAsync(pages[0], "scale-out-system-status");
+
+        await using var db = NewContext();
+        var heartbeats = await db.JobHeartbeats.AsNoTracking().Where(h => h.Trigger == HeartbeatTrigger.OnDemand).ToListAsync();
+        Assert.Equal(ClicksPerPortal * portalUrls.Count, heartbeats.Count);
+        Assert.All(heartbeats, h => Assert.StartsWith("worker ", h.ExecutedBy, StringComparison.Ordinal));
+        Assert.Equal(2, heartbeats.Select(h => h.RequestedBy).Distinct().Count());
+        Assert.Equal(2, heartbeats.Select(h => h.ExecutedBy).Distinct().Count());
+
+        var latencies = heartbeats.Select(h => h.PickupLatency!.Value.TotalMilliseconds).Order().ToList();
+        var median = latencies[latencies.Count / 2];
+        // A worker's first job also pays for its cold start (JIT, EF Core model, connections).
+        var warm = heartbeats.GroupBy(h => h.ExecutedBy).SelectMany(g => g.OrderBy(h => h.ExecutedAt).Skip(1))
+            .Select(h => h.PickupLatency!.Value.TotalMilliseconds).Order().ToList();
+        Measurements.Record("scale-out-job-pickup", new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"Job pickup, click in Portal -> job running in Worker, over PostgreSQL (2 portals, 2 workers, {latencies.Count} jobs):")
+            .AppendLine(CultureInfo.InvariantCulture, $"  all:  median {median:F0} ms, p90 {latencies[(int)(latencies.Count * 0.9)]:F0} ms, max {latencies[^1]:F0} ms; bound 1000 ms; median/bound = {median / 1000:F3}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  warm (each worker's first job left out): median {warm[warm.Count / 2]:F0} ms, max {warm[^1]:F0} ms")
+            .AppendLine(CultureInfo.InvariantCulture, $"  jobs per worker: {string.Join(", ", heartbeats.GroupBy(h => h.ExecutedBy).Select(g => g.Count()))}")
+            .ToString());
+        Assert.True(median < 1000, $"Median pickup {median:F0} ms; the bound is one second.");
+
+        // Keys live in the shared database, where every portal reads them (processes starting at
+        // the same moment may each add one; all are valid for all).
+        Assert.InRange(await db.DataProtectionKeys.CountAsync(), 1, processes.Count);
+    }
+
+    private PostgresIncidentIoDbContext NewContext() =>
+        new(new DbContextOptionsBuilder<PostgresIncidentIoDbContext>().UseNpgsql(connectionString).Options);
+}

@@ -1,0 +1,16 @@
+using IncidentIo.Testing;
+
+namespace IncidentIo.EndToEnd.Tests;
+
+/// <summary>A Portal process on https on a free loopback port, ready when it prints its address.</summary>
+public static class PortalProcess
+{
+    public static async Task<(ProductProcess Process, string Url)> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        var url = $"https://127.0.0.1:{FreePort.Next()}";
+        var environment = new Dictionary<string, string?>(settings) { ["ASPNETCORE_URLS"] = url };
+        var portal = ProductProcess.Start("IncidentIo.Portal", environment);
+        await portal.WaitForOutputAsync($"IncidentIo portal is ready at {url}", TimeSpan.FromSeconds(90));
+        return (portal, url);
+    }
+}

@@ -1,0 +1,26 @@
+using IncidentIo.Testing;
+
+namespace IncidentIo.Portal.Tests.Shell;
+
+/// <summary>A bad configuration stops the real Portal process with one line and leaves nothing behind.</summary>
+public sealed class StartupFailureTests
+{
+    [Theory]
+    [InlineData("Database__Provider", "Oracle", "Database:Provider must be 'Sqlite' or 'Postgres', not 'Oracle'.")]
+    [InlineData("Jobs__Mode", "Distributed", "Jobs:Mode 'Distributed' keeps jobs in PostgreSQL: set Database:Provider to 'Postgres'.")]
+    [InlineData("Microsoft__Mode", "Azure", "Microsoft:Mode must be 'Sandbox' or 'Live', not 'Azure'.")]
+    public async Task A_bad_setting_is_named_in_one_line(string key, string value, string reason)
+    {
+        var dataFolder = Path.Combine(Path.GetTempPath(), $"incidentio-portal-{Guid.NewGuid():N}");
+        await using var portal = ProductProcess.Start("IncidentIo.Portal", new Dictionary<string, string?>
+        {
+            [key] = value,
+            ["DataFolder"] = dataFolder,
+            ["ASPNETCORE_URLS"] = $"https://127.0.0.1:{FreePort.Next()}",
+        });
+
+        Assert.Equal(1, await portal.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal($"IncidentIo.Portal cannot start: {reason}", portal.Output.Trim());
+        Assert.False(Directory.Exists(dataFolder), "Nothing may be created for a configuration that was refused.");
+    }
+}
