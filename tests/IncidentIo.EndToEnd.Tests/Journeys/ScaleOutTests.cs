@@ -111,6 +111,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
             .AppendLine(CultureInfo.InvariantCulture, $"Job pickup, click in Portal -> job running in Worker, over PostgreSQL (2 portals, 2 workers, {latencies.Count} jobs):")
             .AppendLine(CultureInfo.InvariantCulture, $"  all:  median {median:F0} ms, p90 {latencies[(int)(latencies.Count * 0.9)]:F0} ms, max {latencies[^1]:F0} ms; bound 1000 ms; median/bound = {median / 1000:F3}")
             .AppendLine(CultureInfo.InvariantCulture, $"  warm (each worker's first job left out): median {warm[warm.Count / 2]:F0} ms, max {warm[^1]:F0} ms")
+            .AppendLine(CultureInfo.InvariantCulture, $"  where the time goes (medians): {await BreakdownAsync(db, heartbeats)}")
             .AppendLine(CultureInfo.InvariantCulture, $"  jobs per worker: {string.Join(", ", heartbeats.GroupBy(h => h.ExecutedBy).Select(g => g.Count()))}")
             .ToString());
         Assert.True(median < 1000, $"Median pickup {median:F0} ms; the bound is one second.");
@@ -118,6 +119,40 @@ public sealed class ScaleOutTests : IAsyncLifetime
         // Keys live in the shared database, where every portal reads them (processes starting at
         // the same moment may each add one; all are valid for all).
         Assert.InRange(await db.DataProtectionKeys.CountAsync(), 1, processes.Count);
+    }
+
+    /// <summary>Request -> enqueued (Portal), enqueued -> processing (Worker fetch), processing -> job code running.</summary>
+    private static async Task<string> BreakdownAsync(PostgresIncidentIoDbContext db, IReadOnlyList<JobHeartbeat> heartbeats)
+    {
+        var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+        await db.Database.OpenConnectionAsync();
+        var states = new Dictionary<(long Job, string State), DateTime>();
+        await using (var command = new Npgsql.NpgsqlCommand("select jobid, name, createdat from hangfire.state where name in ('Enqueued','Processing')", connection))
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                states[(reader.GetInt64(0), reader.GetString(1))] = DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc);
+            }
+        }
+
+        var enqueue = new List<double>();
+        var fetch = new List<double>();
+        var start = new List<double>();
+        foreach (var heartbeat in heartbeats)
+        {
+            var job = long.Parse(heartbeat.JobId!, CultureInfo.InvariantCulture);
+            if (states.TryGetValue((job, "Enqueued"), out var enqueued) && states.TryGetValue((job, "Processing"), out var processing))
+            {
+                enqueue.Add((enqueued - heartbeat.RequestedAt.UtcDateTime).TotalMilliseconds);
+                fetch.Add((processing - enqueued).TotalMilliseconds);
+                start.Add((heartbeat.ExecutedAt!.Value.UtcDateTime - processing).TotalMilliseconds);
+            }
+        }
+
+        static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"request->enqueued {Median(enqueue):F0} ms, enqueued->fetched {Median(fetch):F0} ms (max {(fetch.Count == 0 ? 0 : fetch.Max()):F0}), fetched->running {Median(start):F0} ms");
     }
 
     private PostgresIncidentIoDbContext NewContext() =>
