@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -25,11 +26,19 @@ public static class Telemetry
     /// </summary>
     public static IHostApplicationBuilder AddIncidentIoTelemetry(this IHostApplicationBuilder builder, string serviceName)
     {
-        builder.Logging.AddSimpleConsole(console =>
+        // Scopes carry the trace, request and job ids. The formatter stays configurable
+        // (Logging:Console:FormatterName = simple | json), so only the formatters' options are set here.
+        builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
         {
             console.IncludeScopes = true;
             console.SingleLine = true;
             console.TimestampFormat = "HH:mm:ss ";
+        });
+        builder.Services.Configure<JsonConsoleFormatterOptions>(console =>
+        {
+            console.IncludeScopes = true;
+            console.UseUtcTimestamp = true;
+            console.TimestampFormat = "O";
         });
 
         var telemetry = builder.Services.AddOpenTelemetry()

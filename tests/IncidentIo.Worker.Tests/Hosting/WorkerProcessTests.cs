@@ -22,6 +22,7 @@ public sealed class WorkerProcessTests
             ["ConnectionStrings__IncidentIo"] = connectionString,
             ["Urls"] = $"http://127.0.0.1:{port}",
             ["Jobs__WorkerCount"] = "2",
+            ["Logging__Console__FormatterName"] = "json",
         });
         await worker.WaitForOutputAsync("IncidentIo worker is running", StartTimeout);
 
@@ -34,6 +35,13 @@ public sealed class WorkerProcessTests
         Assert.StartsWith("worker ", executed.ExecutedBy, StringComparison.Ordinal);
         Assert.StartsWith("portal ", executed.RequestedBy, StringComparison.Ordinal);
         Assert.NotNull(executed.JobId);
+
+        // Structured logs: the job's log line carries its job id in a scope.
+        await worker.WaitForOutputAsync($"Heartbeat {id} picked up", TimeSpan.FromSeconds(10));
+        var logLine = worker.Output.Split('\n').First(l => l.Contains($"Heartbeat {id} picked up", StringComparison.Ordinal));
+        using var log = JsonDocument.Parse(logLine);
+        Assert.Contains(log.RootElement.GetProperty("Scopes").EnumerateArray(),
+            scope => scope.TryGetProperty("JobId", out var jobId) && jobId.GetString() == executed.JobId);
 
         using var http = new HttpClient();
         using var health = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/healthz"));
