@@ -28,6 +28,9 @@ public static class Telemetry
     {
         // Scopes carry the trace, request and job ids. The formatter stays configurable
         // (Logging:Console:FormatterName = simple | json), so only the formatters' options are set here.
+        // Without a formatter name the console logger falls back to its legacy options, which
+        // would drop the settings below.
+        builder.Services.Configure<ConsoleLoggerOptions>(console => console.FormatterName ??= ConsoleFormatterNames.Simple);
         builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
         {
             console.IncludeScopes = true;
