@@ -5,22 +5,15 @@ namespace IncidentIo.Testing;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster for one test process: initdb into a temp folder, started on a
-/// free loopback port with durability switched off for speed, removed when the process exits.
+/// free loopback port with durability switched off for speed, stopped and removed by a watchdog
+/// once the test process is gone.
 /// Each test class asks for a database of its own.
 /// </summary>
 public sealed class PostgresCluster
 {
     private static readonly Lazy<Task<PostgresCluster>> Shared = new(StartAsync);
 
-    private readonly string root;
-    private readonly string binFolder;
-
-    private PostgresCluster(string root, string binFolder, int port)
-    {
-        this.root = root;
-        this.binFolder = binFolder;
-        Port = port;
-    }
+    private PostgresCluster(int port) => Port = port;
 
     public int Port { get; }
 
@@ -66,8 +59,8 @@ public sealed class PostgresCluster
             try
             {
                 await RunPostgresToolAsync(asRoot, Path.Combine(bin, "pg_ctl"), ["-D", data, "-o", settings, "-l", Path.Combine(root, "postgres.log"), "-w", "-t", "60", "start"]);
-                var cluster = new PostgresCluster(root, bin, port);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.Stop();
+                var cluster = new PostgresCluster(port);
+                StartWatchdog(asRoot, bin, root);
                 return cluster;
             }
             catch (InvalidOperationException) when (attempt < 3)
@@ -77,19 +70,22 @@ public sealed class PostgresCluster
         }
     }
 
-    private void Stop()
+    /// <summary>
+    /// Stops and removes the cluster once this test process is gone, however it ends (test hosts
+    /// are often killed rather than left to exit, so an exit handler is not enough).
+    /// </summary>
+    private static void StartWatchdog(bool asRoot, string bin, string root)
     {
-        try
+        var pgCtl = $"{Path.Combine(bin, "pg_ctl")} -D {Path.Combine(root, "data")} -m immediate -w stop";
+        var stop = asRoot ? $"runuser -u postgres -- {pgCtl}" : pgCtl;
+        var script = $"while kill -0 {Environment.ProcessId} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf {root}";
+        var start = new ProcessStartInfo("setsid") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "sh", "-c", script })
         {
-            RunPostgresToolAsync(Environment.UserName == "root", Path.Combine(binFolder, "pg_ctl"), ["-D", Path.Combine(root, "data"), "-m", "immediate", "-w", "stop"])
-                .GetAwaiter().GetResult();
-        }
-        catch (InvalidOperationException)
-        {
-            // Already stopped.
+            start.ArgumentList.Add(argument);
         }
 
-        TryDelete(root);
+        Process.Start(start)?.Dispose();
     }
 
     /// <summary>Clusters left by test processes that were killed: stop them and free the disk.</summary>

@@ -17,6 +17,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
     private const int ClicksPerPortal = 10;
     private readonly List<ProductProcess> processes = [];
     private readonly List<string> portalUrls = [];
+    private readonly string dataFolder = Path.Combine(Path.GetTempPath(), $"incidentio-scaleout-{Guid.NewGuid():N}");
     private string connectionString = null!;
     private Browser browser = null!;
 
@@ -29,7 +30,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
             ["ConnectionStrings__IncidentIo"] = connectionString,
             ["Jobs__Mode"] = "Distributed",
             ["Jobs__WorkerCount"] = "4",
-            ["DataFolder"] = Path.Combine(Path.GetTempPath(), $"incidentio-scaleout-{Guid.NewGuid():N}"),
+            ["DataFolder"] = dataFolder,
         };
 
         // All four start at once: migrations and the job schema must cope with that.
@@ -66,6 +67,11 @@ public sealed class ScaleOutTests : IAsyncLifetime
         foreach (var process in processes)
         {
             await process.DisposeAsync();
+        }
+
+        if (Directory.Exists(dataFolder))
+        {
+            Directory.Delete(dataFolder, recursive: true);
         }
     }
 
