@@ -30,7 +30,16 @@ public sealed class EntraStore
 
     public void Finish(PendingRequest request) => _pending.TryRemove(request.Id, out _);
 
-    public void Save(AuthorizationCode code) => _codes[code.Code] = code;
+    public void Save(AuthorizationCode code)
+    {
+        // Codes nobody redeemed would pile up: drop the long-expired ones as new ones arrive.
+        foreach (var stale in _codes.Values.Where(c => c.ExpiresAt < code.ExpiresAt.AddHours(-1)))
+        {
+            _codes.TryRemove(stale.Code, out _);
+        }
+
+        _codes[code.Code] = code;
+    }
 
     /// <summary>Takes a code out for redemption; a code can be taken once.</summary>
     public CodeRedemption Redeem(string code)

@@ -18,11 +18,10 @@ public static class Redirects
     }
 
     /// <summary>The error fields Entra sends to a redirect URI.</summary>
-    public static List<KeyValuePair<string, string?>> ErrorFields(string error, EntraError details, string origin, string? state) =>
+    public static List<KeyValuePair<string, string?>> ErrorFields(string error, EntraError details, string origin) =>
     [
         new("error", error),
         new("error_description", details.Description),
         new("error_uri", details.ErrorUri(origin)),
-        new("state", state),
     ];
 }

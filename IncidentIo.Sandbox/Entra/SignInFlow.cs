@@ -71,7 +71,7 @@ public sealed class SignInFlow(SandboxRuntime runtime)
     {
         runtime.Store.Finish(request);
         var details = EntraError.For(http, runtime.Time, code, message);
-        var fields = Redirects.ErrorFields(error, details, runtime.Origin, state: null);
+        var fields = Redirects.ErrorFields(error, details, runtime.Origin);
         if (request.Kind != RequestKind.Authorize)
         {
             fields.Add(new("admin_consent", "True"));
@@ -107,6 +107,12 @@ public sealed class SignInFlow(SandboxRuntime runtime)
                 return Fail(http, request, "consent_required", 65001, Aadsts.ConsentRequired(app.ClientId));
             }
 
+            var missing = wanted.Where(s => grant?.DelegatedScopesFor(user.Id).Contains(s) != true);
+            if (!user.IsGlobalAdmin && missing.Any(AdminOnlyScopes.Contains))
+            {
+                return NeedAdminApproval(http, request, app, user);
+            }
+
             var listed = wanted.Concat(Scopes.Parse(request.Scope).Oidc).Distinct(StringComparer.OrdinalIgnoreCase);
             return Pages.Consent(request, app.DisplayName, user, listed, forOrganization: false, offerOrganization: user.IsGlobalAdmin);
         }
@@ -134,15 +140,28 @@ public sealed class SignInFlow(SandboxRuntime runtime)
 
         if (!user.IsGlobalAdmin)
         {
-            var details = EntraError.For(http, runtime.Time, 90094, Aadsts.AdminRequired);
-            runtime.Store.Finish(request);
-            var fields = Redirects.ErrorFields("access_denied", details, runtime.Origin, state: null);
-            fields.Add(new("admin_consent", "True"));
-            fields.Add(new("state", request.State));
-            return Pages.NeedAdminApproval(app.DisplayName, user, details, QueryHelpers.AddQueryString(request.RedirectUri, fields));
+            return NeedAdminApproval(http, request, app, user);
         }
 
         return Pages.Consent(request, app.DisplayName, user, AdminConsentPermissions(request, app), forOrganization: true, offerOrganization: false);
+    }
+
+    /// <summary>
+    /// The "Need admin approval" page. Its link back to the app carries <c>access_denied</c> with
+    /// AADSTS90094 (and <c>admin_consent=True</c> on the admin consent endpoint), never a tenant.
+    /// </summary>
+    private IResult NeedAdminApproval(HttpContext http, PendingRequest request, AppRegistration app, User user)
+    {
+        var details = EntraError.For(http, runtime.Time, 90094, Aadsts.AdminRequired);
+        runtime.Store.Finish(request);
+        var fields = Redirects.ErrorFields("access_denied", details, runtime.Origin);
+        if (request.Kind != RequestKind.Authorize)
+        {
+            fields.Add(new("admin_consent", "True"));
+        }
+
+        fields.Add(new("state", request.State));
+        return Pages.NeedAdminApproval(app.DisplayName, user, details, QueryHelpers.AddQueryString(request.RedirectUri, fields));
     }
 
     /// <summary>What admin consent grants: application roles, and delegated scopes tenant-wide.</summary>

@@ -241,6 +241,36 @@ public sealed class AuthorizationCodeTests(SandboxFixture sandbox)
         Assert.Contains("AADSTS50011", badRedirect.Html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_non_admin_asked_for_an_admin_only_scope_needs_admin_approval()
+    {
+        var app = sandbox.RegisterApp();
+        using var browser = sandbox.Browser();
+        var url = AuthorizeUrl(app, "query", Pkce.Create(), "s").Replace("User.Read", "User.Read.All", StringComparison.Ordinal);
+
+        var page = await browser.SignInAsync(await browser.GetAsync(url), "user@contoso.example");
+
+        Assert.Contains("Need admin approval", page.Html, StringComparison.Ordinal);
+        Assert.Contains("AADSTS90094", page.Html, StringComparison.Ordinal);
+        Assert.False(page.IsConsent);
+    }
+
+    [Fact]
+    public async Task An_admin_can_consent_for_the_organization_from_the_sign_in_consent_screen()
+    {
+        var app = sandbox.RegisterApp();
+        using var browser = sandbox.Browser();
+        var page = await browser.SignInAsync(await browser.GetAsync(AuthorizeUrl(app, "query", Pkce.Create(), "s")), "admin@contoso.example");
+        Assert.Contains("Consent on behalf of your organization", page.Html, StringComparison.Ordinal);
+
+        page = await browser.AcceptAsync(page, forOrganization: true);
+
+        Assert.True(page.Result.ContainsKey("code"));
+        Assert.Contains("User.Read", sandbox.State.FindGrant(DemoSeed.ContosoTenantId, app.ClientId)!.TenantDelegatedScopes);
+        var (code, _) = await SignInAsync(app, "loner1@contoso.example", "query", Pkce.Create());
+        Assert.NotEmpty(code);
+    }
+
     private string AuthorizeUrl(IncidentIo.Sandbox.State.AppRegistration app, string responseMode, Pkce pkce, string state,
         string tenant = "organizations", string redirectUri = SandboxFixture.RedirectUri) =>
         QueryHelpers.AddQueryString($"{sandbox.Origin}/{tenant}/oauth2/v2.0/authorize", new Dictionary<string, string?>

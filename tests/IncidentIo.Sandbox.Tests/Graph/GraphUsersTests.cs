@@ -190,6 +190,21 @@ public sealed class GraphUsersTests(SandboxFixture sandbox)
         Assert.Equal("Request_BadRequest", select.Error!.Code);
     }
 
+    [Fact]
+    public async Task An_unknown_segment_is_400_BadRequest()
+    {
+        var token = await AppToken();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1.0/gizmos");
+        request.Headers.Authorization = new("Bearer", token);
+
+        using var response = await sandbox.Http.SendAsync(request);
+        var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("BadRequest", error.GetProperty("code").GetString());
+        Assert.Equal("Resource not found for the segment 'gizmos'.", error.GetProperty("message").GetString());
+    }
+
     private GraphServiceClient AppGraph(Func<AppRegistration, AppRegistration>? change = null)
     {
         var app = sandbox.RegisterApp(change);
