@@ -111,19 +111,6 @@ public sealed class AuthorizationCodeTests(SandboxFixture sandbox)
     }
 
     [Fact]
-    public async Task A_code_expires_after_ten_minutes()
-    {
-        var app = sandbox.RegisterApp();
-        var pkce = Pkce.Create();
-        var (code, _) = await SignInAsync(app, "user@contoso.example", "query", pkce);
-
-        sandbox.Clock.Advance(TimeSpan.FromMinutes(11));
-        var response = await RedeemAsync(app, code, pkce.Verifier, SandboxFixture.RedirectUri);
-
-        Assert.Equal(70008, response.GetProperty("error_codes")[0].GetInt32());
-    }
-
-    [Fact]
     public async Task Token_response_has_client_info_and_leaves_oidc_scopes_out_of_scope()
     {
         var app = sandbox.RegisterApp();

@@ -42,7 +42,7 @@ public sealed class IdentityWebTests(SandboxFixture sandbox)
         var parameters = new TokenValidationParameters
         {
             ValidAudience = app.ClientId,
-            // Other tests move the Sandbox clock; validate on the same clock.
+            // Validate on the Sandbox clock, the one the token was issued on.
             LifetimeValidator = (notBefore, expires, _, _) =>
                 notBefore <= sandbox.Clock.GetUtcNow().UtcDateTime && expires > sandbox.Clock.GetUtcNow().UtcDateTime,
             IssuerSigningKeys = config.SigningKeys,

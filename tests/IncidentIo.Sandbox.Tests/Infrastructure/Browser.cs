@@ -17,6 +17,18 @@ public sealed partial class Browser(SandboxFixture sandbox) : IDisposable
 
     public async Task<Page> GetAsync(string url) => await Page.ReadAsync(await Client.GetAsync(url));
 
+    /// <summary>Follows a redirect, resolving a relative Location against the request it answered.</summary>
+    public Task<Page> FollowAsync(Page redirect) =>
+        GetAsync(new Uri(redirect.RequestUri!, redirect.Location ?? throw new InvalidOperationException("Not a redirect.")).ToString());
+
+    /// <summary>Does what the auto-submitting form_post page's script does: posts its fields to the app.</summary>
+    public async Task<Page> SubmitFormPostAsync(Page formPost)
+    {
+        var action = WebUtility.HtmlDecode(FormAction().Match(formPost.Html).Groups[1].Value);
+        using var content = new FormUrlEncodedContent(formPost.Result);
+        return await Page.ReadAsync(await Client.PostAsync(action, content));
+    }
+
     /// <summary>Submits the page's form whose hidden fields include <c>ctx</c>, with extra fields.</summary>
     public async Task<Page> PostAsync(string path, Page from, params (string Name, string Value)[] fields)
     {
@@ -37,6 +49,9 @@ public sealed partial class Browser(SandboxFixture sandbox) : IDisposable
 
     public void Dispose() => _client?.Dispose();
 
+    [GeneratedRegex("<form method=\"post\" name=\"hiddenform\" action=\"([^\"]*)\"")]
+    private static partial Regex FormAction();
+
     private HttpClient CreateClient()
     {
         var handler = TestCertificates.Authority.CreateTrustingHandler();
@@ -46,7 +61,7 @@ public sealed partial class Browser(SandboxFixture sandbox) : IDisposable
     }
 
     /// <summary>One response: an HTML page, or a redirect to the app.</summary>
-    public sealed partial record Page(HttpStatusCode Status, string Html, Uri? Location)
+    public sealed partial record Page(HttpStatusCode Status, string Html, Uri? Location, Uri? RequestUri = null)
     {
         public string Context => ContextField().Match(Html) is { Success: true } m ? WebUtility.HtmlDecode(m.Groups[1].Value) : throw new InvalidOperationException($"No ctx on page: {Html}");
 
@@ -77,7 +92,7 @@ public sealed partial class Browser(SandboxFixture sandbox) : IDisposable
         {
             using (response)
             {
-                return new Page(response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location);
+                return new Page(response.StatusCode, await response.Content.ReadAsStringAsync(), response.Headers.Location, response.RequestMessage?.RequestUri);
             }
         }
 

@@ -92,3 +92,10 @@ public sealed class SharedSandbox : ICollectionFixture<SandboxFixture>
 {
     public const string Name = "Sandbox";
 }
+
+/// <summary>A Sandbox of its own for tests that move its clock, so the shared one keeps real time.</summary>
+[CollectionDefinition(Name)]
+public sealed class MovingClockSandbox : ICollectionFixture<SandboxFixture>
+{
+    public const string Name = "Sandbox with a moving clock";
+}
