@@ -42,6 +42,7 @@ public static class DiscoveryEndpoints
             ["scopes_supported"] = Array("openid", "profile", "email", "offline_access"),
             ["issuer"] = $"{o}/{issuerTenant}/v2.0",
             ["request_uri_parameter_supported"] = false,
+            // Entra points at Graph's host here; the Sandbox serves Graph too.
             ["userinfo_endpoint"] = $"{o}/oidc/userinfo",
             ["authorization_endpoint"] = $"{o}/{segment}/oauth2/v2.0/authorize",
             ["device_authorization_endpoint"] = $"{o}/{segment}/oauth2/v2.0/devicecode",

@@ -152,6 +152,6 @@ public sealed class TokenFactory(SandboxRuntime runtime)
         };
     }
 
-    private static string PairwiseSubject(Guid userId, string clientId) =>
+    internal static string PairwiseSubject(Guid userId, string clientId) =>
         WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.UTF8.GetBytes($"{userId:N}/{clientId.ToLowerInvariant()}")));
 }

@@ -45,7 +45,7 @@ public static class GraphPipeline
         await next(http);
     }
 
-    private static (GraphCaller? Caller, string? Problem) Authenticate(HttpContext http, SandboxRuntime runtime)
+    internal static (GraphCaller? Caller, string? Problem) Authenticate(HttpContext http, SandboxRuntime runtime)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)

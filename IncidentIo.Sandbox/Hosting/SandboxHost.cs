@@ -78,6 +78,7 @@ public sealed class SandboxHost : IAsyncDisposable
         graph.MapOrganization();
         graph.MapFallback((HttpContext http) => GraphErrors.BadRequest(http, "BadRequest",
             $"Resource not found for the segment '{http.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault()}'."));
+        app.MapUserInfo();
         app.MapControl();
 
         await app.StartAsync(cancellationToken);

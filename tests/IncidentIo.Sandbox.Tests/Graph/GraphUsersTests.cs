@@ -134,6 +134,24 @@ public sealed class GraphUsersTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task Userinfo_answers_for_a_delegated_token_only()
+    {
+        var app = sandbox.RegisterApp();
+        var signIn = await DelegatedSignIn.SignInAsync(sandbox, app, "user@contoso.example", ["User.Read"]);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/oidc/userinfo");
+        request.Headers.Authorization = new("Bearer", signIn.AccessToken);
+        using var anonymous = await sandbox.Http.GetAsync("/oidc/userinfo");
+
+        using var response = await sandbox.Http.SendAsync(request);
+        var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Uma User", body.GetProperty("name").GetString());
+        Assert.Equal(new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(signIn.IdToken).Subject, body.GetProperty("sub").GetString());
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
+    [Fact]
     public async Task A_delegated_token_with_only_user_read_cannot_list_users()
     {
         var app = sandbox.RegisterApp();
