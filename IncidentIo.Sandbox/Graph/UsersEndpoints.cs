@@ -9,7 +9,10 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace IncidentIo.Sandbox.Graph;
 
-/// <summary><c>/me</c>, <c>/users</c> (paged, <c>$top</c>, <c>$select</c>, <c>$filter</c>) and <c>/users/{id|upn}</c>.</summary>
+/// <summary>
+/// <c>/me</c>, <c>/users</c> (paged; <c>$top</c>, <c>$select</c>, <c>$filter</c>, <c>$orderby</c>, <c>$count</c>)
+/// and <c>/users/{id|upn}</c>.
+/// </summary>
 public static class UsersEndpoints
 {
     public const int DefaultPageSize = 100;
@@ -120,10 +123,27 @@ public static class UsersEndpoints
             users = users.Where(predicate);
         }
 
+        var orderBy = query["$orderby"].ToString();
+        if (orderBy.Length > 0)
+        {
+            var (property, descending) = ParseOrderBy(orderBy);
+            if (property is null)
+            {
+                return GraphErrors.BadRequest(http, "Request_UnsupportedQuery", $"Unsupported sort property '{orderBy}' for '$orderby'.");
+            }
+
+            users = descending ? users.OrderByDescending(property, StringComparer.OrdinalIgnoreCase) : users.OrderBy(property, StringComparer.OrdinalIgnoreCase);
+        }
+
         var all = users.ToList();
         var page = all.Skip(skip).Take(top).Select(u => (JsonNode)UserJson.Write(u, properties)).ToArray();
         var context = query.ContainsKey("$select") ? $"users({string.Join(',', properties)})" : "users";
         var body = new JsonObject { ["@odata.context"] = $"{runtime.Origin}/v1.0/$metadata#{context}" };
+        if (string.Equals(query["$count"], "true", StringComparison.OrdinalIgnoreCase))
+        {
+            body["@odata.count"] = all.Count;
+        }
+
         if (skip + top < all.Count)
         {
             body["@odata.nextLink"] = NextLink(runtime.Origin, http.Request.Query, top, skip + top);
@@ -137,9 +157,28 @@ public static class UsersEndpoints
     private static string NextLink(string origin, IQueryCollection query, int top, int skip)
     {
         var parts = new List<string> { $"$top={top}" };
-        parts.AddRange(query.Where(q => q.Key is "$select" or "$filter").Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value.ToString())}"));
+        parts.AddRange(query.Where(q => q.Key is "$select" or "$filter" or "$orderby" or "$count").Select(q => $"{q.Key}={Uri.EscapeDataString(q.Value.ToString())}"));
         parts.Add($"$skiptoken={WebEncoders.Base64UrlEncode(Encoding.UTF8.GetBytes($"offset:{skip}"))}");
         return $"{origin}/v1.0/users?{string.Join('&', parts)}";
+    }
+
+    /// <summary><c>$orderby</c> on displayName or userPrincipalName, optionally <c>desc</c>.</summary>
+    private static (Func<State.User, string>? Property, bool Descending) ParseOrderBy(string orderBy)
+    {
+        var parts = orderBy.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var descending = parts.Length == 2 && parts[1].Equals("desc", StringComparison.OrdinalIgnoreCase);
+        if (parts.Length > 2 || (parts.Length == 2 && !descending && !parts[1].Equals("asc", StringComparison.OrdinalIgnoreCase)))
+        {
+            return (null, false);
+        }
+
+        Func<State.User, string>? property = parts[0].ToUpperInvariant() switch
+        {
+            "DISPLAYNAME" => u => u.DisplayName,
+            "USERPRINCIPALNAME" => u => u.UserPrincipalName,
+            _ => null,
+        };
+        return (property, descending);
     }
 
     private static bool TryReadSkipToken(string token, out int skip)

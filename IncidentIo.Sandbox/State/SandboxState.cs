@@ -12,6 +12,9 @@ public sealed class SandboxState
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Tenant> _tenants = [];
     private readonly Dictionary<Guid, User> _users = [];
+    // Indexes so large generated tenants stay fast: by UPN, and each tenant's users in UPN order.
+    private readonly Dictionary<string, User> _usersByUpn = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<Guid, SortedDictionary<string, User>> _usersByTenant = [];
     private readonly Dictionary<string, AppRegistration> _apps = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<(Guid TenantId, string ClientId), Grant> _grants = [];
     private readonly TimeProvider _time;
@@ -27,6 +30,7 @@ public sealed class SandboxState
                 throw new InvalidOperationException($"Tenant {tenant.Id} already exists.");
             }
 
+            _usersByTenant.Add(tenant.Id, new SortedDictionary<string, User>(StringComparer.OrdinalIgnoreCase));
             return tenant;
         }
     }
@@ -40,12 +44,14 @@ public sealed class SandboxState
                 throw new InvalidOperationException($"Tenant {user.TenantId} does not exist.");
             }
 
-            if (_users.Values.Any(u => string.Equals(u.UserPrincipalName, user.UserPrincipalName, StringComparison.OrdinalIgnoreCase)))
+            if (_usersByUpn.ContainsKey(user.UserPrincipalName) || _users.ContainsKey(user.Id))
             {
-                throw new InvalidOperationException($"User {user.UserPrincipalName} already exists.");
+                throw new InvalidOperationException($"User {user.UserPrincipalName} ({user.Id}) already exists.");
             }
 
             _users.Add(user.Id, user);
+            _usersByUpn.Add(user.UserPrincipalName, user);
+            _usersByTenant[user.TenantId].Add(user.UserPrincipalName, user);
             return user;
         }
     }
@@ -86,7 +92,7 @@ public sealed class SandboxState
     {
         lock (_gate)
         {
-            return [.. _users.Values.Where(u => u.TenantId == tenantId).OrderBy(u => u.UserPrincipalName, StringComparer.OrdinalIgnoreCase)];
+            return _usersByTenant.TryGetValue(tenantId, out var users) ? [.. users.Values] : [];
         }
     }
 
@@ -109,7 +115,7 @@ public sealed class SandboxState
     {
         lock (_gate)
         {
-            return _users.Values.FirstOrDefault(u => string.Equals(u.UserPrincipalName, upn.Trim(), StringComparison.OrdinalIgnoreCase));
+            return _usersByUpn.GetValueOrDefault(upn.Trim());
         }
     }
 

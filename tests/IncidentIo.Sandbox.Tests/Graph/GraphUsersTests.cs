@@ -71,6 +71,24 @@ public sealed class GraphUsersTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task Orderby_and_count()
+    {
+        var graph = AppGraph();
+
+        var page = await graph.Users.GetAsync(r =>
+        {
+            r.QueryParameters.Orderby = ["displayName desc"];
+            r.QueryParameters.Count = true;
+            r.QueryParameters.Top = 2;
+            r.Headers.Add("ConsistencyLevel", "eventual");
+        });
+
+        Assert.Equal(DemoSeed.ContosoUserCount, page!.OdataCount);
+        Assert.Equal("Uma User", page.Value![0].DisplayName);
+        Assert.Contains("$orderby=displayName%20desc", page.OdataNextLink, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Get_by_upn_and_by_id()
     {
         var graph = AppGraph();
