@@ -121,7 +121,7 @@ public static class Pages
             status);
 
     private const string Style =
-        "body{font-family:Segoe UI,sans-serif;background:#f2f2f2}main{background:#fff;max-width:440px;margin:40px auto;padding:32px;box-shadow:0 2px 6px rgba(0,0,0,.2)}"
+        "*{box-sizing:border-box}body{font-family:Segoe UI,sans-serif;background:#f2f2f2;overflow-wrap:anywhere}main{background:#fff;max-width:440px;margin:40px auto;padding:32px;box-shadow:0 2px 6px rgba(0,0,0,.2)}"
         + "label{display:block;margin-top:12px}input[type=email]{width:100%;padding:6px;margin:8px 0}button{background:#0067b8;color:#fff;border:0;padding:8px 24px;margin-top:12px}"
         + ".tile{background:#fff;color:#000;border:1px solid #ccc;width:100%;text-align:left}.tiles{list-style:none;padding:0}.error{color:#e81123}footer{text-align:center;color:#666;font-size:small}";
 }

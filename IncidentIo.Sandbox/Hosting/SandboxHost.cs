@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Serialization.Metadata;
 using IncidentIo.Sandbox.Control;
 using IncidentIo.Sandbox.Entra;
 using IncidentIo.Sandbox.Graph;
@@ -56,6 +57,10 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.UseHttps(options.ServerCertificate)));
+
+        // Hosts with reflection-based JSON switched off (trimmed or file-based apps) would fail every
+        // response; the Sandbox always wants it, whatever the calling process chose.
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Add(new DefaultJsonTypeInfoResolver()));
 
         var state = new SandboxState(options.TimeProvider);
         if (options.SeedDemoData)
