@@ -23,6 +23,12 @@ public static class TokenEndpoint
     {
         http.Response.Headers.CacheControl = "no-store, no-cache";
         http.Response.Headers.Pragma = "no-cache";
+        http.Response.Headers["x-ms-request-id"] = Guid.NewGuid().ToString();
+        if (!string.IsNullOrEmpty(http.Request.Headers["client-request-id"]))
+        {
+            http.Response.Headers["client-request-id"] = http.Request.Headers["client-request-id"];
+        }
+
         var call = new TokenCall(http, runtime, tokens);
         if (!http.Request.HasFormContentType)
         {

@@ -3,6 +3,7 @@ using IncidentIo.Sandbox.Entra;
 using IncidentIo.Sandbox.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IncidentIo.Sandbox.Graph;
@@ -43,6 +44,23 @@ public static class GraphPipeline
 
         caller.AttachTo(http);
         await next(http);
+    }
+
+    /// <summary>
+    /// No endpoint matched: a known resource with the wrong method is 405, anything else is Graph's
+    /// "Resource not found for the segment" 400.
+    /// </summary>
+    public static IResult Unmatched(HttpContext http)
+    {
+        var segments = http.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        var segment = segments.Length > 1 ? segments[1] : "";
+        var known = http.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().Any(e =>
+            e.RoutePattern.RawText is { } raw && !raw.Contains("{**", StringComparison.Ordinal)
+            && raw.Split('/', StringSplitOptions.RemoveEmptyEntries) is [_, var first, ..]
+            && first.Equals(segment, StringComparison.OrdinalIgnoreCase));
+        return known
+            ? GraphErrors.Result(http, StatusCodes.Status405MethodNotAllowed, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.")
+            : GraphErrors.BadRequest(http, "BadRequest", $"Resource not found for the segment '{segment}'.");
     }
 
     internal static (GraphCaller? Caller, string? Problem) Authenticate(HttpContext http, SandboxRuntime runtime)

@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -81,8 +80,7 @@ public sealed class SandboxHost : IAsyncDisposable
         var graph = app.MapGroup(GraphPipeline.Prefix);
         graph.MapUsers();
         graph.MapOrganization();
-        graph.MapFallback((HttpContext http) => GraphErrors.BadRequest(http, "BadRequest",
-            $"Resource not found for the segment '{http.Request.Path.Value?.Split('/', StringSplitOptions.RemoveEmptyEntries).Skip(1).FirstOrDefault()}'."));
+        graph.MapFallback(GraphPipeline.Unmatched);
         app.MapUserInfo();
         app.MapControl();
 

@@ -241,6 +241,20 @@ public sealed class GraphUsersTests(SandboxFixture sandbox)
         Assert.Equal("Resource not found for the segment 'gizmos'.", error.GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task A_wrong_method_is_405_with_the_graph_envelope()
+    {
+        var token = await AppToken();
+        using var request = new HttpRequestMessage(HttpMethod.Delete, "/v1.0/organization");
+        request.Headers.Authorization = new("Bearer", token);
+
+        using var response = await sandbox.Http.SendAsync(request);
+        var error = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal("Request_BadRequest", error.GetProperty("code").GetString());
+    }
+
     private GraphServiceClient AppGraph(Func<AppRegistration, AppRegistration>? change = null)
     {
         var app = sandbox.RegisterApp(change);
