@@ -2,7 +2,7 @@ namespace IncidentIo.Sandbox;
 
 /// <summary>
 /// The simulated Microsoft 365 tenants the product talks to when <c>Microsoft:Mode</c> is
-/// <c>Sandbox</c>. Its Entra ID, Graph and Bot Framework endpoints are not served yet.
+/// <c>Sandbox</c>. Start one with <see cref="Hosting.SandboxHost.StartAsync"/>.
 /// </summary>
 public static class SandboxInfo
 {
