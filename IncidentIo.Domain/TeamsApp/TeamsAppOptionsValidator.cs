@@ -78,7 +78,7 @@ public sealed partial class TeamsAppOptionsValidator : IValidateOptions<TeamsApp
 
         if (host.EndsWith(":443", StringComparison.Ordinal))
         {
-            return "must leave out the port when it is 443 (Teams compares domains without it)";
+            return "must leave out the port when it is 443 (an https origin is reported without it)";
         }
 
         // The URL parser is the judge of a valid host and port; it must give back exactly what was written.
