@@ -3,6 +3,7 @@ using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.TeamsApp;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -33,6 +34,7 @@ public static class DomainRegistration
 
         services.AddIncidentIoDatabase(configuration);
         services.AddIncidentIoJobs(configuration, runJobServer);
+        services.AddTeamsAppPackage(configuration);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

@@ -4,6 +4,7 @@ using IncidentIo.Domain;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Portal.Hosting;
+using IncidentIo.Portal.Setup;
 using IncidentIo.Portal.Shell;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -50,6 +51,7 @@ public static class PortalRegistration
             AppPath = "/system",
         });
 
+        app.MapTeamsAppPackage();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
