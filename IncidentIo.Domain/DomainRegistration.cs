@@ -3,6 +3,7 @@ using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
@@ -26,6 +27,8 @@ public static class DomainRegistration
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(DataFolder.From(configuration, builder.Environment));
         services.AddSingleton(new JobServerIdentity(role));
+        // Created on first use (after the configuration check): the https certificate and the Sandbox's authority.
+        services.AddSingleton(sp => LocalCertificates.LoadOrCreate(sp.GetRequiredService<DataFolder>()));
         services.AddSingleton<IncidentIoOptionsValidator>();
         services.AddSingleton<IValidateOptions<DatabaseOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
         services.AddSingleton<IValidateOptions<JobsOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
@@ -35,6 +38,7 @@ public static class DomainRegistration
         services.AddIncidentIoDatabase(configuration);
         services.AddIncidentIoJobs(configuration, runJobServer);
         services.AddTeamsAppPackage(configuration);
+        services.AddMicrosoftHttp();
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

@@ -5,6 +5,7 @@ using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Portal.Hosting;
 using IncidentIo.Portal.Setup;
+using IncidentIo.Portal.SignIn;
 using IncidentIo.Portal.Shell;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -26,6 +27,7 @@ public static class PortalRegistration
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.UseLocalHttpsCertificateUnlessConfigured();
+        builder.AddPortalSignIn();
         return builder;
     }
 
@@ -39,6 +41,8 @@ public static class PortalRegistration
 
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseHttpsRedirection();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
@@ -51,6 +55,7 @@ public static class PortalRegistration
             AppPath = "/system",
         });
 
+        app.MapPortalSignIn();
         app.MapTeamsAppPackage();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -55,7 +55,21 @@ public sealed class MicrosoftOptions
     /// <summary><c>Sandbox</c> (the simulated Microsoft 365, started in-process) or <c>Live</c>.</summary>
     public string Mode { get; set; } = Sandbox;
 
+    /// <summary>Where the Sandbox answers (Sandbox mode). The Portal hosts it there unless <see cref="HostSandbox"/> is false.</summary>
+    public string SandboxOrigin { get; set; } = "https://localhost:7443";
+
+    /// <summary>The Portal starts the Sandbox in its own process (the embedded default).</summary>
+    public bool HostSandbox { get; set; } = true;
+
+    /// <summary>
+    /// The certificate authority whose certificates the Sandbox serves, PEM; trusted by the product's
+    /// Microsoft-facing clients in Sandbox mode only. Defaults to the data folder's own authority.
+    /// </summary>
+    public string? SandboxAuthorityCertificatePath { get; set; }
+
     public bool IsSandbox => string.Equals(Mode, Sandbox, StringComparison.OrdinalIgnoreCase);
+
+    public bool IsLive => string.Equals(Mode, Live, StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>Checks the settings together, with messages that name the key to fix.</summary>
@@ -110,8 +124,20 @@ public sealed class IncidentIoOptionsValidator :
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    public ValidateOptionsResult Validate(string? name, MicrosoftOptions options) =>
-        options.IsSandbox || string.Equals(options.Mode, MicrosoftOptions.Live, StringComparison.OrdinalIgnoreCase)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"Microsoft:Mode must be '{MicrosoftOptions.Sandbox}' or '{MicrosoftOptions.Live}', not '{options.Mode}'.");
+    public ValidateOptionsResult Validate(string? name, MicrosoftOptions options)
+    {
+        if (!options.IsSandbox && !string.Equals(options.Mode, MicrosoftOptions.Live, StringComparison.OrdinalIgnoreCase))
+        {
+            return ValidateOptionsResult.Fail($"Microsoft:Mode must be '{MicrosoftOptions.Sandbox}' or '{MicrosoftOptions.Live}', not '{options.Mode}'.");
+        }
+
+        if (options.IsSandbox && (!Uri.TryCreate(options.SandboxOrigin, UriKind.Absolute, out var origin)
+                                  || origin.Scheme != Uri.UriSchemeHttps || origin.AbsolutePath != "/" || !origin.IsLoopback))
+        {
+            return ValidateOptionsResult.Fail(
+                $"Microsoft:SandboxOrigin must be an https origin on this machine, like 'https://localhost:7443', not '{options.SandboxOrigin}'.");
+        }
+
+        return ValidateOptionsResult.Success;
+    }
 }

@@ -16,12 +16,10 @@ public static class LocalHttps
             return builder;
         }
 
-        // Created on the first TLS handshake, after the configuration has been checked.
-        var certificates = new Lazy<LocalCertificates>(() =>
-            LocalCertificates.LoadOrCreate(DataFolder.From(builder.Configuration, builder.Environment)));
-        builder.Services.AddSingleton(_ => certificates.Value);
+        // Resolved on the first TLS handshake, after the configuration has been checked.
         builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.ConfigureHttpsDefaults(https => https.ServerCertificateSelector = (_, _) => certificates.Value.Server));
+            kestrel.ConfigureHttpsDefaults(https => https.ServerCertificateSelector =
+                (_, _) => kestrel.ApplicationServices.GetRequiredService<LocalCertificates>().Server));
         return builder;
     }
 }

@@ -8,7 +8,12 @@ public static class PortalProcess
     public static async Task<(ProductProcess Process, string Url)> StartAsync(IReadOnlyDictionary<string, string?> settings)
     {
         var url = $"https://127.0.0.1:{FreePort.Next()}";
-        var environment = new Dictionary<string, string?>(settings) { ["ASPNETCORE_URLS"] = url };
+        var environment = new Dictionary<string, string?>(settings)
+        {
+            ["ASPNETCORE_URLS"] = url,
+            // Each Portal hosts its own Sandbox (simulated Microsoft 365) on a port of its own.
+            ["Microsoft__SandboxOrigin"] = $"https://localhost:{FreePort.Next()}",
+        };
         var portal = ProductProcess.Start("IncidentIo.Portal", environment);
         await portal.WaitForOutputAsync($"IncidentIo portal is ready at {url}", TimeSpan.FromSeconds(90));
         return (portal, url);

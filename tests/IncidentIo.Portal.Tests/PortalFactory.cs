@@ -30,6 +30,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Production");
         builder.UseSetting("DataFolder", dataFolder);
         builder.UseSetting("Jobs:WorkerCount", "2");
+        builder.UseSetting("Microsoft:SandboxOrigin", $"https://localhost:{FreePort.Next()}");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);

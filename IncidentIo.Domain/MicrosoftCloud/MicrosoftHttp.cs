@@ -1,0 +1,65 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using IncidentIo.Domain.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Identity.Client;
+
+namespace IncidentIo.Domain.MicrosoftCloud;
+
+/// <summary>
+/// The one HTTP client configuration for everything that talks to Microsoft (MSAL, the OpenID
+/// Connect back channel, the issuer validator, Graph, the Bot Framework). In Sandbox mode it
+/// trusts the Sandbox's certificate authority and nothing else, and sends Microsoft's hosts to the
+/// Sandbox, so nothing leaves the machine; in Live mode it is a plain client.
+/// </summary>
+public static class MicrosoftHttp
+{
+    public const string ClientName = "microsoft";
+
+    public static IServiceCollection AddMicrosoftHttp(this IServiceCollection services)
+    {
+        services.AddSingleton<SandboxAuthority>();
+        services.AddHttpClient(ClientName)
+            .ConfigurePrimaryHttpMessageHandler(CreatePrimaryHandler)
+            .AddHttpMessageHandler(sp =>
+            {
+                var microsoft = sp.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
+                return microsoft.IsSandbox ? new SandboxRoutingHandler(new Uri(microsoft.SandboxOrigin)) : new PassThroughHandler();
+            });
+        services.AddSingleton<IMsalHttpClientFactory, MsalHttpClients>();
+        return services;
+    }
+
+    /// <summary>A handler for clients that are not built by the HTTP client factory (the OIDC back channel).</summary>
+    public static HttpMessageHandler CreateHandler(IServiceProvider services)
+    {
+        var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
+        var primary = CreatePrimaryHandler(services);
+        return microsoft.IsSandbox
+            ? new SandboxRoutingHandler(new Uri(microsoft.SandboxOrigin)) { InnerHandler = primary }
+            : primary;
+    }
+
+    private static HttpMessageHandler CreatePrimaryHandler(IServiceProvider services)
+    {
+        var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
+        var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
+        if (microsoft.IsSandbox)
+        {
+            var authority = services.GetRequiredService<SandboxAuthority>().Certificate;
+            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+            policy.CustomTrustStore.Add(authority);
+            handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+        }
+
+        return handler;
+    }
+
+    private sealed class MsalHttpClients(IHttpClientFactory clients) : IMsalHttpClientFactory
+    {
+        public HttpClient GetHttpClient() => clients.CreateClient(ClientName);
+    }
+
+    private sealed class PassThroughHandler : DelegatingHandler;
+}
