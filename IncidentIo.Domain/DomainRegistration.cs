@@ -4,6 +4,7 @@ using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,10 @@ public static class DomainRegistration
         services.AddIncidentIoJobs(configuration, runJobServer);
         services.AddTeamsAppPackage(configuration);
         services.AddMicrosoftHttp();
+        services.AddGraphClients();
+        services.AddSingleton<OrganizationOnboarding>();
+        services.AddSingleton<AdminConsentFlow>();
+        services.AddSingleton<SetupSteps>();
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

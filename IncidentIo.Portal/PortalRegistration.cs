@@ -57,6 +57,7 @@ public static class PortalRegistration
 
         app.MapPortalSignIn();
         app.MapTeamsAppPackage();
+        app.MapConsentEndpoints();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

@@ -2,6 +2,7 @@ using System.Text;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Users;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -27,6 +28,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<JobHeartbeat> JobHeartbeats => Set<JobHeartbeat>();
 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<ConsentRequest> ConsentRequests => Set<ConsentRequest>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -95,6 +98,21 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             heartbeat.Property(h => h.JobId).HasMaxLength(100);
             heartbeat.Ignore(h => h.PickupLatency);
             heartbeat.HasIndex(h => h.RequestedAt);
+        });
+
+        modelBuilder.Entity<ConsentRequest>(request =>
+        {
+            request.ToTable("consent_requests");
+            request.Property(r => r.Kind).HasConversion<string>().HasMaxLength(40);
+            request.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(20);
+            request.Property(r => r.StateHash).HasMaxLength(64);
+            request.HasIndex(r => r.StateHash).IsUnique();
+            request.HasIndex(r => new { r.OrganizationId, r.Kind, r.CreatedAt });
+            request.Property(r => r.Error).HasMaxLength(100);
+            request.Property(r => r.ErrorDescription).HasMaxLength(2000);
+            request.Property(r => r.TraceId).HasMaxLength(100);
+            request.Property(r => r.CorrelationId).HasMaxLength(100);
+            request.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

@@ -22,22 +22,32 @@ public sealed class Organization
 
     public SetupStage SetupStage { get; set; } = SetupStage.SignedIn;
 
+    /// <summary>When we last confirmed (with an app-only token) that admin consent #1 is in place.</summary>
+    public DateTimeOffset? GlobalPermissionsGrantedAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
 
     public List<User> Users { get; } = [];
 
+    /// <summary>Moves setup forward to <paramref name="stage"/>; never back.</summary>
+    public void Reach(SetupStage stage, DateTimeOffset at)
+    {
+        if (SetupStage < stage)
+        {
+            SetupStage = stage;
+        }
+
+        UpdatedAt = at;
+    }
+
     public void ChoosePlan(Plan plan, DateTimeOffset at)
     {
         PlanCode = plan.Code;
         Plan = plan;
         PlanChosenAt = at;
-        UpdatedAt = at;
-        if (SetupStage < SetupStage.PlanSelected)
-        {
-            SetupStage = SetupStage.PlanSelected;
-        }
+        Reach(SetupStage.PlanSelected, at);
     }
 }
 

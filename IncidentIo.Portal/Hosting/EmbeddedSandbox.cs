@@ -1,4 +1,6 @@
 using IncidentIo.Domain.Hosting;
+using IncidentIo.Domain.Setup;
+using IncidentIo.Portal.Setup;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -44,7 +46,8 @@ public sealed class EmbeddedSandbox(
     private void RegisterApps(ICollection<string> portalAddresses)
     {
         var main = identity.Get(OpenIdConnectDefaultsScheme);
-        var callbacks = PortalOrigins(portalAddresses).Select(o => $"{o}{main.CallbackPath}").ToList();
+        var callbacks = PortalOrigins(portalAddresses)
+            .SelectMany(o => new[] { $"{o}{main.CallbackPath}", $"{o}{ConsentEndpoints.GlobalCallbackPath}" }).ToList();
         Host.RegisterApp(new AppRegistration
         {
             ClientId = main.ClientId!,
@@ -52,6 +55,7 @@ public sealed class EmbeddedSandbox(
             ClientSecrets = main.ClientSecret is { Length: > 0 } secret ? [secret] : [],
             RedirectUris = callbacks,
             DelegatedScopes = ["User.Read"],
+            ApplicationPermissions = [.. GlobalPermissions.Names],
         });
     }
 

@@ -126,6 +126,10 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("GlobalPermissionsGrantedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("global_permissions_granted_at");
+
                     b.Property<Guid>("MicrosoftTenantId")
                         .HasColumnType("uuid")
                         .HasColumnName("microsoft_tenant_id");
@@ -235,6 +239,88 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("AnsweredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("answered_at");
+
+                    b.Property<string>("CorrelationId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("correlation_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("error");
+
+                    b.Property<int?>("ErrorCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("ErrorDescription")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("error_description");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("outcome");
+
+                    b.Property<Guid>("RequestedByUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("requested_by_user_id");
+
+                    b.Property<string>("StateHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("state_hash");
+
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("trace_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_consent_requests");
+
+                    b.HasIndex("StateHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_consent_requests_state_hash");
+
+                    b.HasIndex("OrganizationId", "Kind", "CreatedAt")
+                        .HasDatabaseName("ix_consent_requests_organization_id_kind_created_at");
+
+                    b.ToTable("consent_requests", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Users.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -331,6 +417,16 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasConstraintName("fk_organizations_plans_plan_code");
 
                     b.Navigation("Plan");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_consent_requests_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Users.User", b =>

@@ -119,6 +119,10 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<long?>("GlobalPermissionsGrantedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("global_permissions_granted_at");
+
                     b.Property<Guid>("MicrosoftTenantId")
                         .HasColumnType("TEXT")
                         .HasColumnName("microsoft_tenant_id");
@@ -228,6 +232,88 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("AnsweredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("answered_at");
+
+                    b.Property<string>("CorrelationId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("correlation_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<int?>("ErrorCode")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("ErrorDescription")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_description");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<Guid>("RequestedByUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by_user_id");
+
+                    b.Property<string>("StateHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state_hash");
+
+                    b.Property<string>("TraceId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_consent_requests");
+
+                    b.HasIndex("StateHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_consent_requests_state_hash");
+
+                    b.HasIndex("OrganizationId", "Kind", "CreatedAt")
+                        .HasDatabaseName("ix_consent_requests_organization_id_kind_created_at");
+
+                    b.ToTable("consent_requests", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Users.User", b =>
                 {
                     b.Property<Guid>("Id")
@@ -322,6 +408,16 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasConstraintName("fk_organizations_plans_plan_code");
 
                     b.Navigation("Plan");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_consent_requests_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Users.User", b =>

@@ -1,0 +1,45 @@
+using System.Security.Claims;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Graph;
+using Microsoft.Identity.Web;
+using Microsoft.Kiota.Abstractions.Authentication;
+
+namespace IncidentIo.Domain.MicrosoftCloud;
+
+/// <summary>
+/// Graph clients for a tenant (app-only) or a signed-in user (delegated). One HTTP client for
+/// all of them, built on the Microsoft HTTP client, so Graph's host reaches the Sandbox in
+/// Sandbox mode with the same base address and code as production.
+/// </summary>
+public sealed class GraphClients(IServiceProvider services, ITokenAcquisition tokens)
+{
+    public const string GraphScope = "https://graph.microsoft.com/.default";
+
+    private static readonly string[] GraphHosts = ["graph.microsoft.com"];
+
+    private readonly Lazy<HttpClient> http = new(() => GraphClientFactory.Create(finalHandler: MicrosoftHttp.CreateHandler(services)));
+
+    /// <summary>App-only, with the application permissions the tenant's admin granted us.</summary>
+    public GraphServiceClient ForTenant(Guid tenantId) =>
+        Create(() => tokens.GetAccessTokenForAppAsync(GraphScope, tenant: tenantId.ToString()));
+
+    /// <summary>Delegated, as the signed-in user (Blazor circuits pass the principal: there is no request).</summary>
+    public GraphServiceClient ForUser(ClaimsPrincipal user, IEnumerable<string> scopes) =>
+        Create(() => tokens.GetAccessTokenForUserAsync(scopes, user: user));
+
+    private GraphServiceClient Create(Func<Task<string>> token) =>
+        new(http.Value, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token)));
+
+    private sealed class TokenProvider(Func<Task<string>> token) : IAccessTokenProvider
+    {
+        public AllowedHostsValidator AllowedHostsValidator { get; } = new(GraphHosts);
+
+        public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default) =>
+            AllowedHostsValidator.IsUrlHostValid(uri) ? token() : Task.FromResult(string.Empty);
+    }
+}
+
+public static class GraphClientsRegistration
+{
+    public static IServiceCollection AddGraphClients(this IServiceCollection services) => services.AddSingleton<GraphClients>();
+}
