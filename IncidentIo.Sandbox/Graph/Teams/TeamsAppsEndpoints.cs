@@ -177,7 +177,7 @@ public static class TeamsAppsEndpoints
         var caller = GraphCaller.Of(http);
         if (!caller.HasAny(TeamsPermissions.ReadCatalog))
         {
-            return GraphErrors.Forbidden(http);
+            return TeamsErrors.MissingPermissions(http, TeamsPermissions.ReadCatalog);
         }
 
         var apps = runtime.State.Teams.CatalogApps(caller.TenantId).AsEnumerable();
@@ -279,7 +279,7 @@ public static class TeamsAppsEndpoints
         var caller = GraphCaller.Of(http);
         if (!caller.HasAny(permissions))
         {
-            return (null, GraphErrors.Forbidden(http));
+            return (null, TeamsErrors.MissingPermissions(http, permissions));
         }
 
         var user = runtime.State.FindUser(caller.TenantId, idOrUpn);
@@ -304,7 +304,7 @@ public static class TeamsAppsEndpoints
         GraphErrors.Result(http, StatusCodes.Status409Conflict, "Conflict", $"AppEntitlement id: '{app.Id}' already exists in thread '{threadId}'.");
 
     private static IResult InstallationNotFound(HttpContext http, string installationId) =>
-        GraphErrors.Result(http, StatusCodes.Status404NotFound, "NotFound", $"App installation {installationId} was not found.");
+        TeamsErrors.NotFound(http, $"App installation {installationId} was not found.");
 
     /// <summary>403 <c>Forbidden</c> with inner <c>AccessDenied</c>, the shape seen for an app permission policy block.</summary>
     private static IResult BlockedByPolicy(HttpContext http, User user, CatalogApp app)

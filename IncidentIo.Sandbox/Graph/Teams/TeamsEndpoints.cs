@@ -34,7 +34,7 @@ public static class TeamsEndpoints
 
     /// <summary>Graph's answer for a team id that is unknown, not yet created or in another tenant.</summary>
     public static IResult TeamNotFound(HttpContext http, string teamId) =>
-        GraphErrors.Result(http, StatusCodes.Status404NotFound, "NotFound", $"No team found with Group Id {teamId}");
+        TeamsErrors.NotFound(http, $"No team found with Group Id {teamId}");
 
     /// <summary>Permission check then team lookup, the start of every <c>/teams/{id}/…</c> handler.</summary>
     public static (Team? Team, IResult? Problem) Authorize(HttpContext http, SandboxRuntime runtime, string teamId, Permissions permissions)
@@ -42,7 +42,7 @@ public static class TeamsEndpoints
         var caller = GraphCaller.Of(http);
         if (!caller.HasAny(permissions))
         {
-            return (null, GraphErrors.Forbidden(http));
+            return (null, TeamsErrors.MissingPermissions(http, permissions));
         }
 
         var team = Guid.TryParse(teamId, out var id) ? runtime.State.Teams.FindTeam(caller.TenantId, id) : null;
@@ -54,7 +54,7 @@ public static class TeamsEndpoints
         var caller = GraphCaller.Of(http);
         if (!caller.HasAny(TeamsPermissions.ReadTeam))
         {
-            return GraphErrors.Forbidden(http);
+            return TeamsErrors.MissingPermissions(http, TeamsPermissions.ReadTeam);
         }
 
         var teams = runtime.State.Teams.Teams(caller.TenantId).AsEnumerable();
@@ -147,7 +147,7 @@ public static class TeamsEndpoints
         var caller = GraphCaller.Of(http);
         if (!caller.HasAny(TeamsPermissions.CreateTeam))
         {
-            return GraphErrors.Forbidden(http);
+            return TeamsErrors.MissingPermissions(http, TeamsPermissions.CreateTeam);
         }
 
         var body = await TeamsQuery.ReadBodyAsync(http);
@@ -224,7 +224,7 @@ public static class TeamsEndpoints
         var caller = GraphCaller.Of(http);
         if (!caller.HasAny(TeamsPermissions.ReadOperation))
         {
-            return GraphErrors.Forbidden(http);
+            return TeamsErrors.MissingPermissions(http, TeamsPermissions.ReadOperation);
         }
 
         var operation = Guid.TryParse(teamId, out var team) && Guid.TryParse(operationId, out var op)
@@ -232,7 +232,7 @@ public static class TeamsEndpoints
             : null;
         if (operation is null)
         {
-            return GraphErrors.Result(http, StatusCodes.Status404NotFound, "NotFound", $"Operation {operationId} was not found for team {teamId}.");
+            return TeamsErrors.NotFound(http, $"Operation {operationId} was not found for team {teamId}.");
         }
 
         var json = TeamsJson.Operation(operation, runtime.Now);
@@ -406,7 +406,7 @@ public static class TeamsEndpoints
         var caller = GraphCaller.Of(http);
         if (!caller.HasAny(TeamsPermissions.JoinedTeams))
         {
-            return GraphErrors.Forbidden(http);
+            return TeamsErrors.MissingPermissions(http, TeamsPermissions.JoinedTeams);
         }
 
         if (runtime.State.FindUser(caller.TenantId, idOrUpn) is not { } user)
@@ -419,5 +419,5 @@ public static class TeamsEndpoints
     }
 
     private static IResult ChannelNotFound(HttpContext http, string channelId) =>
-        GraphErrors.Result(http, StatusCodes.Status404NotFound, "NotFound", $"Channel {channelId} was not found.");
+        TeamsErrors.NotFound(http, $"Channel {channelId} was not found.");
 }

@@ -206,7 +206,7 @@ public sealed class TeamsAppsTests(SandboxFixture sandbox)
 
         Assert.Equal(404, unknown.ResponseStatusCode);
         Assert.Equal(403, denied.ResponseStatusCode);
-        Assert.Equal("Authorization_RequestDenied", denied.Error!.Code);
+        Assert.Equal("Forbidden", denied.Error!.Code);
     }
 
     [Fact]

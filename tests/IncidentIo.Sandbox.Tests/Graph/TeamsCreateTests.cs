@@ -143,7 +143,7 @@ public sealed partial class TeamsCreateTests(SandboxFixture sandbox)
 
         Assert.Equal(400, noOwner.ResponseStatusCode);
         Assert.Equal(403, denied.ResponseStatusCode);
-        Assert.Equal("Authorization_RequestDenied", denied.Error!.Code);
+        Assert.Equal("Forbidden", denied.Error!.Code);
     }
 
     private static Team NewTeam(string name, Guid owner) => new()

@@ -117,7 +117,8 @@ public sealed class TeamsReadTests(SandboxFixture sandbox)
 
         Assert.Equal(404, team.ResponseStatusCode);
         Assert.Equal("NotFound", team.Error!.Code);
-        Assert.Contains(unknown, team.Error.Message, StringComparison.Ordinal);
+        Assert.Equal($"No team found with Group Id {unknown}", team.Error.Message);
+        Assert.Equal("ItemNotFound", team.Error.InnerError!.AdditionalData["code"]?.ToString());
         Assert.False(string.IsNullOrEmpty(team.Error.InnerError!.RequestId));
         Assert.Equal(404, members.ResponseStatusCode);
         Assert.Equal(404, apps.ResponseStatusCode);
@@ -136,7 +137,7 @@ public sealed class TeamsReadTests(SandboxFixture sandbox)
     }
 
     [Fact]
-    public async Task Without_the_permissions_teams_calls_are_403_Authorization_RequestDenied()
+    public async Task Without_the_permissions_teams_calls_are_403_Forbidden_naming_the_permissions()
     {
         var graph = AppGraph(["User.Read.All"]);
         var team = TeamsSeed.EngineeringTeamId.ToString();
@@ -149,14 +150,23 @@ public sealed class TeamsReadTests(SandboxFixture sandbox)
             () => graph.Teams[team].InstalledApps.GetAsync(),
             () => graph.Users[DemoSeed.UserId.ToString()].Teamwork.InstalledApps.GetAsync(),
             () => graph.AppCatalogs.TeamsApps.GetAsync(),
-            () => graph.Groups.GetAsync(),
         };
         foreach (var call in calls)
         {
             var error = await Assert.ThrowsAsync<ODataError>(call);
             Assert.Equal(403, error.ResponseStatusCode);
-            Assert.Equal("Authorization_RequestDenied", error.Error!.Code);
+            Assert.Equal("Forbidden", error.Error!.Code);
+            Assert.StartsWith("Missing role permissions on the request. API requires one of '", error.Error.Message, StringComparison.Ordinal);
+            Assert.EndsWith("Roles on the request 'User.Read.All'.", error.Error.Message, StringComparison.Ordinal);
         }
+
+        var members = await Assert.ThrowsAsync<ODataError>(() => graph.Teams[team].Members.GetAsync());
+        Assert.Contains("'TeamMember.Read.All, TeamMember.ReadWrite.All'", members.Error!.Message, StringComparison.Ordinal);
+
+        // /groups is a directory API: it answers like /users.
+        var groups = await Assert.ThrowsAsync<ODataError>(() => graph.Groups.GetAsync());
+        Assert.Equal(403, groups.ResponseStatusCode);
+        Assert.Equal("Authorization_RequestDenied", groups.Error!.Code);
 
         // joinedTeams accepts User.Read.All, as its reference page lists.
         Assert.NotEmpty((await graph.Users[DemoSeed.UserId.ToString()].JoinedTeams.GetAsync())!.Value!);
@@ -174,6 +184,7 @@ public sealed class TeamsReadTests(SandboxFixture sandbox)
 
         Assert.Equal("Operations", team!.DisplayName);
         Assert.Equal(403, members.ResponseStatusCode);
+        Assert.StartsWith("Missing scope permissions on the request.", members.Error!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
