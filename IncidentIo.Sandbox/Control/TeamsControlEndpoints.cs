@@ -99,7 +99,7 @@ public static class TeamsControlEndpoints
             return Results.BadRequest(new { error = "externalId, displayName and version are required." });
         }
 
-        return Results.Ok(runtime.State.Teams.PublishApp(found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId));
+        return Results.Ok(runtime.State.Teams.PublishApp(found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId));
     }
 
     private static IResult OpenTeams(string tenant, string user, SandboxRuntime runtime)
@@ -120,5 +120,5 @@ public static class TeamsControlEndpoints
     public sealed record NewMember(string User, bool Owner = false);
 
     /// <summary>The body of <c>POST /sandbox/api/tenants/{tenant}/teams-apps</c>.</summary>
-    public sealed record NewCatalogApp(string ExternalId, string DisplayName, string Version, string? BotId = null);
+    public sealed record NewCatalogApp(string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null);
 }

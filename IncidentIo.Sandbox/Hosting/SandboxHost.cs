@@ -40,8 +40,8 @@ public sealed class SandboxHost : IAsyncDisposable
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
 
     /// <summary>Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog; see README.md.</summary>
-    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null) =>
-        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId);
+    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null) =>
+        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId);
 
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {

@@ -47,6 +47,12 @@ public sealed record TeamMember(Guid TeamId, Guid UserId, bool IsOwner)
 /// </summary>
 public sealed record CatalogApp(Guid Id, Guid TenantId, string ExternalId, string DisplayName, string Version, string DistributionMethod, string? BotId)
 {
+    /// <summary>
+    /// The manifest's <c>webApplicationInfo.id</c>: the Entra app that "Self" installation
+    /// permissions let manage this app. Null: any caller may (the Sandbox cannot tell).
+    /// </summary>
+    public string? AzureAdAppId { get; init; }
+
     /// <summary>The id of the published definition (one per version).</summary>
     public string DefinitionId => TeamsIds.Opaque($"{Id}##{Version}##Published");
 }

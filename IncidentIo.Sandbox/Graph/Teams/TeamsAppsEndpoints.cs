@@ -25,6 +25,14 @@ public static class TeamsAppsEndpoints
         graph.MapGet("/users/{idOrUpn}/teamwork/installedApps/{installationId}", GetUserApp);
         graph.MapGet("/users/{idOrUpn}/teamwork/installedApps/{installationId}/chat", GetUserAppChat);
         graph.MapDelete("/users/{idOrUpn}/teamwork/installedApps/{installationId}", UninstallForUser);
+        graph.MapGet("/me/teamwork/installedApps", (HttpContext http, SandboxRuntime r) => TeamsEndpoints.AsMe(http, me => ListUserApps(http, me, r)));
+        graph.MapPost("/me/teamwork/installedApps", (HttpContext http, SandboxRuntime r) => TeamsEndpoints.AsMe(http, me => InstallForUser(http, me, r)));
+        graph.MapGet("/me/teamwork/installedApps/{installationId}", (HttpContext http, string installationId, SandboxRuntime r) =>
+            TeamsEndpoints.AsMe(http, me => GetUserApp(http, me, installationId, r)));
+        graph.MapGet("/me/teamwork/installedApps/{installationId}/chat", (HttpContext http, string installationId, SandboxRuntime r) =>
+            TeamsEndpoints.AsMe(http, me => GetUserAppChat(http, me, installationId, r)));
+        graph.MapDelete("/me/teamwork/installedApps/{installationId}", (HttpContext http, string installationId, SandboxRuntime r) =>
+            TeamsEndpoints.AsMe(http, me => UninstallForUser(http, me, installationId, r)));
         graph.MapGet("/appCatalogs/teamsApps", ListCatalog);
     }
 
@@ -33,13 +41,13 @@ public static class TeamsAppsEndpoints
         var (team, problem) = TeamsEndpoints.Authorize(http, runtime, teamId, TeamsPermissions.ReadTeamApps);
         return team is null
             ? problem!
-            : ListInstallations(http, runtime, InstallationScope.Team, team.Id, team.TenantId, $"teams('{team.Id}')/installedApps");
+            : ListInstallations(http, runtime, InstallationScope.Team, team.Id, team.TenantId, TeamsPermissions.ReadTeamApps, $"teams('{team.Id}')/installedApps");
     }
 
     private static IResult GetTeamApp(HttpContext http, string teamId, string installationId, SandboxRuntime runtime)
     {
         var (team, problem) = TeamsEndpoints.Authorize(http, runtime, teamId, TeamsPermissions.ReadTeamApps);
-        return team is null ? problem! : GetInstallation(http, runtime, InstallationScope.Team, team.Id, team.TenantId, installationId);
+        return team is null ? problem! : GetInstallation(http, runtime, InstallationScope.Team, team.Id, team.TenantId, TeamsPermissions.ReadTeamApps, installationId);
     }
 
     private static async Task<IResult> InstallInTeam(HttpContext http, string teamId, SandboxRuntime runtime)
@@ -54,6 +62,11 @@ public static class TeamsAppsEndpoints
         if (app is null)
         {
             return invalid!;
+        }
+
+        if (!TeamsPermissions.CanManage(GraphCaller.Of(http), TeamsPermissions.WriteTeamApps, app))
+        {
+            return NotAllowedToManage(http, app);
         }
 
         if (runtime.State.Teams.InstallInTeam(team.TenantId, team.Id, app.Id) is null)
@@ -74,7 +87,7 @@ public static class TeamsAppsEndpoints
             return problem!;
         }
 
-        return runtime.State.Teams.Uninstall(InstallationScope.Team, team.Id, installationId) ? Results.NoContent() : InstallationNotFound(http, installationId);
+        return Uninstall(http, runtime, InstallationScope.Team, team.Id, team.TenantId, TeamsPermissions.WriteTeamApps, installationId);
     }
 
     private static IResult ListUserApps(HttpContext http, string idOrUpn, SandboxRuntime runtime)
@@ -82,13 +95,13 @@ public static class TeamsAppsEndpoints
         var (user, problem) = AuthorizeUser(http, runtime, idOrUpn, TeamsPermissions.ReadUserApps);
         return user is null
             ? problem!
-            : ListInstallations(http, runtime, InstallationScope.User, user.Id, user.TenantId, $"users('{user.Id}')/teamwork/installedApps");
+            : ListInstallations(http, runtime, InstallationScope.User, user.Id, user.TenantId, TeamsPermissions.ReadUserApps, $"users('{user.Id}')/teamwork/installedApps");
     }
 
     private static IResult GetUserApp(HttpContext http, string idOrUpn, string installationId, SandboxRuntime runtime)
     {
         var (user, problem) = AuthorizeUser(http, runtime, idOrUpn, TeamsPermissions.ReadUserApps);
-        return user is null ? problem! : GetInstallation(http, runtime, InstallationScope.User, user.Id, user.TenantId, installationId);
+        return user is null ? problem! : GetInstallation(http, runtime, InstallationScope.User, user.Id, user.TenantId, TeamsPermissions.ReadUserApps, installationId);
     }
 
     private static IResult GetUserAppChat(HttpContext http, string idOrUpn, string installationId, SandboxRuntime runtime)
@@ -104,6 +117,11 @@ public static class TeamsAppsEndpoints
         if (installation is null || app is null)
         {
             return InstallationNotFound(http, installationId);
+        }
+
+        if (!TeamsPermissions.CanManage(GraphCaller.Of(http), TeamsPermissions.ReadUserApps, app))
+        {
+            return NotAllowedToManage(http, app);
         }
 
         if (installation.AwaitingTeamsClient)
@@ -129,6 +147,11 @@ public static class TeamsAppsEndpoints
         if (app is null)
         {
             return invalid!;
+        }
+
+        if (!TeamsPermissions.CanManage(GraphCaller.Of(http), TeamsPermissions.WriteUserApps, app))
+        {
+            return NotAllowedToManage(http, app);
         }
 
         if (user.BlockedByPolicy)
@@ -169,7 +192,7 @@ public static class TeamsAppsEndpoints
             return problem!;
         }
 
-        return runtime.State.Teams.Uninstall(InstallationScope.User, user.Id, installationId) ? Results.NoContent() : InstallationNotFound(http, installationId);
+        return Uninstall(http, runtime, InstallationScope.User, user.Id, user.TenantId, TeamsPermissions.WriteUserApps, installationId);
     }
 
     private static IResult ListCatalog(HttpContext http, SandboxRuntime runtime)
@@ -223,10 +246,15 @@ public static class TeamsAppsEndpoints
         return Results.Json(TeamsQuery.Page(http, runtime.Origin, "appCatalogs/teamsApps", items, int.MaxValue, 0));
     }
 
-    private static IResult ListInstallations(HttpContext http, SandboxRuntime runtime, InstallationScope scope, Guid targetId, Guid tenantId, string context)
+    private static IResult ListInstallations(
+        HttpContext http, SandboxRuntime runtime, InstallationScope scope, Guid targetId, Guid tenantId, Permissions permissions, string context)
     {
         var teams = runtime.State.Teams;
-        var installations = teams.Installations(scope, targetId).Select(i => (Installation: i, App: teams.FindCatalogApp(tenantId, i.TeamsAppId)));
+        var caller = GraphCaller.Of(http);
+        // "Self" permissions see only the caller's own app, as Graph lists nothing else for them.
+        var installations = teams.Installations(scope, targetId)
+            .Select(i => (Installation: i, App: teams.FindCatalogApp(tenantId, i.TeamsAppId)))
+            .Where(i => i.App is not null && TeamsPermissions.CanManage(caller, permissions, i.App));
         var filter = http.Request.Query["$filter"].ToString();
         if (filter.Length > 0)
         {
@@ -261,16 +289,22 @@ public static class TeamsAppsEndpoints
         return Results.Json(TeamsQuery.Page(http, runtime.Origin, context, items, int.MaxValue, 0));
     }
 
-    private static IResult GetInstallation(HttpContext http, SandboxRuntime runtime, InstallationScope scope, Guid targetId, Guid tenantId, string installationId)
+    private static IResult GetInstallation(
+        HttpContext http, SandboxRuntime runtime, InstallationScope scope, Guid targetId, Guid tenantId, Permissions permissions, string installationId)
     {
         var installation = runtime.State.Teams.FindInstallation(scope, targetId, installationId);
-        if (installation is null)
+        var app = installation is null ? null : runtime.State.Teams.FindCatalogApp(tenantId, installation.TeamsAppId);
+        if (installation is null || app is null)
         {
             return InstallationNotFound(http, installationId);
         }
 
+        if (!TeamsPermissions.CanManage(GraphCaller.Of(http), permissions, app))
+        {
+            return NotAllowedToManage(http, app);
+        }
+
         var expand = TeamsQuery.Expand(http);
-        var app = runtime.State.Teams.FindCatalogApp(tenantId, installation.TeamsAppId);
         return Results.Json(TeamsJson.Installation(installation, app, expand.Contains("TEAMSAPP"), expand.Contains("TEAMSAPPDEFINITION")));
     }
 
@@ -299,6 +333,27 @@ public static class TeamsAppsEndpoints
         var app = runtime.State.Teams.FindCatalogApp(tenantId, appId.Value);
         return app is null ? (null, GraphErrors.Result(http, StatusCodes.Status404NotFound, "NotFound", "Not Found")) : (app, null);
     }
+
+    private static IResult Uninstall(
+        HttpContext http, SandboxRuntime runtime, InstallationScope scope, Guid targetId, Guid tenantId, Permissions permissions, string installationId)
+    {
+        var installation = runtime.State.Teams.FindInstallation(scope, targetId, installationId);
+        if (installation is null)
+        {
+            return InstallationNotFound(http, installationId);
+        }
+
+        if (runtime.State.Teams.FindCatalogApp(tenantId, installation.TeamsAppId) is { } app && !TeamsPermissions.CanManage(GraphCaller.Of(http), permissions, app))
+        {
+            return NotAllowedToManage(http, app);
+        }
+
+        return runtime.State.Teams.Uninstall(scope, targetId, installationId) ? Results.NoContent() : InstallationNotFound(http, installationId);
+    }
+
+    /// <summary>A "Self" permission used on an app whose manifest names another Entra app (wording as reported).</summary>
+    private static IResult NotAllowedToManage(HttpContext http, CatalogApp app) =>
+        GraphErrors.Result(http, StatusCodes.Status403Forbidden, "Forbidden", $"AAD App Id '{GraphCaller.Of(http).ClientId}' is not allowed to manage the Teams App '{app.Id}'.");
 
     private static IResult AlreadyInstalled(HttpContext http, CatalogApp app, string threadId) =>
         GraphErrors.Result(http, StatusCodes.Status409Conflict, "Conflict", $"AppEntitlement id: '{app.Id}' already exists in thread '{threadId}'.");

@@ -29,8 +29,21 @@ public static class TeamsEndpoints
         graph.MapGet("/teams/{teamId}/members", ListMembers);
         graph.MapGet("/groups", ListGroups);
         graph.MapGet("/users/{idOrUpn}/joinedTeams", JoinedTeams);
+        graph.MapGet("/me/joinedTeams", (HttpContext http, SandboxRuntime r) => AsMe(http, me => JoinedTeams(http, me, r)));
         graph.MapTeamsApps();
     }
+
+    /// <summary>Runs a <c>/users/{id}/…</c> handler for the signed-in user; <c>/me</c> needs a delegated token.</summary>
+    public static IResult AsMe(HttpContext http, Func<string, IResult> handler) =>
+        GraphCaller.Of(http).UserId is { } me
+            ? handler(me.ToString())
+            : GraphErrors.BadRequest(http, "BadRequest", "/me request is only valid with delegated authentication flow.");
+
+    /// <summary>The same for asynchronous handlers.</summary>
+    public static Task<IResult> AsMe(HttpContext http, Func<string, Task<IResult>> handler) =>
+        GraphCaller.Of(http).UserId is { } me
+            ? handler(me.ToString())
+            : Task.FromResult(GraphErrors.BadRequest(http, "BadRequest", "/me request is only valid with delegated authentication flow."));
 
     /// <summary>Graph's answer for a team id that is unknown, not yet created or in another tenant.</summary>
     public static IResult TeamNotFound(HttpContext http, string teamId) =>

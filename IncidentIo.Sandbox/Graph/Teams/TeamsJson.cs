@@ -125,6 +125,7 @@ public static class TeamsJson
     {
         ["id"] = app.DefinitionId,
         ["teamsAppId"] = app.Id.ToString(),
+        ["azureADAppId"] = app.AzureAdAppId,
         ["displayName"] = app.DisplayName,
         ["version"] = app.Version,
         ["publishingState"] = "published",

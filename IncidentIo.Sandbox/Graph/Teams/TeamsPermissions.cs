@@ -1,3 +1,5 @@
+using IncidentIo.Sandbox.State;
+
 namespace IncidentIo.Sandbox.Graph.Teams;
 
 /// <summary>
@@ -50,6 +52,18 @@ public static class TeamsPermissions
     public static readonly Permissions ReadCatalog = new(
         ["AppCatalog.Submit", "AppCatalog.Read.All", "AppCatalog.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
         ["AppCatalog.Read.All", "AppCatalog.ReadWrite.All"]);
+
+    /// <summary>
+    /// Whether the caller may manage this app's installations: any non-"Self" permission of the
+    /// operation does; a "Self" one only for the app whose manifest names the caller.
+    /// </summary>
+    public static bool CanManage(GraphCaller caller, Permissions permissions, CatalogApp app)
+    {
+        var granted = caller.IsAppOnly ? permissions.Application.Where(caller.Roles.Contains) : permissions.Delegated.Where(caller.Scopes.Contains);
+        return granted.Any(p => !p.Contains("Self", StringComparison.Ordinal))
+            || app.AzureAdAppId is null
+            || app.AzureAdAppId.Equals(caller.ClientId, StringComparison.OrdinalIgnoreCase);
+    }
 
     private static Permissions Both(string[] names) => new(names, names);
 

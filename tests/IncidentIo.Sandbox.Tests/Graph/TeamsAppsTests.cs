@@ -255,10 +255,33 @@ public sealed class TeamsAppsTests(SandboxFixture sandbox)
         var signIn = await DelegatedSignIn.SignInAsync(sandbox, registration, "user@contoso.example", ["TeamsAppInstallation.ReadWriteSelfForUser"]);
         var graph = sandbox.Graph(() => Task.FromResult(signIn.AccessToken));
 
-        await graph.Users[DemoSeed.UserId.ToString()].Teamwork.InstalledApps.PostAsync(UserInstall(app.Id));
-        var mine = await graph.Users["user@contoso.example"].Teamwork.InstalledApps.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/id eq '{app.Id}'");
+        await graph.Me.Teamwork.InstalledApps.PostAsync(UserInstall(app.Id));
+        var mine = await graph.Me.Teamwork.InstalledApps.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/id eq '{app.Id}'");
+        var byUpn = await graph.Users["user@contoso.example"].Teamwork.InstalledApps.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/id eq '{app.Id}'");
 
-        Assert.Single(mine!.Value!);
+        Assert.Equal(Assert.Single(mine!.Value!).Id, Assert.Single(byUpn!.Value!).Id);
+    }
+
+    [Fact]
+    public async Task A_self_permission_manages_only_the_app_whose_manifest_names_the_caller()
+    {
+        var registration = sandbox.RegisterApp(a => a with { ApplicationPermissions = ["TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All"] });
+        sandbox.GrantAdminConsent(registration, DemoSeed.ContosoTenantId);
+        var graph = sandbox.Graph(() => sandbox.AppTokenAsync(registration, DemoSeed.ContosoTenantId));
+        var own = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "incident.io", "1.0.0", azureAdAppId: registration.ClientId);
+        var other = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "Other", "1.0.0", azureAdAppId: Guid.NewGuid().ToString());
+        var user = graph.Users["grady.archie@contoso.example"];
+        sandbox.State.Teams.InstallForUser(DemoSeed.ContosoTenantId, sandbox.State.FindUserByUpn("grady.archie@contoso.example")!.Id, other.Id, awaitingTeamsClient: false);
+
+        await user.Teamwork.InstalledApps.PostAsync(UserInstall(own.Id));
+        var denied = await Assert.ThrowsAsync<ODataError>(() => user.Teamwork.InstalledApps.PostAsync(UserInstall(other.Id)));
+        var visible = await user.Teamwork.InstalledApps.GetAsync(r => r.QueryParameters.Expand = ["teamsAppDefinition"]);
+
+        Assert.Equal(403, denied.ResponseStatusCode);
+        Assert.Equal($"AAD App Id '{registration.ClientId}' is not allowed to manage the Teams App '{other.Id}'.", denied.Error!.Message);
+        var listed = Assert.Single(visible!.Value!);
+        Assert.Equal(own.Id.ToString(), listed.TeamsAppDefinition!.TeamsAppId);
+        Assert.Equal(registration.ClientId, listed.TeamsAppDefinition.AdditionalData["azureADAppId"]?.ToString());
     }
 
     private CatalogApp Publish(string? botId = null) =>

@@ -146,6 +146,41 @@ public sealed partial class TeamsCreateTests(SandboxFixture sandbox)
         Assert.Equal("Forbidden", denied.Error!.Code);
     }
 
+    [Fact]
+    public async Task An_admin_creates_the_team_with_delegated_team_create_and_installs_the_app()
+    {
+        sandbox.State.Teams.Configure(DemoSeed.ContosoTenantId, s => s with
+        {
+            CreateTeamNotStartedFor = TimeSpan.FromSeconds(30),
+            CreateTeamInProgressFor = TimeSpan.FromSeconds(30),
+            CreateTeamFailure = null,
+        });
+        var registration = sandbox.RegisterApp(a => a with
+        {
+            DelegatedScopes = ["User.Read", "Team.Create", "Team.ReadBasic.All", "TeamsAppInstallation.ReadWriteSelfForTeam"],
+        });
+        var catalogApp = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "incident.io", "1.0.0", azureAdAppId: registration.ClientId);
+        var signIn = await DelegatedSignIn.SignInAsync(sandbox, registration, "admin@contoso.example", ["Team.Create", "Team.ReadBasic.All", "TeamsAppInstallation.ReadWriteSelfForTeam"]);
+        var graph = sandbox.Graph(() => Task.FromResult(signIn.AccessToken));
+        var headers = new HeadersInspectionHandlerOption { InspectResponseHeaders = true };
+
+        await graph.Teams.PostAsync(new Team
+        {
+            DisplayName = "Incidents",
+            AdditionalData = new Dictionary<string, object> { ["template@odata.bind"] = "https://graph.microsoft.com/v1.0/teamsTemplates('standard')" },
+        }, c => c.Options.Add(headers));
+        var match = LocationPattern().Match(headers.ResponseHeaders["Location"].Single());
+        sandbox.Clock.Advance(TimeSpan.FromMinutes(1));
+        var operation = await graph.Teams[match.Groups[1].Value].Operations[match.Groups[2].Value].GetAsync();
+        await graph.Teams[match.Groups[1].Value].InstalledApps.PostAsync(Install(catalogApp.Id));
+        var joined = await graph.Me.JoinedTeams.GetAsync();
+
+        Assert.Equal(TeamsAsyncOperationStatus.Succeeded, operation!.Status);
+        Assert.Contains(joined!.Value!, t => t.Id == match.Groups[1].Value);
+        var owner = Assert.Single(sandbox.State.Teams.Members(Guid.Parse(match.Groups[1].Value)));
+        Assert.Equal((DemoSeed.AdminId, true), (owner.UserId, owner.IsOwner));
+    }
+
     private static Team NewTeam(string name, Guid owner) => new()
     {
         DisplayName = name,
