@@ -71,8 +71,15 @@ public static class TeamsControlEndpoints
             members.Add((user.Id, member.Owner));
         }
 
-        var team = runtime.State.Teams.CreateTeam(found.Id, body.DisplayName, body.Description, members, body.Id);
-        return Results.Created($"/sandbox/api/tenants/{found.Id}/teams/{team.Id}", team);
+        try
+        {
+            var team = runtime.State.Teams.CreateTeam(found.Id, body.DisplayName, body.Description, members, body.Id);
+            return Results.Created($"/sandbox/api/tenants/{found.Id}/teams/{team.Id}", team);
+        }
+        catch (InvalidOperationException e)
+        {
+            return Results.Conflict(new { error = e.Message });
+        }
     }
 
     private static IResult AddMember(string tenant, Guid teamId, NewMember body, SandboxRuntime runtime) =>

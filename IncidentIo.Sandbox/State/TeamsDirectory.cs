@@ -90,7 +90,10 @@ public sealed class TeamsDirectory
 
     // ---- Teams ----
 
-    /// <summary>Creates a team that is ready at once (seeding, control API). Members are (user, owner?) pairs.</summary>
+    /// <summary>
+    /// Creates a team that is ready at once (seeding, control API). Members are (user, owner?)
+    /// pairs. Throws <see cref="InvalidOperationException"/> when the id is taken.
+    /// </summary>
     public Team CreateTeam(Guid tenantId, string displayName, string? description, IEnumerable<(Guid UserId, bool IsOwner)> members, Guid? id = null, string visibility = "private")
     {
         RequireTenant(tenantId);
@@ -388,7 +391,11 @@ public sealed class TeamsDirectory
 
     private void AddTeamLocked(Team team, IEnumerable<(Guid UserId, bool IsOwner)> members, IEnumerable<Guid> teamsAppIds)
     {
-        _teams.Add(team.Id, team);
+        if (!_teams.TryAdd(team.Id, team))
+        {
+            throw new InvalidOperationException($"Team {team.Id} already exists.");
+        }
+
         _channels.Add(team.Id, [new Channel(team.GeneralChannelId, team.Id, "General", team.Description, team.CreatedDateTime, true)]);
         _members.Add(team.Id, [.. members.DistinctBy(m => m.UserId).Select(m => new TeamMember(team.Id, m.UserId, m.IsOwner))]);
         foreach (var appId in teamsAppIds.Distinct())
