@@ -286,7 +286,7 @@ public static class TeamsAppsEndpoints
         var items = installations
             .Select(i => (JsonNode)TeamsJson.Installation(i.Installation, i.App, expand.Contains("TEAMSAPP"), expand.Contains("TEAMSAPPDEFINITION")))
             .ToList();
-        return Results.Json(TeamsQuery.Page(http, runtime.Origin, context, items, int.MaxValue, 0));
+        return Results.Json(TeamsQuery.Page(http, runtime.Origin, context, items, int.MaxValue, 0, alwaysCount: true));
     }
 
     private static IResult GetInstallation(

@@ -411,7 +411,7 @@ public static class TeamsEndpoints
         }
 
         var all = members.Select(m => (JsonNode)TeamsJson.Member(m.Member, m.User, team.TenantId)).ToList();
-        return Results.Json(TeamsQuery.Page(http, runtime.Origin, $"teams('{team.Id}')/members", all, top, skip));
+        return Results.Json(TeamsQuery.Page(http, runtime.Origin, $"teams('{team.Id}')/members", all, top, skip, alwaysCount: true));
     }
 
     private static IResult JoinedTeams(HttpContext http, string idOrUpn, SandboxRuntime runtime)

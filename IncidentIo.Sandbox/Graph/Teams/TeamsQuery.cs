@@ -80,11 +80,14 @@ public static partial class TeamsQuery
         return null;
     }
 
-    /// <summary>One page of a collection with <c>@odata.count</c> when asked and <c>@odata.nextLink</c> when more follow.</summary>
-    public static JsonObject Page(HttpContext http, string origin, string context, IReadOnlyList<JsonNode> all, int top, int skip)
+    /// <summary>
+    /// One page of a collection with <c>@odata.count</c> when asked (or always, where the reference
+    /// page's example shows it) and <c>@odata.nextLink</c> when more follow.
+    /// </summary>
+    public static JsonObject Page(HttpContext http, string origin, string context, IReadOnlyList<JsonNode> all, int top, int skip, bool alwaysCount = false)
     {
         var body = new JsonObject { ["@odata.context"] = $"{origin}/v1.0/$metadata#{context}" };
-        if (string.Equals(http.Request.Query["$count"], "true", StringComparison.OrdinalIgnoreCase))
+        if (alwaysCount || string.Equals(http.Request.Query["$count"], "true", StringComparison.OrdinalIgnoreCase))
         {
             body["@odata.count"] = all.Count;
         }

@@ -86,6 +86,31 @@ public sealed partial class TeamsCreateTests(SandboxFixture sandbox)
     }
 
     [Fact]
+    public async Task On_the_wire_create_team_is_202_with_no_body_and_relative_locations()
+    {
+        var app = sandbox.RegisterApp(a => a with { ApplicationPermissions = ["Team.Create"] });
+        sandbox.GrantAdminConsent(app, DemoSeed.ContosoTenantId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1.0/teams")
+        {
+            Content = new StringContent(
+                $$"""
+                {"template@odata.bind":"https://graph.microsoft.com/v1.0/teamsTemplates('standard')","displayName":"Wire","members":[
+                 {"@odata.type":"#microsoft.graph.aadUserConversationMember","roles":["owner"],"user@odata.bind":"https://graph.microsoft.com/v1.0/users('{{DemoSeed.AdminId}}')"}]}
+                """, System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new("Bearer", await sandbox.AppTokenAsync(app, DemoSeed.ContosoTenantId));
+
+        using var response = await sandbox.Http.SendAsync(request);
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(0, response.Content.Headers.ContentLength);
+        Assert.Matches(LocationPattern(), response.Headers.Location!.OriginalString);
+        Assert.False(response.Headers.Location.IsAbsoluteUri);
+        Assert.StartsWith("/teams('", response.Content.Headers.ContentLocation!.OriginalString, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(response.Headers.GetValues("request-id").Single()));
+    }
+
+    [Fact]
     public async Task The_location_path_itself_can_be_polled()
     {
         var graph = AppGraph();

@@ -50,6 +50,7 @@ public sealed class TeamsReadTests(SandboxFixture sandbox)
 
         Assert.Equal(8, all!.Value!.Count);
         Assert.Null(all.OdataNextLink);
+        Assert.Equal(8, all.OdataCount);
         Assert.Equal("Nina Newcomer", Assert.Single(one!.Value!).DisplayName);
     }
 
