@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using IncidentIo.Sandbox.Control;
 using IncidentIo.Sandbox.Entra;
 using IncidentIo.Sandbox.Graph;
+using IncidentIo.Sandbox.Graph.Teams;
 using IncidentIo.Sandbox.State;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -37,6 +38,10 @@ public sealed class SandboxHost : IAsyncDisposable
 
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
+
+    /// <summary>Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog; see README.md.</summary>
+    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null) =>
+        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId);
 
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
@@ -80,9 +85,11 @@ public sealed class SandboxHost : IAsyncDisposable
         var graph = app.MapGroup(GraphPipeline.Prefix);
         graph.MapUsers();
         graph.MapOrganization();
+        graph.MapTeams();
         graph.MapFallback(GraphPipeline.Unmatched);
         app.MapUserInfo();
         app.MapControl();
+        app.MapTeamsControl();
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

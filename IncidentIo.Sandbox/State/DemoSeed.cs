@@ -50,6 +50,7 @@ public static class DemoSeed
         }
 
         state.AddUser(new User(StaffUserId, StaffTenantId, $"staff@{StaffDomain}", "Sam Staff", $"staff@{StaffDomain}", IsGlobalAdmin: true));
+        TeamsSeed.Apply(state);
     }
 
     private static Guid ContosoUserId(int n) => new($"c0a7050c-0001-4000-8000-{n:D12}");

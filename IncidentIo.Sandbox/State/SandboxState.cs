@@ -19,7 +19,14 @@ public sealed class SandboxState
     private readonly Dictionary<(Guid TenantId, string ClientId), Grant> _grants = [];
     private readonly TimeProvider _time;
 
-    public SandboxState(TimeProvider time) => _time = time;
+    public SandboxState(TimeProvider time)
+    {
+        _time = time;
+        Teams = new TeamsDirectory(this, time);
+    }
+
+    /// <summary>Teams, channels, members, app catalog and installations (see <see cref="TeamsDirectory"/>).</summary>
+    public TeamsDirectory Teams { get; }
 
     public Tenant AddTenant(Tenant tenant)
     {
