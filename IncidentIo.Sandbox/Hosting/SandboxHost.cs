@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Serialization.Metadata;
+using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.Control;
 using IncidentIo.Sandbox.Entra;
 using IncidentIo.Sandbox.Graph;
@@ -34,6 +35,8 @@ public sealed class SandboxHost : IAsyncDisposable
     public SandboxState State => _runtime.State;
 
     public SigningKeys SigningKeys => _runtime.Keys;
+
+    public BotFrameworkSandbox Bot => _app.Services.GetRequiredService<BotFrameworkSandbox>();
 
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
@@ -71,6 +74,7 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton<TokenFactory>();
         builder.Services.AddSingleton<SignInFlow>();
+        builder.Services.AddBotFramework(options.Bot);
 
         var app = builder.Build();
         app.UseGraphPipeline();
@@ -83,6 +87,7 @@ public sealed class SandboxHost : IAsyncDisposable
         graph.MapFallback(GraphPipeline.Unmatched);
         app.MapUserInfo();
         app.MapControl();
+        app.MapBotFramework();
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
