@@ -39,13 +39,16 @@ public sealed class BotFrameworkOptions
     /// </summary>
     public bool IncludeTeamDetails { get; init; }
 
-    /// <summary>Teams' published bot rate limits (documented, not enforced by the Sandbox).</summary>
+    /// <summary>Answer 429 <c>Throttled</c> past <see cref="RateLimits"/>; can be switched at run time.</summary>
+    public bool EnforceRateLimits { get; init; }
+
+    /// <summary>Teams' published bot rate limits, enforced when <see cref="EnforceRateLimits"/> is on.</summary>
     public BotRateLimits RateLimits { get; init; } = new();
 }
 
 /// <summary>
 /// Teams' bot rate limits as published ("subject to change"): per bot per thread, per thread for
-/// all bots, and per app per tenant. Recorded here so demos and tests can read them.
+/// all bots, and per app per tenant. Windows slide; each limit is (requests, window).
 /// </summary>
 public sealed record BotRateLimits
 {

@@ -38,6 +38,8 @@ public sealed class BotFrameworkSandbox : IDisposable
         Options = options;
         Directory = new BotDirectory(runtime.State);
         Channel = new BotChannel(this, runtime, options);
+        EnforceRateLimits = options.EnforceRateLimits;
+        RateLimiter = new ConnectorRateLimiter(options.RateLimits);
     }
 
     /// <summary>The issuer of connector tokens (v1, like Entra's for this resource).</summary>
@@ -55,6 +57,11 @@ public sealed class BotFrameworkSandbox : IDisposable
     public IBotDirectory Directory { get; set; }
 
     public ChannelKeys ChannelKeys { get; } = new();
+
+    /// <summary>Whether the connector answers 429 <c>Throttled</c> past Teams' published limits.</summary>
+    public bool EnforceRateLimits { get; set; }
+
+    public ConnectorRateLimiter RateLimiter { get; }
 
     /// <summary>Every activity bots sent through the connector.</summary>
     public ActivityLog Activities { get; } = new();

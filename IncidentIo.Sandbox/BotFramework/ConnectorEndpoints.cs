@@ -123,6 +123,11 @@ public static class ConnectorEndpoints
         }
 
         var conversation = bot.Conversations.GetOrCreate(appId, tenantId, userId);
+        if (Throttle(http, bot, send: true, appId, tenantId, conversation.Id) is { } throttled)
+        {
+            return throttled;
+        }
+
         var response = new JsonObject { ["id"] = conversation.Id };
         if (body["activity"] is JsonObject first)
         {
@@ -139,6 +144,11 @@ public static class ConnectorEndpoints
         if (problem is not null)
         {
             return problem;
+        }
+
+        if (Throttle(http, bot, send: true, appId, target.TenantId, TeamsIds.Thread(conversationId)) is { } throttled)
+        {
+            return throttled;
         }
 
         if (target.Personal is { } personal && !bot.Directory.IsInstalledForUser(appId, personal.TenantId, personal.UserId))
@@ -159,9 +169,9 @@ public static class ConnectorEndpoints
     private static IResult PagedMembers(HttpContext http, BotFrameworkSandbox bot, string conversationId, int? pageSize, string? continuationToken)
     {
         var (target, problem) = Resolve(bot, Caller(http), conversationId);
-        if (problem is not null)
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(conversationId))) is { } refused)
         {
-            return problem;
+            return refused;
         }
 
         var size = Math.Clamp(pageSize ?? bot.Options.DefaultMembersPageSize, 1, bot.Options.MaxMembersPageSize);
@@ -184,9 +194,9 @@ public static class ConnectorEndpoints
     private static IResult Member(HttpContext http, BotFrameworkSandbox bot, string conversationId, string memberId)
     {
         var (target, problem) = Resolve(bot, Caller(http), conversationId);
-        if (problem is not null)
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(conversationId))) is { } refused)
         {
-            return problem;
+            return refused;
         }
 
         var found = Members(bot, target).FirstOrDefault(m =>
@@ -217,6 +227,24 @@ public static class ConnectorEndpoints
         }
 
         return bot.Directory.IsInstalledInTeam(appId, team.Id) ? (new Target(null, team), null) : (default, ConnectorErrors.NotInRoster());
+    }
+
+    /// <summary>429 <c>Throttled</c> with <c>Retry-After</c> (whole seconds) when rate limits are on and exceeded.</summary>
+    private static IResult? Throttle(HttpContext http, BotFrameworkSandbox bot, bool send, string appId, Guid? tenantId, string thread)
+    {
+        if (!bot.EnforceRateLimits)
+        {
+            return null;
+        }
+
+        var wait = send ? bot.RateLimiter.Send(appId, tenantId, thread, bot.Now) : bot.RateLimiter.Read(appId, tenantId, thread, bot.Now);
+        if (wait is null)
+        {
+            return null;
+        }
+
+        http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(wait.Value.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return ConnectorErrors.Result(StatusCodes.Status429TooManyRequests, "Throttled", "Too many requests.");
     }
 
     private static IReadOnlyList<BotMember> Members(BotFrameworkSandbox bot, Target target) =>
@@ -274,5 +302,8 @@ public static class ConnectorEndpoints
 
     private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
-    private readonly record struct Target(PersonalConversation? Personal, BotTeam? Team);
+    private readonly record struct Target(PersonalConversation? Personal, BotTeam? Team)
+    {
+        public Guid? TenantId => Personal?.TenantId ?? Team?.TenantId;
+    }
 }
