@@ -32,6 +32,7 @@ public static class ConnectorEndpoints
             SendActivity(http, bot, conversationId, activityId));
         v3.MapGet("/v3/conversations/{conversationId}/pagedmembers", PagedMembers);
         v3.MapGet("/v3/conversations/{conversationId}/members/{memberId}", Member);
+        v3.MapGet("/v3/conversations/{conversationId}/members", AllMembers);
         v3.MapFallback(() => ConnectorErrors.Result(StatusCodes.Status404NotFound, "NotFound", "The requested resource was not found."));
     }
 
@@ -189,6 +190,18 @@ public static class ConnectorEndpoints
         }
 
         return Results.Json(page);
+    }
+
+    /// <summary>The deprecated unpaged list: the whole roster as an array.</summary>
+    private static IResult AllMembers(HttpContext http, BotFrameworkSandbox bot, string conversationId)
+    {
+        var (target, problem) = Resolve(bot, Caller(http), conversationId);
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(conversationId))) is { } refused)
+        {
+            return refused;
+        }
+
+        return Results.Json(new JsonArray([.. Members(bot, target).Select(ToJson)]));
     }
 
     private static IResult Member(HttpContext http, BotFrameworkSandbox bot, string conversationId, string memberId)

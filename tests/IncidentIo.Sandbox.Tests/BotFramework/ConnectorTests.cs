@@ -142,6 +142,22 @@ public sealed class ConnectorTests(BotFixture fixture)
         Assert.Equal(("Adele Admin", "Adele", "Admin"), (adele["name"]!.GetValue<string>(), adele["givenName"]!.GetValue<string>(), adele["surname"]!.GetValue<string>()));
     }
 
+    [Fact]
+    public async Task The_unpaged_members_list_and_a_one_to_one_roster()
+    {
+        var team = fixture.Team(withApp: true, DemoSeed.AdminId, DemoSeed.UserId);
+        fixture.Directory.InstallForUser(fixture.BotId, Contoso, DemoSeed.AdminId);
+        var chat = fixture.Bot.Conversations.GetOrCreate(fixture.BotId, Contoso, DemoSeed.AdminId);
+        using var connector = await fixture.ConnectorAsync();
+
+        var all = await connector.GetFromJsonAsync<JsonArray>($"v3/conversations/{team.Id}/members");
+        var personal = await connector.GetFromJsonAsync<JsonObject>($"v3/conversations/{chat.Id}/pagedmembers");
+
+        Assert.Equal(2, all!.Count);
+        Assert.Equal(DemoSeed.AdminId.ToString(), Assert.Single(personal!["members"]!.AsArray())!["aadObjectId"]!.GetValue<string>());
+        Assert.Null(personal["continuationToken"]);
+    }
+
     [Theory]
     [InlineData("teamsId")]
     [InlineData("aadObjectId")]
