@@ -25,13 +25,13 @@ public sealed class ChannelKeys : IDisposable
     /// <summary>Adds a signing key endorsed for the given channels (all defaults when none given); older keys stay published.</summary>
     public SigningKey Rotate(params string[] endorsements)
     {
-        var key = _keys.Rotate();
+        // One lock over both, so the JWKS never shows the new key without its endorsements.
         lock (_gate)
         {
+            var key = _keys.Rotate();
             _endorsements[key.KeyId] = endorsements.Length > 0 ? endorsements : DefaultEndorsements;
+            return key;
         }
-
-        return key;
     }
 
     public bool Retire(string keyId) => _keys.Retire(keyId);
@@ -47,14 +47,17 @@ public sealed class ChannelKeys : IDisposable
     /// <summary>The JWKS: RSA keys with their <c>endorsements</c>, no per-key issuer.</summary>
     public JsonObject ToJwks()
     {
-        var jwks = _keys.ToJwks("");
-        foreach (var key in jwks["keys"]!.AsArray().OfType<JsonObject>())
+        lock (_gate)
         {
-            key.Remove("issuer");
-            key["endorsements"] = new JsonArray([.. EndorsementsOf(key["kid"]!.GetValue<string>()).Select(e => JsonValue.Create(e))]);
-        }
+            var jwks = _keys.ToJwks("");
+            foreach (var key in jwks["keys"]!.AsArray().OfType<JsonObject>())
+            {
+                key.Remove("issuer");
+                key["endorsements"] = new JsonArray([.. _endorsements.GetValueOrDefault(key["kid"]!.GetValue<string>(), []).Select(e => JsonValue.Create(e))]);
+            }
 
-        return jwks;
+            return jwks;
+        }
     }
 
     public void Dispose() => _keys.Dispose();
