@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.Entra;
 using IncidentIo.Sandbox.Hosting;
@@ -281,7 +282,7 @@ public sealed class BotChannel
         return account;
     }
 
-    private static StringContent JsonContent(JsonObject activity) => new(activity.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+    private static StringContent JsonContent(JsonObject activity) => new(activity.ToJsonString(), Encoding.UTF8, "application/json");
 }
 
 /// <summary>

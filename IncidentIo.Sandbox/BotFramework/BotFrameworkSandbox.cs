@@ -1,3 +1,4 @@
+using System.Globalization;
 using IncidentIo.Sandbox.Hosting;
 
 namespace IncidentIo.Sandbox.BotFramework;
@@ -114,7 +115,7 @@ public sealed class BotFrameworkSandbox : IDisposable
         }
         while (Interlocked.CompareExchange(ref _lastMessageId, next, last) != last);
 
-        return next.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return next.ToString(CultureInfo.InvariantCulture);
     }
 
     public void Dispose() => ChannelKeys.Dispose();

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IncidentIo.Sandbox.BotFramework;
 
@@ -33,6 +34,8 @@ public static class ConnectorEndpoints
         v3.MapGet("/v3/conversations/{conversationId}/pagedmembers", PagedMembers);
         v3.MapGet("/v3/conversations/{conversationId}/members/{memberId}", Member);
         v3.MapGet("/v3/conversations/{conversationId}/members", AllMembers);
+        v3.MapGet("/v3/teams/{teamId}", TeamDetails);
+        v3.MapGet("/v3/teams/{teamId}/conversations", TeamChannels);
         v3.MapFallback(() => ConnectorErrors.Result(StatusCodes.Status404NotFound, "NotFound", "The requested resource was not found."));
     }
 
@@ -40,8 +43,8 @@ public static class ConnectorEndpoints
     {
         var http = context.HttpContext;
         http.Response.Headers["X-Correlating-OperationId"] = Guid.NewGuid().ToString("N")[..16];
-        var runtime = http.RequestServices.GetService(typeof(SandboxRuntime)) as SandboxRuntime ?? throw new InvalidOperationException("No Sandbox runtime.");
-        var bot = http.RequestServices.GetService(typeof(BotFrameworkSandbox)) as BotFrameworkSandbox ?? throw new InvalidOperationException("No Bot Framework.");
+        var runtime = http.RequestServices.GetRequiredService<SandboxRuntime>();
+        var bot = http.RequestServices.GetRequiredService<BotFrameworkSandbox>();
         var appId = CallerAppId(http, runtime);
         if (appId is null)
         {
@@ -190,6 +193,51 @@ public static class ConnectorEndpoints
         }
 
         return Results.Json(page);
+    }
+
+    /// <summary>TeamDetails: <c>id</c> (General channel thread), <c>name</c>, <c>aadGroupId</c>, <c>channelCount</c>, <c>memberCount</c>.</summary>
+    private static IResult TeamDetails(HttpContext http, BotFrameworkSandbox bot, string teamId)
+    {
+        var (target, problem) = Resolve(bot, Caller(http), teamId);
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(teamId))) is { } refused)
+        {
+            return refused;
+        }
+
+        var team = target.Team;
+        if (team is null)
+        {
+            return ConnectorErrors.ConversationNotFound();
+        }
+
+        return Results.Json(new JsonObject
+        {
+            ["id"] = team.Id,
+            ["name"] = team.Name,
+            ["aadGroupId"] = team.AadGroupId.ToString(),
+            ["channelCount"] = team.Channels.Count,
+            ["memberCount"] = bot.Directory.TeamMembers(team.Id).Count,
+        });
+    }
+
+    /// <summary>The team's channels as <c>{"conversations":[{"id","name"}]}</c>.</summary>
+    private static IResult TeamChannels(HttpContext http, BotFrameworkSandbox bot, string teamId)
+    {
+        var (target, problem) = Resolve(bot, Caller(http), teamId);
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(teamId))) is { } refused)
+        {
+            return refused;
+        }
+
+        if (target.Team is not { } team)
+        {
+            return ConnectorErrors.ConversationNotFound();
+        }
+
+        return Results.Json(new JsonObject
+        {
+            ["conversations"] = new JsonArray([.. team.Channels.Select(c => new JsonObject { ["id"] = c.Id, ["name"] = c.Name })]),
+        });
     }
 
     /// <summary>The deprecated unpaged list: the whole roster as an array.</summary>

@@ -158,6 +158,23 @@ public sealed class ConnectorTests(BotFixture fixture)
         Assert.Null(personal["continuationToken"]);
     }
 
+    [Fact]
+    public async Task Team_details_and_channels_for_a_team_with_the_app()
+    {
+        var team = fixture.Team(withApp: true, DemoSeed.AdminId, DemoSeed.UserId);
+        var without = fixture.Team(withApp: false, DemoSeed.AdminId);
+        using var connector = await fixture.ConnectorAsync();
+
+        var details = await connector.GetFromJsonAsync<JsonObject>($"v3/teams/{team.Id}");
+        var channels = await connector.GetFromJsonAsync<JsonObject>($"v3/teams/{team.Id}/conversations");
+        using var refused = await connector.GetAsync($"v3/teams/{without.Id}");
+
+        Assert.Equal((team.Id, team.Name, team.AadGroupId.ToString(), 2), (
+            details!["id"]!.GetValue<string>(), details["name"]!.GetValue<string>(), details["aadGroupId"]!.GetValue<string>(), details["memberCount"]!.GetValue<int>()));
+        Assert.Equal(team.Id, Assert.Single(channels!["conversations"]!.AsArray())!["id"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
     [Theory]
     [InlineData("teamsId")]
     [InlineData("aadObjectId")]
