@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Serialization.Metadata;
+using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.Control;
 using IncidentIo.Sandbox.Entra;
 using IncidentIo.Sandbox.Graph;
@@ -35,6 +36,8 @@ public sealed class SandboxHost : IAsyncDisposable
     public SandboxState State => _runtime.State;
 
     public SigningKeys SigningKeys => _runtime.Keys;
+
+    public BotFrameworkSandbox Bot => _app.Services.GetRequiredService<BotFrameworkSandbox>();
 
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
@@ -76,6 +79,7 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton<TokenFactory>();
         builder.Services.AddSingleton<SignInFlow>();
+        builder.Services.AddBotFramework(options.Bot);
 
         var app = builder.Build();
         app.UseGraphPipeline();
@@ -90,6 +94,7 @@ public sealed class SandboxHost : IAsyncDisposable
         app.MapUserInfo();
         app.MapControl();
         app.MapTeamsControl();
+        app.MapBotFramework();
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

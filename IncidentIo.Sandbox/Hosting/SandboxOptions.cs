@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IncidentIo.Sandbox.BotFramework;
 using Microsoft.Extensions.Logging;
 
 namespace IncidentIo.Sandbox.Hosting;
@@ -20,4 +21,7 @@ public sealed class SandboxOptions
 
     /// <summary>Where the Sandbox logs; by default only warnings, to nothing.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>The Bot Framework side: the bot's endpoint and client, page sizes, retries.</summary>
+    public BotFrameworkOptions Bot { get; init; } = new();
 }
