@@ -44,6 +44,7 @@ public static class DomainRegistration
         services.AddSingleton<OrganizationOnboarding>();
         services.AddSingleton<AdminConsentFlow>();
         services.AddSingleton<SetupSteps>();
+        services.AddSingleton<TeamsAppInstallationCheck>();
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

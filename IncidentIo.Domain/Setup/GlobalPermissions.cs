@@ -12,6 +12,8 @@ public static class GlobalPermissions
         new("Team.ReadBasic.All", "Read the names of all teams", "To list the teams announcement rules can post to."),
         new("Channel.ReadBasic.All", "Read the names of channels", "To let you choose which channel of a team gets announcements."),
         new("TeamMember.Read.All", "Read the members of all teams", "To keep access in step with your teams: people in no team with our app are deactivated."),
+        new("TeamsAppInstallation.ReadForTeam.All", "See which teams have our app",
+            "To confirm where our app is installed when you add it to a team yourself."),
         new("TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All", "Install our app for your users",
             "Our bot can only message someone (for example an incident lead) when our app is installed for them."),
     ];

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Setup;
+using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Portal.Setup;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
@@ -18,6 +19,7 @@ namespace IncidentIo.Portal.Hosting;
 public sealed class EmbeddedSandbox(
     IOptions<MicrosoftOptions> microsoft,
     IOptionsMonitor<MicrosoftIdentityOptions> identity,
+    IOptions<TeamsAppOptions> teamsApp,
     LocalCertificates certificates,
     IServer server,
     IHostApplicationLifetime lifetime,
@@ -33,6 +35,7 @@ public sealed class EmbeddedSandbox(
         sandbox = await SandboxHost.StartAsync(
             new SandboxOptions { ServerCertificate = certificates.Server, Port = origin.Port }, cancellationToken);
         RegisterApps([]);
+        PublishTeamsApp();
 
         // Redirect URIs depend on the addresses the Portal really listens on, known once it has started.
         lifetime.ApplicationStarted.Register(() =>
@@ -57,6 +60,19 @@ public sealed class EmbeddedSandbox(
             DelegatedScopes = ["User.Read"],
             ApplicationPermissions = [.. GlobalPermissions.Names],
         });
+    }
+
+    /// <summary>
+    /// Our Teams app in every tenant's app catalog, as if each customer had uploaded our package
+    /// (or it came from the Store): Graph installs by catalog id, which Teams gives each tenant.
+    /// </summary>
+    private void PublishTeamsApp()
+    {
+        var app = teamsApp.Value;
+        foreach (var tenant in Host.State.Tenants())
+        {
+            Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId);
+        }
     }
 
     /// <summary>Every origin a browser may use for the Portal: as bound, and with localhost for loopback.</summary>

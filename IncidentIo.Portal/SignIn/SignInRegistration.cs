@@ -82,6 +82,9 @@ public static class SignInRegistration
                 ["AzureAd:ClientSecret"] = SandboxApps.MainAppSecret,
                 ["AzureAd:CallbackPath"] = "/signin-oidc",
                 ["AzureAd:SignedOutCallbackPath"] = "/signout-callback-oidc",
+                // Teams only lets an app install "itself" for users (…ConsentSelfForUser) when the
+                // manifest's webApplicationInfo.id is that app: our main app registration.
+                ["TeamsApp:TabSsoAppId"] = SandboxApps.MainAppClientId,
             },
         });
     }

@@ -1,0 +1,94 @@
+using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.TeamsApp;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph;
+using Microsoft.Graph.Models;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Identity.Client;
+
+namespace IncidentIo.Domain.Setup;
+
+/// <summary>
+/// "Check installation" for the manual path: asks Graph (app-only, with the global permissions)
+/// which of the organisation's teams have our app, and records that setup got that far.
+/// </summary>
+public sealed class TeamsAppInstallationCheck(
+    GraphClients graph,
+    IOptions<TeamsAppOptions> teamsApp,
+    IDbContextFactory<IncidentIoDbContext> dbFactory,
+    TimeProvider clock)
+{
+    public async Task<InstallationCheckResult> CheckAsync(Guid organizationId, string actor, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var organization = await db.Organizations.SingleAsync(o => o.Id == organizationId, cancellationToken);
+        var client = graph.ForTenant(organization.MicrosoftTenantId);
+        var found = new List<string>();
+        var checkedTeams = 0;
+        try
+        {
+            var teams = new List<Team>();
+            var page = await client.Teams.GetAsync(request => request.QueryParameters.Select = ["id", "displayName"], cancellationToken);
+            if (page is not null)
+            {
+                await PageIterator<Team, TeamCollectionResponse>.CreatePageIterator(client, page, team =>
+                {
+                    teams.Add(team);
+                    return true;
+                }).IterateAsync(cancellationToken);
+            }
+
+            foreach (var team in teams)
+            {
+                checkedTeams++;
+                var apps = await client.Teams[team.Id].InstalledApps.GetAsync(request =>
+                {
+                    request.QueryParameters.Filter = $"teamsApp/externalId eq '{teamsApp.Value.AppId}'";
+                    request.QueryParameters.Expand = ["teamsAppDefinition"];
+                }, cancellationToken);
+                if (apps?.Value is { Count: > 0 })
+                {
+                    found.Add(team.DisplayName ?? team.Id!);
+                }
+            }
+        }
+        catch (ODataError error)
+        {
+            return InstallationCheckResult.Failed(
+                $"Microsoft Graph answered {error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}",
+                error.Error?.InnerError?.RequestId ?? (error.ResponseHeaders.TryGetValue("request-id", out var ids) ? ids.FirstOrDefault() : null));
+        }
+        catch (MsalServiceException error)
+        {
+            return InstallationCheckResult.Failed(
+                $"We could not act in your organisation ({error.ErrorCode}): grant the global permissions first.", error.CorrelationId);
+        }
+
+        if (found.Count > 0)
+        {
+            var now = clock.GetUtcNow();
+            organization.Reach(SetupStage.TeamsAppInstalled, now);
+            db.AuditLog.Add(new AuditLogEntry
+            {
+                OrganizationId = organization.Id,
+                OccurredAt = now,
+                Actor = actor,
+                Action = "setup.teams-app-found",
+                Details = $"Our app is installed in: {string.Join(", ", found)} ({checkedTeams} team(s) checked).",
+                TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return new InstallationCheckResult(found, checkedTeams, null, null);
+    }
+}
+
+public sealed record InstallationCheckResult(IReadOnlyList<string> TeamsWithApp, int TeamsChecked, string? Error, string? RequestId)
+{
+    public static InstallationCheckResult Failed(string error, string? requestId) => new([], 0, error, requestId);
+}
