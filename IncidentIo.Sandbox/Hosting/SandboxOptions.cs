@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IncidentIo.Sandbox.Throttling;
 using Microsoft.Extensions.Logging;
 
 namespace IncidentIo.Sandbox.Hosting;
@@ -20,4 +21,10 @@ public sealed class SandboxOptions
 
     /// <summary>Where the Sandbox logs; by default only warnings, to nothing.</summary>
     public Action<ILoggingBuilder>? ConfigureLogging { get; init; }
+
+    /// <summary>Graph throttling limits (published Teams limits by default); <c>Enabled = false</c> turns it off.</summary>
+    public ThrottlingOptions Throttling { get; init; } = new();
+
+    /// <summary>Seed for fault injection's random choices, so the same calls fail on every run.</summary>
+    public int FaultSeed { get; init; } = 42;
 }
