@@ -2,8 +2,10 @@ using System.Net;
 using System.Text.Json.Serialization.Metadata;
 using IncidentIo.Sandbox.Control;
 using IncidentIo.Sandbox.Entra;
+using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.Graph;
 using IncidentIo.Sandbox.State;
+using IncidentIo.Sandbox.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -34,6 +36,10 @@ public sealed class SandboxHost : IAsyncDisposable
     public SandboxState State => _runtime.State;
 
     public SigningKeys SigningKeys => _runtime.Keys;
+
+    public Throttler Throttling => _app.Services.GetRequiredService<Throttler>();
+
+    public FaultInjector Faults => _app.Services.GetRequiredService<FaultInjector>();
 
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
@@ -71,8 +77,11 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton<TokenFactory>();
         builder.Services.AddSingleton<SignInFlow>();
+        builder.Services.AddGraphPipelineServices(options);
 
         var app = builder.Build();
+        BatchDispatcher.Capture(app);
+        app.UseRouting();
         app.UseGraphPipeline();
         app.MapDiscovery();
         app.MapAuthorize();
@@ -80,9 +89,12 @@ public sealed class SandboxHost : IAsyncDisposable
         var graph = app.MapGroup(GraphPipeline.Prefix);
         graph.MapUsers();
         graph.MapOrganization();
+        graph.MapBatch();
         graph.MapFallback(GraphPipeline.Unmatched);
         app.MapUserInfo();
         app.MapControl();
+        app.MapPipelineControl();
+        app.MapAdminUi();
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
