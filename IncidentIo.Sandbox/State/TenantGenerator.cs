@@ -42,6 +42,7 @@ public static partial class TenantGenerator
         var taken = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
         var created = new List<User>(users);
         var id = new byte[16];
+        var salt = tenantId.ToByteArray(); // the same seed in another tenant gives other object ids
         while (created.Count < users)
         {
             var first = FirstNames[random.Next(FirstNames.Length)];
@@ -58,6 +59,11 @@ public static partial class TenantGenerator
             taken[alias] = n;
 
             random.NextBytes(id);
+            for (var i = 0; i < id.Length; i++)
+            {
+                id[i] ^= salt[i];
+            }
+
             id[7] = (byte)((id[7] & 0x0F) | 0x40); // a version 4 GUID
             id[8] = (byte)((id[8] & 0x3F) | 0x80);
             var roll = random.NextDouble();
