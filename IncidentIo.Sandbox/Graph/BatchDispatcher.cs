@@ -65,6 +65,7 @@ public sealed class BatchDispatcher
         features.Set<IHttpResponseFeature>(new HttpResponseFeature());
         features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(responseBody));
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = outer.RequestAborted });
+        features.Set<IHttpRequestBodyDetectionFeature>(new BodyDetection(step.Body is not null)); // minimal APIs bind bodies only when set
         var inner = new DefaultHttpContext(features) { RequestServices = outer.RequestServices };
 
         await pipeline(inner);
@@ -87,6 +88,11 @@ public sealed class BatchDispatcher
         }
 
         return result;
+    }
+
+    private sealed class BodyDetection(bool canHaveBody) : IHttpRequestBodyDetectionFeature
+    {
+        public bool CanHaveBody => canHaveBody;
     }
 
     internal static bool IsJson(string? contentType) =>
