@@ -60,7 +60,7 @@ public static partial class AdminUi
         var rejected = throttler.Rejected;
         foreach (var r in throttler.Options.Rules)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(r.Name)}</td><td>{E(r.Method)}</td><td><code>{E(r.Pattern)}</code></td><td>{r.PerSecond} {(r.Scope == ThrottleScope.App ? "per app" : "per app per tenant")}</td><td>{rejected.GetValueOrDefault(r.Name)}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(r.Name)}</td><td>{E(r.Method)}</td><td><code>{E(r.Pattern)}</code></td><td>{r.PerSecond} {(r.Scope == ThrottleScope.App ? "per app" : "per app per tenant")}{(r.AcrossTenantsPerSecond > 0 ? $", {r.AcrossTenantsPerSecond} per app" : "")}</td><td>{rejected.GetValueOrDefault(r.Name)}</td></tr>");
         }
 
         html.Append(CultureInfo.InvariantCulture, $"<tr><td>per team</td><td>*</td><td><code>/teams/{{teamId}}/**</code></td><td>{throttler.Options.PerTeamPerSecond} per app per team</td><td>{rejected.GetValueOrDefault("per team")}</td></tr>");

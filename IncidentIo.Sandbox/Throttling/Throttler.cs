@@ -48,23 +48,37 @@ public sealed class Throttler(ThrottlingOptions options, TimeProvider time)
         var now = time.GetUtcNow();
         var rule = Classify(method, graphPath);
         var app = appId.ToLowerInvariant();
-        var (key, perSecond, name) = rule is null
-            ? ($"{GlobalClass}|{app}", options.GlobalPerAppPerSecond, GlobalClass)
-            : (rule.Scope == ThrottleScope.App ? $"{rule.Name}|{app}" : $"{rule.Name}|{app}|{tenantId}", rule.PerSecond, rule.Name);
-        var bucket = _buckets.GetOrAdd(key, _ => new TokenBucket(perSecond, now));
-        if (!bucket.TryTake(now, out var wait))
+        var name = rule?.Name ?? GlobalClass;
+        var limits = new List<(string Key, double PerSecond, string Name)>();
+        if (rule is null)
         {
-            return Refuse(wait, name);
+            limits.Add(($"{GlobalClass}|{app}", options.GlobalPerAppPerSecond, GlobalClass));
+        }
+        else
+        {
+            limits.Add((rule.Scope == ThrottleScope.App ? $"{name}|{app}" : $"{name}|{app}|{tenantId}", rule.PerSecond, name));
+            if (rule.AcrossTenantsPerSecond > 0 && rule.Scope == ThrottleScope.AppInTenant)
+            {
+                limits.Add(($"{name}|{app}|all tenants", rule.AcrossTenantsPerSecond, $"{name} (all tenants)"));
+            }
         }
 
         if (TeamOf(graphPath) is { } team && options.PerTeamPerSecond > 0)
         {
-            var perTeam = _buckets.GetOrAdd($"team|{app}|{tenantId}|{team}", _ => new TokenBucket(options.PerTeamPerSecond, now));
-            if (!perTeam.TryTake(now, out wait))
+            limits.Add(($"team|{app}|{tenantId}|{team}", options.PerTeamPerSecond, "per team"));
+        }
+
+        var taken = new List<TokenBucket>();
+        foreach (var limit in limits)
+        {
+            var bucket = _buckets.GetOrAdd(limit.Key, _ => new TokenBucket(limit.PerSecond, now));
+            if (!bucket.TryTake(now, out var wait))
             {
-                bucket.Return();
-                return Refuse(wait, "per team");
+                taken.ForEach(b => b.Return());
+                return Refuse(wait, limit.Name);
             }
+
+            taken.Add(bucket);
         }
 
         return null;

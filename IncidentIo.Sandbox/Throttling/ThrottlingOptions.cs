@@ -29,33 +29,34 @@ public enum ThrottleScope
 
 /// <summary>
 /// One operation class: <paramref name="Method"/> (<c>*</c> = any) and a Graph path pattern after
-/// <c>/v1.0</c>, where <c>{name}</c> matches one segment and a final <c>**</c> any rest.
+/// <c>/v1.0</c>, where <c>{name}</c> matches one segment and a final <c>**</c> any rest (or nothing).
+/// <paramref name="AcrossTenantsPerSecond"/> is the class's second limit, per app over all tenants (0 = none).
 /// </summary>
-public sealed record ThrottleRule(string Name, string Method, string Pattern, double PerSecond, ThrottleScope Scope = ThrottleScope.AppInTenant)
+public sealed record ThrottleRule(string Name, string Method, string Pattern, double PerSecond, double AcrossTenantsPerSecond = 0, ThrottleScope Scope = ThrottleScope.AppInTenant)
 {
-    /// <summary>The Teams rows of "Microsoft Graph service-specific throttling limits", per app per tenant.</summary>
+    /// <summary>The Teams rows of "Microsoft Graph service-specific throttling limits": per app per tenant, per app across tenants.</summary>
     public static readonly IReadOnlyList<ThrottleRule> TeamsDefaults =
     [
-        new("GET team members", "GET", "/teams/{teamId}/members", 60),
-        new("POST team members", "POST", "/teams/{teamId}/members", 30),
-        new("POST installedApps (user)", "POST", "/users/{userId}/teamwork/installedApps", 30),
-        new("POST installedApps (team)", "POST", "/teams/{teamId}/installedApps", 30),
-        new("POST installedApps (chat)", "POST", "/chats/{chatId}/installedApps", 30),
-        new("DELETE installedApps (user)", "DELETE", "/users/{userId}/teamwork/installedApps/{id}", 15),
-        new("DELETE installedApps (team)", "DELETE", "/teams/{teamId}/installedApps/{id}", 15),
-        new("GET installedApps (user)", "GET", "/users/{userId}/teamwork/installedApps", 30),
-        new("GET installedApps (user) item", "GET", "/users/{userId}/teamwork/installedApps/**", 30),
-        new("GET installedApps (team)", "GET", "/teams/{teamId}/installedApps", 30),
-        new("POST teams (create)", "POST", "/teams", 10),
-        new("GET channels", "GET", "/teams/{teamId}/channels", 60),
-        new("POST channel", "POST", "/teams/{teamId}/channels", 30),
-        new("POST tab", "POST", "/teams/{teamId}/channels/{channelId}/tabs", 30),
-        new("GET team", "GET", "/teams/{teamId}", 30),
-        new("PATCH team", "PATCH", "/teams/{teamId}", 30),
-        new("GET appCatalogs", "GET", "/appCatalogs/**", 30),
-        new("other GET Teams calls", "GET", "/teams/**", 30),
-        new("other GET Teams calls (chats)", "GET", "/chats/**", 30),
-        new("other Teams calls", "*", "/teams/**", 30),
-        new("other Teams calls (chats)", "*", "/chats/**", 30),
+        new("GET team members", "GET", "/teams/{teamId}/members", 60, 1200),
+        new("POST team members", "POST", "/teams/{teamId}/members", 30, 300),
+        new("POST installedApps (user)", "POST", "/users/{userId}/teamwork/installedApps", 30, 300),
+        new("POST installedApps (team)", "POST", "/teams/{teamId}/installedApps", 30, 300),
+        new("POST installedApps (chat)", "POST", "/chats/{chatId}/installedApps", 30, 300),
+        new("DELETE installedApps (user)", "DELETE", "/users/{userId}/teamwork/installedApps/{id}", 15, 150),
+        new("DELETE installedApps (team)", "DELETE", "/teams/{teamId}/installedApps/{id}", 15, 150),
+        new("GET installedApps (user)", "GET", "/users/{userId}/teamwork/installedApps", 30, 600),
+        new("GET installedApps (user) item", "GET", "/users/{userId}/teamwork/installedApps/**", 30, 600),
+        new("GET installedApps (team)", "GET", "/teams/{teamId}/installedApps", 30, 600),
+        new("POST teams (create)", "POST", "/teams", 10, 100),
+        new("GET channels", "GET", "/teams/{teamId}/channels", 60, 1200),
+        new("POST channel", "POST", "/teams/{teamId}/channels", 30, 300),
+        new("POST tab", "POST", "/teams/{teamId}/channels/{channelId}/tabs", 30, 300),
+        new("GET team", "GET", "/teams/{teamId}", 30, 600),
+        new("PATCH team", "PATCH", "/teams/{teamId}", 30, 300),
+        new("GET appCatalogs", "GET", "/appCatalogs/**", 30, 600),
+        new("other GET Teams calls", "GET", "/teams/**", 30, 1500),
+        new("other GET Teams calls (chats)", "GET", "/chats/**", 30, 1500),
+        new("other Teams calls", "*", "/teams/**", 30, 300),
+        new("other Teams calls (chats)", "*", "/chats/**", 30, 300),
     ];
 }

@@ -64,6 +64,20 @@ public sealed class ThrottlingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_across_tenants_limit_caps_an_app_that_is_busy_in_many_tenants()
+    {
+        var throttler = new Throttler(new ThrottlingOptions(), new SteppedClock());
+        var tenants = Enumerable.Range(0, 11).Select(_ => Guid.NewGuid()).ToList();
+
+        var created = tenants.Sum(t => Enumerable.Range(0, 10).Count(_ => throttler.Check(t, "app", "POST", "/teams") is null));
+        var refused = throttler.Check(tenants[^1], "app", "POST", "/teams");
+
+        Assert.Equal(100, created);
+        Assert.Equal("POST teams (create) (all tenants)", refused!.Value.Class);
+        Assert.Equal(11, throttler.Rejected["POST teams (create) (all tenants)"]);
+    }
+
+    [Fact]
     public async Task A_burst_above_the_limit_gets_429_with_Retry_After_and_graphs_body()
     {
         await using var sandbox = await OwnSandbox.StartAsync(UserLimit(5), new SteppedClock());
