@@ -100,8 +100,11 @@ public sealed class SteppedClock : TimeProvider
     public void Advance(TimeSpan by) => _now += by;
 }
 
-/// <summary>Counts what the Graph SDK's handlers actually sent and got back, retries included.</summary>
-public sealed class ResponseRecorder : DelegatingHandler
+/// <summary>
+/// Counts what the Graph SDK's handlers actually sent and got back, retries included, and lets a
+/// test react to each answer (e.g. move the Sandbox clock on a 429).
+/// </summary>
+public sealed class ResponseRecorder(Action<HttpResponseMessage>? onResponse = null) : DelegatingHandler
 {
     private readonly List<int> _statuses = [];
 
@@ -124,6 +127,7 @@ public sealed class ResponseRecorder : DelegatingHandler
             _statuses.Add((int)response.StatusCode);
         }
 
+        onResponse?.Invoke(response);
         return response;
     }
 }
