@@ -93,7 +93,7 @@ public static partial class AdminUi
             .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"failAsyncOperations\" value=\"on\"{Checked(f.FailAsyncOperations)}> Team creation operations fail</label>")
             .Append("<button type=\"submit\">Save faults</button></form>");
 
-        html.Append(CultureInfo.InvariantCulture, $"<h2>Users</h2><form method=\"post\" action=\"{action}/generate\" id=\"generate\"><label>Generate <input name=\"users\" type=\"number\" min=\"1\" max=\"1000000\" value=\"1000\"> users</label> <label>seed <input name=\"seed\" type=\"number\" value=\"42\"></label> <button type=\"submit\">Generate</button></form>");
+        html.Append(CultureInfo.InvariantCulture, $"<h2>Users</h2><form method=\"post\" action=\"{action}/generate\" id=\"generate\"><label>Generate <input name=\"users\" type=\"number\" min=\"1\" max=\"1000000\" value=\"1000\"> users</label> <label>with seed <input name=\"seed\" type=\"number\" value=\"42\"></label> <button type=\"submit\">Generate</button></form>");
         html.Append("<table id=\"users\"><tr><th>Name</th><th>UPN</th><th>Object id</th><th>Admin</th><th>Teams flags</th></tr>");
         foreach (var u in runtime.State.UsersPage(t.Id, (current - 1) * PageSize, PageSize))
         {
@@ -203,5 +203,6 @@ public static partial class AdminUi
         + "table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:16px}th,td{border-bottom:1px solid #e1e1e1;padding:6px 8px;text-align:left;vertical-align:top;font-size:14px}"
         + "th{background:#ebebf3}code{font-size:12px}form{margin:8px 0}.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:8px;background:#fff;padding:12px}"
         + ".inline{margin:0}label{font-size:14px}input[type=number],input:not([type]){width:100%;padding:4px}.inline label{margin-right:8px}"
+        + "#generate input{width:8em}.inline{white-space:nowrap}td code{white-space:nowrap}"
         + "button{background:#5b5fc7;color:#fff;border:0;border-radius:4px;padding:6px 14px;cursor:pointer}.pager{margin:8px 0}.error{color:#c4314b}";
 }
