@@ -69,7 +69,7 @@ public sealed class Throttler(ThrottlingOptions options, TimeProvider time)
         }
 
         var taken = new List<TokenBucket>();
-        foreach (var limit in limits)
+        foreach (var limit in limits.Where(l => l.PerSecond > 0))
         {
             var bucket = _buckets.GetOrAdd(limit.Key, _ => new TokenBucket(limit.PerSecond, now));
             if (!bucket.TryTake(now, out var wait))

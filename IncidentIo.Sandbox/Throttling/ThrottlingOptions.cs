@@ -30,7 +30,7 @@ public enum ThrottleScope
 /// <summary>
 /// One operation class: <paramref name="Method"/> (<c>*</c> = any) and a Graph path pattern after
 /// <c>/v1.0</c>, where <c>{name}</c> matches one segment and a final <c>**</c> any rest (or nothing).
-/// <paramref name="AcrossTenantsPerSecond"/> is the class's second limit, per app over all tenants (0 = none).
+/// <paramref name="AcrossTenantsPerSecond"/> is the class's second limit, per app over all tenants. A limit of 0 means none.
 /// </summary>
 public sealed record ThrottleRule(string Name, string Method, string Pattern, double PerSecond, double AcrossTenantsPerSecond = 0, ThrottleScope Scope = ThrottleScope.AppInTenant)
 {

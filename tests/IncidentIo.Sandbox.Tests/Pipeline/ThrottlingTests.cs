@@ -64,6 +64,14 @@ public sealed class ThrottlingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_zero_limit_means_unlimited_for_that_class()
+    {
+        var throttler = new Throttler(new ThrottlingOptions { Rules = [new ThrottleRule("free", "GET", "/teams/{teamId}/members", 0)], PerTeamPerSecond = 0 }, new SteppedClock());
+
+        Assert.All(Enumerable.Range(0, 500), _ => Assert.Null(throttler.Check(Contoso, "app", "GET", "/teams/t/members")));
+    }
+
+    [Fact]
     public void The_across_tenants_limit_caps_an_app_that_is_busy_in_many_tenants()
     {
         var throttler = new Throttler(new ThrottlingOptions(), new SteppedClock());
