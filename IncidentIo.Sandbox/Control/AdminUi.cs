@@ -27,7 +27,9 @@ public static partial class AdminUi
         app.MapGet($"{Root}/tenants/{{tenant}}", TenantPage);
         app.MapPost($"{Root}/throttling", SetThrottling);
         app.MapPost($"{Root}/tenants/{{tenant}}/faults", SetTenantFaults);
+        app.MapGet($"{Root}/tenants/{{tenant}}/users/{{user}}", UserPage);
         app.MapPost($"{Root}/tenants/{{tenant}}/users/{{user}}", SetUser);
+        app.MapPost($"{Root}/tenants/{{tenant}}/users/{{user}}/faults", SetUserFaults);
         app.MapPost($"{Root}/tenants/{{tenant}}/generate", Generate);
     }
 
@@ -83,22 +85,14 @@ public static partial class AdminUi
         html.Append(CultureInfo.InvariantCulture, $"<p><a href=\"{Root}\">All tenants</a></p><h1>{E(t.DisplayName)}</h1><p><code>{t.Id}</code> · {E(string.Join(", ", t.VerifiedDomains))} · {count:N0} users</p>");
 
         var f = FaultView.Of(faults.ForTenant(t.Id), faults.Now);
-        html.Append(CultureInfo.InvariantCulture, $"<h2>Faults</h2><form method=\"post\" action=\"{action}/faults\" id=\"faults\" class=\"grid\">")
-            .Append(CultureInfo.InvariantCulture, $"<label>Added latency (ms) <input name=\"latencyMs\" type=\"number\" min=\"0\" value=\"{f.LatencyMs}\"></label>")
-            .Append(CultureInfo.InvariantCulture, $"<label>5xx rate (0–1) <input name=\"errorRate\" type=\"number\" min=\"0\" max=\"1\" step=\"0.01\" value=\"{f.ErrorRate.ToString(CultureInfo.InvariantCulture)}\"></label>")
-            .Append(CultureInfo.InvariantCulture, $"<label>5xx statuses <input name=\"errorStatuses\" value=\"{string.Join(",", f.ErrorStatuses)}\"></label>")
-            .Append(CultureInfo.InvariantCulture, $"<label>Retry-After (s) <input name=\"retryAfterSeconds\" type=\"number\" min=\"0\" value=\"{f.RetryAfterSeconds}\"></label>")
-            .Append(CultureInfo.InvariantCulture, $"<label>429 storm for (s) <input name=\"stormSeconds\" type=\"number\" min=\"0\" value=\"{f.StormSecondsLeft}\"></label>")
-            .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"timeout\" value=\"on\"{Checked(f.Timeout)}> Hold calls until the client gives up</label>")
-            .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"failAsyncOperations\" value=\"on\"{Checked(f.FailAsyncOperations)}> Team creation operations fail</label>")
-            .Append("<button type=\"submit\">Save faults</button></form>");
+        html.Append("<h2>Faults</h2>").Append(FaultForm($"{action}/faults", f, clearable: false));
 
         html.Append(CultureInfo.InvariantCulture, $"<h2>Users</h2><form method=\"post\" action=\"{action}/generate\" id=\"generate\"><label>Generate <input name=\"users\" type=\"number\" min=\"1\" max=\"1000000\" value=\"1000\"> users</label> <label>with seed <input name=\"seed\" type=\"number\" value=\"42\"></label> <button type=\"submit\">Generate</button></form>");
         html.Append("<table id=\"users\"><tr><th>Name</th><th>UPN</th><th>Object id</th><th>Admin</th><th>Teams flags</th></tr>");
         foreach (var u in runtime.State.UsersPage(t.Id, (current - 1) * PageSize, PageSize))
         {
             var own = faults.ForUser(u.Id) is null ? "" : " <small>(own fault settings)</small>";
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(u.DisplayName)}{own}</td><td>{E(u.UserPrincipalName)}</td><td><code>{u.Id}</code></td><td>{(u.IsGlobalAdmin ? "yes" : "")}</td>")
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"{action}/users/{u.Id}\">{E(u.DisplayName)}</a>{own}</td><td>{E(u.UserPrincipalName)}</td><td><code>{u.Id}</code></td><td>{(u.IsGlobalAdmin ? "yes" : "")}</td>")
                 .Append(CultureInfo.InvariantCulture, $"<td><form method=\"post\" action=\"{action}/users/{u.Id}?page={current}\" class=\"inline\">")
                 .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"blockedByPolicy\" value=\"on\"{Checked(u.BlockedByPolicy)}> app blocked by policy</label> ")
                 .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"neverOpenedTeams\" value=\"on\"{Checked(u.NeverOpenedTeams)}> never opened Teams</label> ")
@@ -121,6 +115,22 @@ public static partial class AdminUi
         return Page(t.DisplayName, html.ToString());
     }
 
+    private static string FaultForm(string action, FaultView f, bool clearable)
+    {
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"{action}\" id=\"faults\" class=\"grid\">")
+            .Append(CultureInfo.InvariantCulture, $"<label>Added latency (ms) <input name=\"latencyMs\" type=\"number\" min=\"0\" value=\"{f.LatencyMs}\"></label>")
+            .Append(CultureInfo.InvariantCulture, $"<label>5xx rate (0–1) <input name=\"errorRate\" type=\"number\" min=\"0\" max=\"1\" step=\"0.01\" value=\"{f.ErrorRate.ToString(CultureInfo.InvariantCulture)}\"></label>")
+            .Append(CultureInfo.InvariantCulture, $"<label>5xx statuses <input name=\"errorStatuses\" value=\"{string.Join(",", f.ErrorStatuses)}\"></label>")
+            .Append(CultureInfo.InvariantCulture, $"<label>Retry-After (s) <input name=\"retryAfterSeconds\" type=\"number\" min=\"0\" value=\"{f.RetryAfterSeconds}\"></label>")
+            .Append(CultureInfo.InvariantCulture, $"<label>429 storm for (s) <input name=\"stormSeconds\" type=\"number\" min=\"0\" value=\"{f.StormSecondsLeft}\"></label>")
+            .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"timeout\" value=\"on\"{Checked(f.Timeout)}> Hold calls until the client gives up</label>")
+            .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"failAsyncOperations\" value=\"on\"{Checked(f.FailAsyncOperations)}> Team creation operations fail</label>")
+            .Append(clearable ? "<label><input type=\"checkbox\" name=\"clear\" value=\"on\"> Remove (use the tenant's settings)</label>" : "")
+            .Append("<button type=\"submit\">Save faults</button></form>");
+        return html.ToString();
+    }
+
     private static async Task<IResult> SetThrottling(HttpContext http, Throttler throttler)
     {
         var form = await http.Request.ReadFormAsync();
@@ -135,15 +145,7 @@ public static partial class AdminUi
             return Results.NotFound();
         }
 
-        var form = await http.Request.ReadFormAsync();
-        var request = new FaultRequest(
-            Int(form["latencyMs"]),
-            double.TryParse(form["errorRate"], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? rate : 0,
-            [.. form["errorStatuses"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) ? n : 0)],
-            Int(form["retryAfterSeconds"], 2),
-            Int(form["stormSeconds"]),
-            form["timeout"] == "on",
-            form["failAsyncOperations"] == "on");
+        var request = ReadFaultForm(await http.Request.ReadFormAsync());
         if (request.Problem() is { } problem)
         {
             return Page("Invalid fault settings", $"<h1>Invalid fault settings</h1><p class=\"error\" role=\"alert\">{E(problem)}</p><p><a href=\"{Root}/tenants/{t.Id}\">Back</a></p>", StatusCodes.Status400BadRequest);
@@ -151,6 +153,54 @@ public static partial class AdminUi
 
         faults.SetTenant(t.Id, request.ToSettings(faults.Now));
         return Results.Redirect($"{Root}/tenants/{t.Id}");
+    }
+
+    private static FaultRequest ReadFaultForm(IFormCollection form) => new(
+        Int(form["latencyMs"]),
+        double.TryParse(form["errorRate"], NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) ? rate : 0,
+        [.. form["errorStatuses"].ToString().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.TryParse(s, CultureInfo.InvariantCulture, out var n) ? n : 0)],
+        Int(form["retryAfterSeconds"], 2),
+        Int(form["stormSeconds"]),
+        form["timeout"] == "on",
+        form["failAsyncOperations"] == "on");
+
+    private static IResult UserPage(string tenant, string user, SandboxRuntime runtime, FaultInjector faults)
+    {
+        if (runtime.State.FindTenant(tenant) is not { } t || runtime.State.FindUser(t.Id, user) is not { } u)
+        {
+            return Page("Not found", "<h1>No such user</h1>", StatusCodes.Status404NotFound);
+        }
+
+        var action = $"{Root}/tenants/{t.Id}/users/{u.Id}";
+        var own = faults.ForUser(u.Id);
+        var html = new StringBuilder();
+        html.Append(CultureInfo.InvariantCulture, $"<p><a href=\"{Root}/tenants/{t.Id}\">{E(t.DisplayName)}</a></p><h1>{E(u.DisplayName)}</h1>")
+            .Append(CultureInfo.InvariantCulture, $"<p>{E(u.UserPrincipalName)} · <code>{u.Id}</code>{(u.IsGlobalAdmin ? " · Global Administrator" : "")}</p>")
+            .Append(CultureInfo.InvariantCulture, $"<h2>Teams flags</h2><form method=\"post\" action=\"{action}\" class=\"inline\">")
+            .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"blockedByPolicy\" value=\"on\"{Checked(u.BlockedByPolicy)}> app blocked by policy</label> ")
+            .Append(CultureInfo.InvariantCulture, $"<label><input type=\"checkbox\" name=\"neverOpenedTeams\" value=\"on\"{Checked(u.NeverOpenedTeams)}> never opened Teams</label> ")
+            .Append("<button type=\"submit\">Save</button></form>")
+            .Append(own is null ? "<h2>Faults</h2><p>None of their own: the tenant's settings apply.</p>" : "<h2>Faults (own settings)</h2>")
+            .Append(FaultForm($"{action}/faults", FaultView.Of(own ?? FaultSettings.None, faults.Now), clearable: own is not null));
+        return Page(u.DisplayName, html.ToString());
+    }
+
+    private static async Task<IResult> SetUserFaults(string tenant, string user, HttpContext http, SandboxRuntime runtime, FaultInjector faults)
+    {
+        if (runtime.State.FindTenant(tenant) is not { } t || runtime.State.FindUser(t.Id, user) is not { } u)
+        {
+            return Results.NotFound();
+        }
+
+        var form = await http.Request.ReadFormAsync();
+        var request = ReadFaultForm(form);
+        if (request.Problem() is { } problem)
+        {
+            return Page("Invalid fault settings", $"<h1>Invalid fault settings</h1><p class=\"error\" role=\"alert\">{E(problem)}</p><p><a href=\"{Root}/tenants/{t.Id}/users/{u.Id}\">Back</a></p>", StatusCodes.Status400BadRequest);
+        }
+
+        faults.SetUser(u.Id, form["clear"] == "on" ? null : request.ToSettings(faults.Now));
+        return Results.Redirect($"{Root}/tenants/{t.Id}/users/{u.Id}");
     }
 
     private static async Task<IResult> SetUser(string tenant, string user, int? page, HttpContext http, SandboxRuntime runtime)

@@ -87,6 +87,30 @@ public sealed class AdminUiTests
     }
 
     [Fact]
+    public async Task User_page_sets_and_removes_the_users_own_faults()
+    {
+        await using var sandbox = await OwnSandbox.StartAsync();
+        var path = $"/sandbox/tenants/{Contoso}/users/{DemoSeed.BlockedUserId}";
+
+        var before = await sandbox.Http.GetStringAsync(path);
+        using var set = await PostFormAsync(sandbox, $"{path}/faults", ("errorRate", "1"), ("errorStatuses", "504"), ("latencyMs", "10"));
+        var own = sandbox.Host.Faults.ForUser(DemoSeed.BlockedUserId);
+        var after = await sandbox.Http.GetStringAsync(path);
+        using var remove = await PostFormAsync(sandbox, $"{path}/faults", ("clear", "on"));
+        var tenantPage = await sandbox.Http.GetStringAsync($"/sandbox/tenants/{Contoso}");
+
+        Assert.Contains("Blake Blocked", before, StringComparison.Ordinal);
+        Assert.Contains("name=\"blockedByPolicy\" value=\"on\" checked", before, StringComparison.Ordinal);
+        Assert.Contains("None of their own", before, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Redirect, set.StatusCode);
+        Assert.Equal(1.0, own!.ErrorRate);
+        Assert.Equal([504], own.ErrorStatuses);
+        Assert.Contains("Faults (own settings)", after, StringComparison.Ordinal);
+        Assert.Null(sandbox.Host.Faults.ForUser(DemoSeed.BlockedUserId));
+        Assert.Contains($"href=\"/sandbox/tenants/{Contoso}/users/{DemoSeed.BlockedUserId}\">Blake Blocked</a>", tenantPage, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Throttling_and_generate_forms_work()
     {
         await using var sandbox = await OwnSandbox.StartAsync();
