@@ -40,6 +40,8 @@ public static partial class TenantGenerator
 #pragma warning disable CA5394 // Deterministic on purpose: the same seed gives the same tenant.
         var random = new Random(seed);
         var taken = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        // UPNs end in the tenant's own domain, so only its existing users can clash.
+        var existing = state.Users(tenantId).Select(u => u.UserPrincipalName).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var created = new List<User>(users);
         var id = new byte[16];
         var salt = tenantId.ToByteArray(); // the same seed in another tenant gives other object ids
@@ -55,7 +57,7 @@ public static partial class TenantGenerator
                 n++;
                 upn = n == 1 ? $"{alias}@{tenant.DefaultDomain}" : $"{alias}{n}@{tenant.DefaultDomain}";
             }
-            while (state.FindUserByUpn(upn) is not null);
+            while (existing.Contains(upn));
             taken[alias] = n;
 
             random.NextBytes(id);

@@ -8,6 +8,7 @@ using User = Microsoft.Graph.Models.User;
 
 namespace IncidentIo.Sandbox.Tests.Pipeline;
 
+[Collection(RunsAlone.Name)] // it measures time
 public sealed class TenantGeneratorTests(ITestOutputHelper output)
 {
     [Fact]
@@ -21,7 +22,7 @@ public sealed class TenantGeneratorTests(ITestOutputHelper output)
         var made = TenantGenerator.Generate(sandbox.State, tenantId, users: count, seed: 42);
 
         output.WriteLine($"Generated {made.Users.Count:N0} users in {made.Elapsed.TotalMilliseconds:F0} ms");
-        Assert.True(made.Elapsed < TimeSpan.FromSeconds(3), $"took {made.Elapsed}");
+        Assert.True(made.Elapsed < TimeSpan.FromSeconds(5), $"took {made.Elapsed}"); // about 0.6 s on a quiet machine
         var users = sandbox.State.Users(tenantId);
         Assert.Equal(count, users.Count);
         Assert.Equal(count, users.Select(u => u.UserPrincipalName.ToUpperInvariant()).Distinct().Count());
