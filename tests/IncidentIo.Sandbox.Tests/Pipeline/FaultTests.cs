@@ -70,7 +70,7 @@ public sealed class FaultTests(ITestOutputHelper output)
 
         output.WriteLine($"baseline {baseline.TotalMilliseconds:F0} ms, with 400 ms latency {slowed.TotalMilliseconds:F0} ms, cleared {cleared.TotalMilliseconds:F0} ms");
         Assert.True(slowed >= TimeSpan.FromMilliseconds(400), $"{slowed}");
-        Assert.True(cleared < TimeSpan.FromMilliseconds(300), $"{cleared}");
+        Assert.True(cleared < TimeSpan.FromMilliseconds(400), $"{cleared}");
     }
 
     [Fact]
