@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.Entra;
 using IncidentIo.Sandbox.Hosting;
+using IncidentIo.Sandbox.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -43,6 +44,11 @@ public static class GraphPipeline
         }
 
         caller.AttachTo(http);
+        if (!await GraphAdmission.AdmitAsync(http, caller))
+        {
+            return;
+        }
+
         await next(http);
     }
 

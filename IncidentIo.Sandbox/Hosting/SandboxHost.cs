@@ -3,9 +3,11 @@ using System.Text.Json.Serialization.Metadata;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.Control;
 using IncidentIo.Sandbox.Entra;
+using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.Graph;
 using IncidentIo.Sandbox.Graph.Teams;
 using IncidentIo.Sandbox.State;
+using IncidentIo.Sandbox.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -38,6 +40,9 @@ public sealed class SandboxHost : IAsyncDisposable
     public SigningKeys SigningKeys => _runtime.Keys;
 
     public BotFrameworkSandbox Bot => _app.Services.GetRequiredService<BotFrameworkSandbox>();
+    public Throttler Throttling => _app.Services.GetRequiredService<Throttler>();
+
+    public FaultInjector Faults => _app.Services.GetRequiredService<FaultInjector>();
 
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
@@ -80,8 +85,11 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.Services.AddSingleton<TokenFactory>();
         builder.Services.AddSingleton<SignInFlow>();
         builder.Services.AddBotFramework(options.Bot);
+        builder.Services.AddGraphPipelineServices(options);
 
         var app = builder.Build();
+        BatchDispatcher.Capture(app);
+        app.UseRouting();
         app.UseGraphPipeline();
         app.MapDiscovery();
         app.MapAuthorize();
@@ -90,11 +98,14 @@ public sealed class SandboxHost : IAsyncDisposable
         graph.MapUsers();
         graph.MapOrganization();
         graph.MapTeams();
+        graph.MapBatch();
         graph.MapFallback(GraphPipeline.Unmatched);
         app.MapUserInfo();
         app.MapControl();
         app.MapTeamsControl();
         app.MapBotFramework();
+        app.MapPipelineControl();
+        app.MapAdminUi();
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using IncidentIo.Sandbox.BotFramework;
+using IncidentIo.Sandbox.Throttling;
 using Microsoft.Extensions.Logging;
 
 namespace IncidentIo.Sandbox.Hosting;
@@ -24,4 +25,9 @@ public sealed class SandboxOptions
 
     /// <summary>The Bot Framework side: the bot's endpoint and client, page sizes, retries.</summary>
     public BotFrameworkOptions Bot { get; init; } = new();
+    /// <summary>Graph throttling limits (published Teams limits by default); <c>Enabled = false</c> turns it off.</summary>
+    public ThrottlingOptions Throttling { get; init; } = new();
+
+    /// <summary>Seed for fault injection's random choices, so the same calls fail on every run.</summary>
+    public int FaultSeed { get; init; } = 42;
 }

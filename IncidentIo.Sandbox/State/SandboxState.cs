@@ -7,7 +7,7 @@ namespace IncidentIo.Sandbox.State;
 /// readers get consistent snapshots and the Sandbox never needs more throughput than this gives.
 /// Lists come back in a fixed order (by UPN, by id) so tests and paging are deterministic.
 /// </summary>
-public sealed class SandboxState
+public sealed partial class SandboxState
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<Guid, Tenant> _tenants = [];
