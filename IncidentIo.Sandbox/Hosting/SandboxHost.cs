@@ -106,6 +106,7 @@ public sealed class SandboxHost : IAsyncDisposable
         app.MapBotFramework();
         app.MapPipelineControl();
         app.MapAdminUi();
+        app.MapBotMessagesPage();
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -32,7 +32,7 @@ public static class DemoSeed
     public static void Apply(SandboxState state)
     {
         state.AddTenant(new Tenant(ContosoTenantId, "Contoso", [ContosoDomain]));
-        state.AddTenant(new Tenant(StaffTenantId, "incident.io", [StaffDomain]));
+        state.AddTenant(new Tenant(StaffTenantId, "IncidentIo", [StaffDomain]));
 
         state.AddUser(Contoso(AdminId, "admin", "Adele Admin") with { IsGlobalAdmin = true });
         state.AddUser(Contoso(UserId, "user", "Uma User"));

@@ -185,7 +185,7 @@ public sealed class TeamsAppsTests(SandboxFixture sandbox)
     {
         var user = sandbox.Host.State.AddUser(new IncidentIo.Sandbox.State.User(Guid.NewGuid(), DemoSeed.StaffTenantId, $"{Guid.NewGuid():N}@incidentio.example", "New Hire", NeverOpenedTeams: true));
         sandbox.State.Teams.Configure(DemoSeed.StaffTenantId, s => s with { NeverOpenedTeamsInstall = NeverOpenedTeamsInstall.NotFound });
-        var app = sandbox.Host.PublishTeamsApp(DemoSeed.StaffTenantId, Guid.NewGuid().ToString(), "incident.io", "1.0.0");
+        var app = sandbox.Host.PublishTeamsApp(DemoSeed.StaffTenantId, Guid.NewGuid().ToString(), "IncidentIo", "1.0.0");
         var registration = sandbox.RegisterApp(a => a with { ApplicationPermissions = InstallPermissions });
         sandbox.GrantAdminConsent(registration, DemoSeed.StaffTenantId);
         var graph = sandbox.Graph(() => sandbox.AppTokenAsync(registration, DemoSeed.StaffTenantId));
@@ -228,7 +228,7 @@ public sealed class TeamsAppsTests(SandboxFixture sandbox)
         var found = Assert.Single(byExternalId!.Value!);
         Assert.Equal(app.Id.ToString(), found.Id);
         Assert.NotEqual(app.ExternalId, found.Id);
-        Assert.Equal("incident.io", found.DisplayName);
+        Assert.Equal("IncidentIo", found.DisplayName);
         Assert.Equal("1.2.3", Assert.Single(Assert.Single(withDefinitions!.Value!).AppDefinitions!).Version);
         Assert.Empty(store!.Value!);
     }
@@ -238,9 +238,9 @@ public sealed class TeamsAppsTests(SandboxFixture sandbox)
     {
         var externalId = Guid.NewGuid().ToString();
 
-        var first = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, externalId, "incident.io", "1.0.0");
-        var second = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, externalId, "incident.io", "1.1.0");
-        var elsewhere = sandbox.Host.PublishTeamsApp(DemoSeed.StaffTenantId, externalId, "incident.io", "1.1.0");
+        var first = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, externalId, "IncidentIo", "1.0.0");
+        var second = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, externalId, "IncidentIo", "1.1.0");
+        var elsewhere = sandbox.Host.PublishTeamsApp(DemoSeed.StaffTenantId, externalId, "IncidentIo", "1.1.0");
 
         Assert.Equal(first.Id, second.Id);
         Assert.NotEqual(first.Id, elsewhere.Id);
@@ -268,7 +268,7 @@ public sealed class TeamsAppsTests(SandboxFixture sandbox)
         var registration = sandbox.RegisterApp(a => a with { ApplicationPermissions = ["TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All"] });
         sandbox.GrantAdminConsent(registration, DemoSeed.ContosoTenantId);
         var graph = sandbox.Graph(() => sandbox.AppTokenAsync(registration, DemoSeed.ContosoTenantId));
-        var own = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "incident.io", "1.0.0", azureAdAppId: registration.ClientId);
+        var own = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "IncidentIo", "1.0.0", azureAdAppId: registration.ClientId);
         var other = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "Other", "1.0.0", azureAdAppId: Guid.NewGuid().ToString());
         var user = graph.Users["grady.archie@contoso.example"];
         sandbox.State.Teams.InstallForUser(DemoSeed.ContosoTenantId, sandbox.State.FindUserByUpn("grady.archie@contoso.example")!.Id, other.Id, awaitingTeamsClient: false);
@@ -285,7 +285,7 @@ public sealed class TeamsAppsTests(SandboxFixture sandbox)
     }
 
     private CatalogApp Publish(string? botId = null) =>
-        sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "incident.io", "1.2.3", botId);
+        sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "IncidentIo", "1.2.3", botId);
 
     private static TeamsAppInstallation Install(Guid catalogId) => new()
     {

@@ -22,7 +22,7 @@ public sealed partial class TeamsCreateTests(SandboxFixture sandbox)
             CreateTeamInProgressFor = TimeSpan.FromMinutes(1),
             CreateTeamFailure = null,
         });
-        var catalogApp = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "incident.io", "1.0.0");
+        var catalogApp = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "IncidentIo", "1.0.0");
         var graph = AppGraph();
         var headers = new HeadersInspectionHandlerOption { InspectResponseHeaders = true };
 
@@ -184,7 +184,7 @@ public sealed partial class TeamsCreateTests(SandboxFixture sandbox)
         {
             DelegatedScopes = ["User.Read", "Team.Create", "Team.ReadBasic.All", "TeamsAppInstallation.ReadWriteSelfForTeam"],
         });
-        var catalogApp = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "incident.io", "1.0.0", azureAdAppId: registration.ClientId);
+        var catalogApp = sandbox.Host.PublishTeamsApp(DemoSeed.ContosoTenantId, Guid.NewGuid().ToString(), "IncidentIo", "1.0.0", azureAdAppId: registration.ClientId);
         var signIn = await DelegatedSignIn.SignInAsync(sandbox, registration, "admin@contoso.example", ["Team.Create", "Team.ReadBasic.All", "TeamsAppInstallation.ReadWriteSelfForTeam"]);
         var graph = sandbox.Graph(() => Task.FromResult(signIn.AccessToken));
         var headers = new HeadersInspectionHandlerOption { InspectResponseHeaders = true };

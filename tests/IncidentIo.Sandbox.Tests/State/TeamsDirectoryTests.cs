@@ -27,7 +27,7 @@ public sealed class TeamsDirectoryTests
     {
         var clock = new ManualClock();
         var state = Seeded(clock);
-        var app = state.Teams.PublishApp(DemoSeed.ContosoTenantId, "manifest-id", "incident.io", "1.0.0");
+        var app = state.Teams.PublishApp(DemoSeed.ContosoTenantId, "manifest-id", "IncidentIo", "1.0.0");
         var changes = new List<TeamsChangedEventArgs>();
         state.Teams.Changed += (_, e) => changes.Add(e);
 
@@ -48,7 +48,7 @@ public sealed class TeamsDirectoryTests
     public void Concurrent_installs_of_one_app_succeed_once()
     {
         var state = Seeded(new ManualClock());
-        var app = state.Teams.PublishApp(DemoSeed.ContosoTenantId, "manifest-id", "incident.io", "1.0.0");
+        var app = state.Teams.PublishApp(DemoSeed.ContosoTenantId, "manifest-id", "IncidentIo", "1.0.0");
 
         var results = Enumerable.Range(0, 32).AsParallel()
             .Select(_ => state.Teams.InstallForUser(DemoSeed.ContosoTenantId, DemoSeed.UserId, app.Id, awaitingTeamsClient: false))
