@@ -37,7 +37,8 @@ public sealed class EmbeddedDefaultTests : IAsyncLifetime
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Setup" }).First.ClickAsync();
         await page.WaitForURLAsync($"{url}/setup");
-        await Assertions.Expect(page.GetByText("is not available in this version yet")).ToBeVisibleAsync();
+        await Browser.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByTestId("setup-sign-in")).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(page, "embedded-setup");
     }
 
