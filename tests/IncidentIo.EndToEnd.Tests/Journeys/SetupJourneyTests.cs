@@ -1,4 +1,3 @@
-using IncidentIo.Testing;
 using Microsoft.Playwright;
 
 namespace IncidentIo.EndToEnd.Tests.Journeys;
@@ -7,26 +6,8 @@ namespace IncidentIo.EndToEnd.Tests.Journeys;
 /// The guided setup in Chromium against the Portal and the Sandbox it hosts: sign in, organisation,
 /// plan, global permissions (admin consent #1), and the ways that consent can go wrong.
 /// </summary>
-public sealed class SetupJourneyTests : IAsyncLifetime
+public sealed class SetupJourneyTests : PortalJourney
 {
-    private readonly string dataFolder = Path.Combine(Path.GetTempPath(), $"incidentio-setup-{Guid.NewGuid():N}");
-    private ProductProcess portal = null!;
-    private string url = null!;
-    private Browser browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        (portal, url) = await PortalProcess.StartAsync(new Dictionary<string, string?> { ["DataFolder"] = dataFolder });
-        browser = await Browser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        await portal.DisposeAsync();
-        Directory.Delete(dataFolder, recursive: true);
-    }
-
     [Fact]
     public async Task An_admin_walks_from_sign_in_to_granted_global_permissions()
     {
@@ -48,7 +29,7 @@ public sealed class SetupJourneyTests : IAsyncLifetime
         await Browser.ScreenshotAsync(page, "setup-admin-consent");
         await accept.ClickAsync();
 
-        await page.WaitForURLAsync($"{url}/setup?consent=granted", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
         await Browser.WaitForCircuitAsync(page);
         // Done steps fold away: the stepper moves on to installing the Teams app.
         await Assertions.Expect(page.GetByTestId("global-granted")).ToBeAttachedAsync();
@@ -60,7 +41,7 @@ public sealed class SetupJourneyTests : IAsyncLifetime
         await Browser.ScreenshotAsync(page, "setup-global-granted");
 
         // Setup resumes where it stands after a reload.
-        await page.GotoAsync($"{url}/setup");
+        await page.GotoAsync($"{Url}/setup");
         await Browser.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByTestId("global-granted")).ToBeAttachedAsync();
         await Assertions.Expect(page.GetByTestId("download-package")).ToBeVisibleAsync();
@@ -78,7 +59,7 @@ public sealed class SetupJourneyTests : IAsyncLifetime
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync(new() { Timeout = 15_000 });
 
-        await page.WaitForURLAsync($"{url}/setup?consent=failed", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 15_000 });
         await Browser.WaitForCircuitAsync(page);
         var failure = page.GetByTestId("consent-failure");
         await Assertions.Expect(failure).ToContainTextAsync("You cancelled the permission request.");
@@ -98,10 +79,10 @@ public sealed class SetupJourneyTests : IAsyncLifetime
 
         await page.GetByText("Return to the application without granting consent").ClickAsync(new() { Timeout = 15_000 });
 
-        await page.WaitForURLAsync($"{url}/setup?consent=failed", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 15_000 });
         await Browser.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByTestId("consent-failure")).ToContainTextAsync("A Microsoft admin has to grant these permissions.");
-        await Assertions.Expect(page.GetByTestId("forward-link")).ToHaveTextAsync($"{url}/setup");
+        await Assertions.Expect(page.GetByTestId("forward-link")).ToHaveTextAsync($"{Url}/setup");
         await Assertions.Expect(page.GetByTestId("consent-ids")).ToContainTextAsync("AADSTS90094");
     }
 
@@ -112,10 +93,10 @@ public sealed class SetupJourneyTests : IAsyncLifetime
         await page.GetByTestId("confirm-details").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Choose Basic" }).ClickAsync();
 
-        await page.GotoAsync($"{url}/setup/consent/global?admin_consent=True&tenant=c0a7050c-0000-4000-8000-000000000000&state=forged&scope=x");
+        await page.GotoAsync($"{Url}/setup/consent/global?admin_consent=True&tenant=c0a7050c-0000-4000-8000-000000000000&state=forged&scope=x");
 
         await Browser.WaitForCircuitAsync(page);
-        Assert.Equal($"{url}/setup?consent=rejected-notyours", page.Url);
+        Assert.Equal($"{Url}/setup?consent=rejected-notyours", page.Url);
         await Assertions.Expect(page.GetByTestId("setup-notice")).ToContainTextAsync("does not belong to a permission request you started here");
         await Assertions.Expect(page.GetByTestId("grant-global")).ToBeVisibleAsync();
     }
@@ -140,20 +121,20 @@ public sealed class SetupJourneyTests : IAsyncLifetime
 
     private async Task<IPage> SignInToSetupAsync(string email)
     {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{url}/setup");
+        var page = await Browser.NewPageAsync();
+        await page.GotoAsync($"{Url}/setup");
         await Browser.WaitForCircuitAsync(page);
         await page.GetByTestId("setup-sign-in").ClickAsync();
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForLoadStateAsync();
         var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
-        if (!page.Url.StartsWith(url, StringComparison.Ordinal) && await accept.CountAsync() > 0)
+        if (!page.Url.StartsWith(Url, StringComparison.Ordinal) && await accept.CountAsync() > 0)
         {
             await accept.ClickAsync();
         }
 
-        await page.WaitForURLAsync($"{url}/setup", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup", new() { Timeout = 15_000 });
         await Browser.WaitForCircuitAsync(page);
         return page;
     }

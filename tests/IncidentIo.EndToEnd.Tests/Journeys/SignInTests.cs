@@ -1,4 +1,3 @@
-using IncidentIo.Testing;
 using Microsoft.Playwright;
 
 namespace IncidentIo.EndToEnd.Tests.Journeys;
@@ -7,38 +6,20 @@ namespace IncidentIo.EndToEnd.Tests.Journeys;
 /// "Sign in with Microsoft" in a real browser: the Portal's Microsoft.Identity.Web against the
 /// Sandbox it hosts, over https, with the Sandbox's sign-in and consent pages.
 /// </summary>
-public sealed class SignInTests : IAsyncLifetime
+public sealed class SignInTests : PortalJourney
 {
-    private readonly string dataFolder = Path.Combine(Path.GetTempPath(), $"incidentio-signin-{Guid.NewGuid():N}");
-    private ProductProcess portal = null!;
-    private string url = null!;
-    private Browser browser = null!;
-
-    public async Task InitializeAsync()
-    {
-        (portal, url) = await PortalProcess.StartAsync(new Dictionary<string, string?> { ["DataFolder"] = dataFolder });
-        browser = await Browser.LaunchAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await browser.DisposeAsync();
-        await portal.DisposeAsync();
-        Directory.Delete(dataFolder, recursive: true);
-    }
-
     [Fact]
     public async Task A_customer_admin_signs_in_with_microsoft_and_out_again()
     {
-        var page = await browser.NewPageAsync();
-        await page.GotoAsync($"{url}/system");
+        var page = await Browser.NewPageAsync();
+        await page.GotoAsync($"{Url}/system");
         await Browser.WaitForCircuitAsync(page);
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Microsoft" }).ClickAsync();
         await page.GetByLabel("Email").FillAsync("admin@contoso.example");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
-        await page.WaitForURLAsync(u => u.StartsWith(url, StringComparison.Ordinal) || u.Contains("consent", StringComparison.OrdinalIgnoreCase)
+        await page.WaitForURLAsync(u => u.StartsWith(Url, StringComparison.Ordinal) || u.Contains("consent", StringComparison.OrdinalIgnoreCase)
                                          || u.Contains("login", StringComparison.OrdinalIgnoreCase), new() { Timeout = 15_000 });
         if (await accept.CountAsync() > 0)
         {
@@ -46,13 +27,13 @@ public sealed class SignInTests : IAsyncLifetime
             await accept.ClickAsync();
         }
 
-        await page.WaitForURLAsync($"{url}/system", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/system", new() { Timeout = 15_000 });
         await Browser.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByTestId("signed-in-as")).ToHaveTextAsync("Adele Admin");
         await Browser.ScreenshotAsync(page, "signed-in");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync(u => u.StartsWith(url, StringComparison.Ordinal) && !u.Contains("signout", StringComparison.Ordinal), new() { Timeout = 15_000 });
+        await page.WaitForURLAsync(u => u.StartsWith(Url, StringComparison.Ordinal) && !u.Contains("signout", StringComparison.Ordinal), new() { Timeout = 15_000 });
         await Browser.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Microsoft" })).ToBeVisibleAsync();
     }
@@ -60,9 +41,9 @@ public sealed class SignInTests : IAsyncLifetime
     [Fact]
     public async Task Sign_in_never_sends_the_browser_to_another_site_afterwards()
     {
-        var page = await browser.NewPageAsync();
+        var page = await Browser.NewPageAsync();
 
-        var response = await page.GotoAsync($"{url}/signin?returnUrl=https%3A%2F%2Fevil.example%2F");
+        var response = await page.GotoAsync($"{Url}/signin?returnUrl=https%3A%2F%2Fevil.example%2F");
 
         // The challenge goes to the Sandbox's sign-in page; the return address was replaced by "/".
         Assert.True(response!.Ok);
@@ -75,6 +56,6 @@ public sealed class SignInTests : IAsyncLifetime
             await accept.ClickAsync();
         }
 
-        await page.WaitForURLAsync($"{url}/", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/", new() { Timeout = 15_000 });
     }
 }
