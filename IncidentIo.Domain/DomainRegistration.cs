@@ -7,6 +7,7 @@ using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,8 @@ public static class DomainRegistration
         services.AddTeamsAppPackage(configuration);
         services.AddMicrosoftHttp();
         services.AddGraphClients();
+        // MSAL's token caches (Identity.Web's distributed adapter) live in the shared database.
+        services.AddSingleton<IDistributedCache, DatabaseDistributedCache>();
         services.AddSingleton<OrganizationOnboarding>();
         services.AddSingleton<AdminConsentFlow>();
         services.AddSingleton<SetupSteps>();

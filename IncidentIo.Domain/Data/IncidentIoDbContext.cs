@@ -1,6 +1,7 @@
 using System.Text;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Users;
@@ -30,6 +31,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<ConsentRequest> ConsentRequests => Set<ConsentRequest>();
+
+    public DbSet<TokenCacheEntry> TokenCache => Set<TokenCacheEntry>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -113,6 +116,14 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             request.Property(r => r.TraceId).HasMaxLength(100);
             request.Property(r => r.CorrelationId).HasMaxLength(100);
             request.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
+        });
+
+        modelBuilder.Entity<TokenCacheEntry>(entry =>
+        {
+            entry.ToTable("token_cache");
+            entry.HasKey(e => e.Key);
+            entry.Property(e => e.Key).HasMaxLength(TokenCacheEntry.KeyMaxLength);
+            entry.HasIndex(e => e.ExpiresAt);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Identity.Web;
+using Microsoft.Identity.Web.TokenCacheProviders.Distributed;
 
 namespace IncidentIo.Portal.SignIn;
 
@@ -38,7 +39,9 @@ public static class SignInRegistration
         builder.Services.AddAuthentication(OpenIdConnectDefaults.AuthenticationScheme)
             .AddMicrosoftIdentityWebApp(builder.Configuration.GetSection("AzureAd"))
             .EnableTokenAcquisitionToCallDownstreamApi(SignInScopes)
-            .AddInMemoryTokenCaches();
+            .AddDistributedTokenCaches();
+        // Tokens at rest are encrypted with the shared data-protection keys.
+        builder.Services.Configure<MsalDistributedTokenCacheAdapterOptions>(o => o.Encrypt = true);
 
         // Every Microsoft-facing client goes through the one configured HTTP client (see MicrosoftHttp).
         builder.Services.Configure<AadIssuerValidatorOptions>(o => o.HttpClientName = MicrosoftHttp.ClientName);

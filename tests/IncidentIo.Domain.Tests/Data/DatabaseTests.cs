@@ -1,6 +1,7 @@
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
@@ -197,6 +198,38 @@ public abstract class DatabaseTests(string provider) : IAsyncLifetime
                 await p.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task The_token_cache_stores_expires_slides_and_removes_entries()
+    {
+        var clock = new SettableClock(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var cache = new DatabaseDistributedCache(services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>(), clock);
+        byte[] tokens = [1, 2, 3];
+
+        await cache.SetAsync("user.tenant", tokens, new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) });
+        await cache.SetAsync("app.tenant", [9], new() { SlidingExpiration = TimeSpan.FromMinutes(10), AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(25) });
+        await cache.SetAsync("user.tenant", [4, 5], new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(1) });
+
+        Assert.Equal([4, 5], await cache.GetAsync("user.tenant"));
+        clock.Now += TimeSpan.FromMinutes(8);
+        Assert.Equal([9], await cache.GetAsync("app.tenant")); // slides to 18 min
+        clock.Now += TimeSpan.FromMinutes(8);
+        Assert.Equal([9], await cache.GetAsync("app.tenant")); // slides, capped at 25 min
+        clock.Now += TimeSpan.FromMinutes(10);
+        Assert.Null(await cache.GetAsync("app.tenant")); // past the absolute limit
+        await cache.RemoveAsync("user.tenant");
+        Assert.Null(await cache.GetAsync("user.tenant"));
+        await cache.SetAsync("old", [0], new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) });
+        clock.Now += TimeSpan.FromMinutes(2);
+        Assert.Equal(1, await cache.RemoveExpiredAsync());
+    }
+
+    private sealed class SettableClock(DateTimeOffset now) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = now;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 
     private async Task RunHeartbeatAsync(Guid id)

@@ -115,6 +115,39 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.ToTable("job_heartbeats", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.MicrosoftCloud.TokenCacheEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(449)
+                        .HasColumnType("character varying(449)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset?>("AbsoluteExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("absolute_expires_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<TimeSpan?>("SlidingExpiration")
+                        .HasColumnType("interval")
+                        .HasColumnName("sliding_expiration");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_token_cache");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_token_cache_expires_at");
+
+                    b.ToTable("token_cache", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")

@@ -108,6 +108,39 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.ToTable("job_heartbeats", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.MicrosoftCloud.TokenCacheEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(449)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("key");
+
+                    b.Property<long?>("AbsoluteExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("absolute_expires_at");
+
+                    b.Property<long>("ExpiresAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at");
+
+                    b.Property<TimeSpan?>("SlidingExpiration")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("sliding_expiration");
+
+                    b.Property<byte[]>("Value")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_token_cache");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_token_cache_expires_at");
+
+                    b.ToTable("token_cache", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
