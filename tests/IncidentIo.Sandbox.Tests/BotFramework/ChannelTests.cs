@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.State;
 using IncidentIo.Sandbox.Tests.Infrastructure;
+using TeamsIds = IncidentIo.Sandbox.BotFramework.TeamsIds;
 
 namespace IncidentIo.Sandbox.Tests.BotFramework;
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.State;
 using Microsoft.IdentityModel.JsonWebTokens;
+using TeamsIds = IncidentIo.Sandbox.BotFramework.TeamsIds;
 
 namespace IncidentIo.Sandbox.Tests.BotFramework;
 
