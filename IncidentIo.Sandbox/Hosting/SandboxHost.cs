@@ -82,6 +82,8 @@ public sealed class SandboxHost : IAsyncDisposable
         builder.Services.AddBotFramework(options.Bot);
 
         var app = builder.Build();
+        // Created now rather than on first use, so it hears about Teams changes from the start.
+        _ = app.Services.GetRequiredService<BotFrameworkSandbox>();
         app.UseGraphPipeline();
         app.MapDiscovery();
         app.MapAuthorize();
