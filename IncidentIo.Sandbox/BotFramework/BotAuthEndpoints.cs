@@ -25,17 +25,21 @@ public static class BotAuthEndpoints
         app.MapPost($"{Authority}/oauth2/v2.0/token", Token).DisableAntiforgery();
         app.MapGet($"{Authority}/v2.0/.well-known/openid-configuration", EntraMetadata);
         app.MapGet($"{Authority}/discovery/v2.0/keys", (SandboxRuntime r) => Results.Json(r.Keys.ToJwks(EntraIssuer(r))));
-        app.MapGet(BotFrameworkSandbox.OpenIdMetadataPath, ChannelMetadata);
+        app.MapGet(BotFrameworkSandbox.OpenIdMetadataPath, (SandboxRuntime r) => ChannelMetadata(r, BotFrameworkSandbox.KeysPath));
         app.MapGet(BotFrameworkSandbox.KeysPath, (BotFrameworkSandbox bot) => Results.Json(bot.ChannelKeys.ToJwks()));
+
+        // login.botframework.com's own paths, for clients whose requests SandboxRedirectHandler sends here.
+        app.MapGet(BotFrameworkSandbox.LoginOpenIdMetadataPath, (SandboxRuntime r) => ChannelMetadata(r, BotFrameworkSandbox.LoginKeysPath));
+        app.MapGet(BotFrameworkSandbox.LoginKeysPath, (BotFrameworkSandbox bot) => Results.Json(bot.ChannelKeys.ToJwks()));
     }
 
     private static string EntraIssuer(SandboxRuntime runtime) => $"{runtime.Origin}/{BotFrameworkSandbox.TenantId}/v2.0";
 
-    private static IResult ChannelMetadata(SandboxRuntime runtime) => Results.Json(new JsonObject
+    private static IResult ChannelMetadata(SandboxRuntime runtime, string keysPath) => Results.Json(new JsonObject
     {
         ["issuer"] = BotFrameworkSandbox.ApiResource,
         ["authorization_endpoint"] = "https://invalid.botframework.com",
-        ["jwks_uri"] = runtime.Origin + BotFrameworkSandbox.KeysPath,
+        ["jwks_uri"] = runtime.Origin + keysPath,
         ["id_token_signing_alg_values_supported"] = new JsonArray("RS256"),
         ["token_endpoint_auth_methods_supported"] = new JsonArray("private_key_jwt"),
     });

@@ -1,5 +1,7 @@
 using System.Globalization;
 using IncidentIo.Sandbox.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace IncidentIo.Sandbox.BotFramework;
 
@@ -28,19 +30,32 @@ public sealed class BotFrameworkSandbox : IDisposable
     /// <summary>Mirrors <c>https://login.botframework.com/v1/.well-known/keys</c>.</summary>
     public const string KeysPath = "/botframework/v1/.well-known/keys";
 
+    /// <summary>
+    /// login.botframework.com's own metadata path, served too at the Sandbox's origin root: with
+    /// <c>SandboxRedirectHandler</c>, Microsoft's metadata URL reaches the Sandbox unchanged.
+    /// </summary>
+    public const string LoginOpenIdMetadataPath = "/v1/.well-known/openidconfiguration";
+
+    /// <summary>login.botframework.com's own keys path (the <c>jwks_uri</c> of <see cref="LoginOpenIdMetadataPath"/>).</summary>
+    public const string LoginKeysPath = "/v1/.well-known/keys";
+
+    /// <summary>Microsoft's channel metadata URL; it works against the Sandbox through <c>SandboxRedirectHandler</c>.</summary>
+    public const string ProductionOpenIdMetadataUrl = "https://login.botframework.com" + LoginOpenIdMetadataPath;
+
     private readonly SandboxRuntime _runtime;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, BotRegistration> _bots = new(StringComparer.OrdinalIgnoreCase);
     private long _lastMessageId;
 
-    public BotFrameworkSandbox(SandboxRuntime runtime, BotFrameworkOptions options)
+    public BotFrameworkSandbox(SandboxRuntime runtime, BotFrameworkOptions options, ILoggerFactory? loggers = null)
     {
         _runtime = runtime;
         Options = options;
-        Directory = new BotDirectory(runtime.State);
+        Directory = new TeamsBotDirectory(runtime.State);
         Channel = new BotChannel(this, runtime, options);
         EnforceRateLimits = options.EnforceRateLimits;
         RateLimiter = new ConnectorRateLimiter(options.RateLimits);
+        Relay = new TeamsEventRelay(this, runtime.State, (loggers ?? NullLoggerFactory.Instance).CreateLogger<TeamsEventRelay>());
     }
 
     /// <summary>The issuer of connector tokens (v1, like Entra's for this resource).</summary>
@@ -54,8 +69,14 @@ public sealed class BotFrameworkSandbox : IDisposable
     /// <summary>The OpenID metadata a bot validates channel tokens against.</summary>
     public string OpenIdMetadataUrl => _runtime.Origin + OpenIdMetadataPath;
 
-    /// <summary>Teams facts; an in-memory <see cref="BotDirectory"/> until a host supplies Teams state.</summary>
+    /// <summary>
+    /// Teams facts: the Sandbox's Teams state (<see cref="TeamsBotDirectory"/>) unless a test puts
+    /// an in-memory <see cref="BotDirectory"/> here (Teams changes then reach no bot).
+    /// </summary>
     public IBotDirectory Directory { get; set; }
+
+    /// <summary>Sends bots the activities for app installs and membership changes in Teams state.</summary>
+    public TeamsEventRelay Relay { get; }
 
     public ChannelKeys ChannelKeys { get; } = new();
 
@@ -118,7 +139,11 @@ public sealed class BotFrameworkSandbox : IDisposable
         return next.ToString(CultureInfo.InvariantCulture);
     }
 
-    public void Dispose() => ChannelKeys.Dispose();
+    public void Dispose()
+    {
+        Relay.Dispose();
+        ChannelKeys.Dispose();
+    }
 }
 
 /// <summary>An Azure Bot resource: the app id it authenticates as, its name, its messaging endpoint.</summary>

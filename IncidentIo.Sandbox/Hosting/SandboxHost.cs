@@ -90,6 +90,8 @@ public sealed class SandboxHost : IAsyncDisposable
         var app = builder.Build();
         BatchDispatcher.Capture(app);
         app.UseRouting();
+        // Created now rather than on first use, so it hears about Teams changes from the start.
+        _ = app.Services.GetRequiredService<BotFrameworkSandbox>();
         app.UseGraphPipeline();
         app.MapDiscovery();
         app.MapAuthorize();

@@ -3,11 +3,13 @@ namespace IncidentIo.Sandbox.Hosting;
 /// <summary>
 /// Sends requests for Microsoft's hosts to the Sandbox instead, and refuses every other host.
 /// MSAL asks <c>login.microsoftonline.com</c> for instance discovery whatever authority it is
-/// given; with this handler in its HTTP client nothing leaves loopback.
+/// given; with this handler in its HTTP client nothing leaves loopback. <c>login.botframework.com</c>
+/// is rewritten too: the Sandbox serves the channel's OpenID metadata and keys at its paths.
+/// (<c>api.botframework.com</c> is only a token audience and scope; nothing requests it.)
 /// </summary>
 public sealed class SandboxRedirectHandler(string sandboxOrigin) : DelegatingHandler
 {
-    private static readonly string[] MicrosoftHosts = ["login.microsoftonline.com", "graph.microsoft.com"];
+    private static readonly string[] MicrosoftHosts = ["login.microsoftonline.com", "graph.microsoft.com", "login.botframework.com"];
 
     private readonly Uri _origin = new(sandboxOrigin);
 

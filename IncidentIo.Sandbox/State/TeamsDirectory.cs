@@ -174,6 +174,21 @@ public sealed class TeamsDirectory
         }
     }
 
+    /// <summary>
+    /// The readable team one of whose channels has this thread id (the General channel's is the
+    /// team id bots see); null when none has.
+    /// </summary>
+    public Team? FindTeamByThread(string threadId)
+    {
+        Settle();
+        var now = _time.GetUtcNow();
+        lock (_gate)
+        {
+            return _channels.Where(c => c.Value.Any(x => x.Id.Equals(threadId, StringComparison.OrdinalIgnoreCase)))
+                .Select(c => _teams[c.Key]).FirstOrDefault(t => t.IsReadyAt(now));
+        }
+    }
+
     // ---- Channels and tabs ----
 
     public IReadOnlyList<Channel> Channels(Guid teamId)

@@ -52,14 +52,18 @@ public sealed class TestBot : IAsyncDisposable
     /// <summary>Why requests were refused (403), in arrival order.</summary>
     public ConcurrentQueue<string> Rejections { get; } = new();
 
-    public static async Task<TestBot> StartAsync(string appId, string metadataUrl)
+    /// <summary>
+    /// Starts the bot. Metadata is fetched with a client trusting the test CA, through
+    /// <paramref name="metadataHandler"/> when given (e.g. one that sends Microsoft's hosts to the Sandbox).
+    /// </summary>
+    public static async Task<TestBot> StartAsync(string appId, string metadataUrl, HttpMessageHandler? metadataHandler = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(TestCertificates.Authority.ServerCertificate)));
         var web = builder.Build();
-        var bot = new TestBot(web, appId, metadataUrl, new HttpClient(TestCertificates.Authority.CreateTrustingHandler()));
+        var bot = new TestBot(web, appId, metadataUrl, new HttpClient(metadataHandler ?? TestCertificates.Authority.CreateTrustingHandler()));
         web.MapPost("/api/messages", (Delegate)bot.HandleAsync);
         await web.StartAsync();
         var address = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
