@@ -83,7 +83,7 @@ public static class BotAuthEndpoints
             return Error(400, "unsupported_grant_type", 70003, $"The app requested an unsupported grant type '{form["grant_type"]}'.");
         }
 
-        var (clientId, secret) = CredentialsOf(http, form);
+        var (clientId, secret) = TokenEndpoint.ClientCredentialsOf(http, form);
         var app = string.IsNullOrEmpty(clientId) ? null : runtime.State.FindApp(clientId);
         if (app is null)
         {
@@ -132,28 +132,5 @@ public static class BotAuthEndpoints
             ["ext_expires_in"] = TokenFactory.LifetimeSeconds,
             ["access_token"] = Jwt.Sign(payload, runtime.Keys.Current),
         });
-    }
-
-    /// <summary>HTTP Basic wins over the body, as on Entra's own token endpoint.</summary>
-    private static (string? ClientId, string? Secret) CredentialsOf(HttpContext http, IFormCollection form)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-        {
-            try
-            {
-                var pair = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..].Trim())).Split(':', 2);
-                if (pair.Length == 2)
-                {
-                    return (Uri.UnescapeDataString(pair[0].Replace('+', ' ')), Uri.UnescapeDataString(pair[1].Replace('+', ' ')));
-                }
-            }
-            catch (FormatException)
-            {
-                // Fall through to the body.
-            }
-        }
-
-        return (form["client_id"], form["client_secret"]);
     }
 }

@@ -85,7 +85,7 @@ public static class TokenEndpoint
     }
 
     /// <summary>HTTP Basic wins over the body, as OAuth 2 prescribes; both halves are form-url-encoded.</summary>
-    private static (string? ClientId, string? Secret) ClientCredentialsOf(HttpContext http, IFormCollection form)
+    internal static (string? ClientId, string? Secret) ClientCredentialsOf(HttpContext http, IFormCollection form)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.Hosting;
@@ -13,20 +12,19 @@ namespace IncidentIo.Sandbox.Control;
 /// <c>/sandbox/bot</c>: every message a bot sent through the connector, grouped by conversation
 /// the way Teams shows a chat or a channel, newest conversation first.
 /// </summary>
-public static class BotMessagesPage
+public static partial class AdminUi
 {
-    public static void MapBotMessagesPage(this IEndpointRouteBuilder app) => app.MapGet("/sandbox/bot", Render);
+    private const string ConversationStyle =
+        "<style>.conversation{background:#fff;border-radius:6px;margin-bottom:16px;padding:12px 16px;box-shadow:0 1px 2px rgba(0,0,0,.1)}"
+        + ".message{border-left:3px solid #5b5fc7;margin:10px 0;padding:4px 10px}.meta{font-size:12px;color:#666}"
+        + ".card{font-size:12px;background:#f0f0f8;padding:6px;white-space:pre-wrap}</style>";
 
-    private static IResult Render(Guid? tenant, BotFrameworkSandbox bot, SandboxRuntime runtime)
+    public static void MapBotMessagesPage(this IEndpointRouteBuilder app) => app.MapGet($"{Root}/bot", BotMessages);
+
+    private static IResult BotMessages(Guid? tenant, BotFrameworkSandbox bot, SandboxRuntime runtime)
     {
         var activities = bot.Activities.All().Where(a => tenant is null || a.TenantId == tenant).ToList();
-        var body = new StringBuilder("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Bot messages · Sandbox admin</title><style>")
-            .Append("body{margin:0;font-family:Segoe UI,system-ui,sans-serif;background:#f5f5f7;color:#222}header{background:#464775;color:#fff;padding:10px 24px}")
-            .Append("header a{color:#fff;font-weight:600;text-decoration:none}main{max-width:900px;margin:0 auto;padding:16px 24px}")
-            .Append(".conversation{background:#fff;border-radius:6px;margin-bottom:16px;padding:12px 16px;box-shadow:0 1px 2px rgba(0,0,0,.1)}")
-            .Append(".message{border-left:3px solid #5b5fc7;margin:10px 0;padding:4px 10px}.meta{font-size:12px;color:#666}.card{font-size:12px;background:#f0f0f8;padding:6px;white-space:pre-wrap}")
-            .Append("</style></head><body><header><a href=\"/sandbox\">IncidentIo Sandbox</a> · bot messages</header><main>")
-            .Append(CultureInfo.InvariantCulture, $"<h1>Messages sent by bots ({activities.Count})</h1>");
+        var body = new StringBuilder(ConversationStyle).Append(CultureInfo.InvariantCulture, $"<h1>Messages sent by bots ({activities.Count})</h1>");
         if (activities.Count == 0)
         {
             body.Append("<p>No bot has sent anything yet.</p>");
@@ -54,8 +52,6 @@ public static class BotMessagesPage
             body.Append("</section>");
         }
 
-        return Results.Content(body.Append("</main></body></html>").ToString(), "text/html; charset=utf-8", Encoding.UTF8);
+        return Page("Bot messages", body.ToString());
     }
-
-    private static string E(string value) => WebUtility.HtmlEncode(value);
 }
