@@ -20,46 +20,29 @@ public static class MicrosoftHttp
     public static IServiceCollection AddMicrosoftHttp(this IServiceCollection services)
     {
         services.AddSingleton<SandboxAuthority>();
-        services.AddHttpClient(ClientName)
-            .ConfigurePrimaryHttpMessageHandler(CreatePrimaryHandler)
-            .AddHttpMessageHandler(sp =>
-            {
-                var microsoft = sp.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
-                return microsoft.IsSandbox ? new SandboxRoutingHandler(new Uri(microsoft.SandboxOrigin)) : new PassThroughHandler();
-            });
+        services.AddHttpClient(ClientName).ConfigurePrimaryHttpMessageHandler(CreateHandler);
         services.AddSingleton<IMsalHttpClientFactory, MsalHttpClients>();
         return services;
     }
 
-    /// <summary>A handler for clients that are not built by the HTTP client factory (the OIDC back channel).</summary>
+    /// <summary>The handler chain for Microsoft: the named client's, and for clients the factory does not build (the OIDC back channel, Graph).</summary>
     public static HttpMessageHandler CreateHandler(IServiceProvider services)
     {
         var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
-        var primary = CreatePrimaryHandler(services);
-        return microsoft.IsSandbox
-            ? new SandboxRoutingHandler(new Uri(microsoft.SandboxOrigin)) { InnerHandler = primary }
-            : primary;
-    }
-
-    private static HttpMessageHandler CreatePrimaryHandler(IServiceProvider services)
-    {
-        var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
         var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false };
-        if (microsoft.IsSandbox)
+        if (!microsoft.IsSandbox)
         {
-            var authority = services.GetRequiredService<SandboxAuthority>().Certificate;
-            var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-            policy.CustomTrustStore.Add(authority);
-            handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+            return handler;
         }
 
-        return handler;
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.Add(services.GetRequiredService<SandboxAuthority>().Certificate);
+        handler.SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy };
+        return new SandboxRoutingHandler(new Uri(microsoft.SandboxOrigin)) { InnerHandler = handler };
     }
 
     private sealed class MsalHttpClients(IHttpClientFactory clients) : IMsalHttpClientFactory
     {
         public HttpClient GetHttpClient() => clients.CreateClient(ClientName);
     }
-
-    private sealed class PassThroughHandler : DelegatingHandler;
 }
