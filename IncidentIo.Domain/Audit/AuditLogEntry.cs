@@ -20,4 +20,18 @@ public sealed class AuditLogEntry
 
     /// <summary>The trace id of the request or job that made the change, to find its logs.</summary>
     public string? TraceId { get; set; }
+
+    /// <summary>An entry for a change made now, carrying the current trace id.</summary>
+    public static AuditLogEntry Record(Guid? organizationId, DateTimeOffset at, string actor, string action, string? details = null) => new()
+    {
+        OrganizationId = organizationId,
+        OccurredAt = at,
+        Actor = actor,
+        Action = action,
+        Details = details,
+        TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
+    };
+
+    /// <summary>How a signed-in person is named as an actor.</summary>
+    public static string UserActor(string? userPrincipalName, Guid objectId) => $"user:{userPrincipalName ?? objectId.ToString()}";
 }

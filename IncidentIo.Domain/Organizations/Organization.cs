@@ -44,8 +44,8 @@ public sealed class Organization
 
     public void ChoosePlan(Plan plan, DateTimeOffset at)
     {
+        // The code only: the plan may have been read by another context than this organisation.
         PlanCode = plan.Code;
-        Plan = plan;
         PlanChosenAt = at;
         Reach(SetupStage.PlanSelected, at);
     }

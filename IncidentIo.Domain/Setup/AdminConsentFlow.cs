@@ -3,6 +3,7 @@ using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Client;
@@ -41,7 +42,7 @@ public sealed class AdminConsentFlow(
             await db.SaveChangesAsync(cancellationToken);
         }
 
-        var app = identity.Get("OpenIdConnect");
+        var app = identity.Get(OpenIdConnectDefaults.AuthenticationScheme);
         var query = new Dictionary<string, string?>
         {
             ["client_id"] = app.ClientId,
@@ -113,15 +114,12 @@ public sealed class AdminConsentFlow(
         request.Outcome = ConsentOutcome.Granted;
         organization.GlobalPermissionsGrantedAt = now;
         organization.Reach(SetupStage.GlobalPermissionsGranted, now);
-        db.AuditLog.Add(new AuditLogEntry
-        {
-            OrganizationId = organization.Id,
-            OccurredAt = now,
-            Actor = $"user:{signedIn.UserPrincipalName ?? signedIn.ObjectId.ToString()}",
-            Action = "setup.global-permissions-granted",
-            Details = $"Confirmed with an app-only token: {string.Join(", ", GlobalPermissions.Names)}.",
-            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
-        });
+        db.AuditLog.Add(AuditLogEntry.Record(
+            organization.Id,
+            now,
+            AuditLogEntry.UserActor(signedIn.UserPrincipalName, signedIn.ObjectId),
+            "setup.global-permissions-granted",
+            $"Confirmed with an app-only token: {string.Join(", ", GlobalPermissions.Names)}."));
         await db.SaveChangesAsync(cancellationToken);
         return ConsentAnswer.Granted();
     }

@@ -71,15 +71,12 @@ public sealed class OrganizationOnboarding(
                 CreatedAt = now,
             };
             db.Users.Add(user);
-            db.AuditLog.Add(new AuditLogEntry
-            {
-                OrganizationId = organization.Id,
-                OccurredAt = now,
-                Actor = $"user:{signedIn.UserPrincipalName ?? signedIn.ObjectId.ToString()}",
-                Action = created ? "organization.created" : "user.joined",
-                Details = created ? $"Organisation \"{organization.Name}\" created at first sign-in from tenant {signedIn.TenantId}." : null,
-                TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
-            });
+            db.AuditLog.Add(AuditLogEntry.Record(
+                organization.Id,
+                now,
+                AuditLogEntry.UserActor(signedIn.UserPrincipalName, signedIn.ObjectId),
+                created ? "organization.created" : "user.joined",
+                created ? $"Organisation \"{organization.Name}\" created at first sign-in from tenant {signedIn.TenantId}." : null));
             await db.SaveChangesAsync(cancellationToken);
         }
 

@@ -56,12 +56,7 @@ public sealed class SetupSteps(IDbContextFactory<IncidentIoDbContext> dbFactory,
             return "Choose one of the plans shown.";
         }
 
-        return await ChangeAsync(member, "setup.plan-chosen", $"Plan {plan.Name}.", (organization, now) =>
-        {
-            organization.PlanCode = plan.Code;
-            organization.PlanChosenAt = now;
-            organization.Reach(SetupStage.PlanSelected, now);
-        }, cancellationToken);
+        return await ChangeAsync(member, "setup.plan-chosen", $"Plan {plan.Name}.", (organization, now) => organization.ChoosePlan(plan, now), cancellationToken);
     }
 
     /// <returns>An error for the admin, or null when saved.</returns>
@@ -76,15 +71,8 @@ public sealed class SetupSteps(IDbContextFactory<IncidentIoDbContext> dbFactory,
         var organization = await db.Organizations.SingleAsync(o => o.Id == member.Organization.Id, cancellationToken);
         var now = clock.GetUtcNow();
         change(organization, now);
-        db.AuditLog.Add(new AuditLogEntry
-        {
-            OrganizationId = organization.Id,
-            OccurredAt = now,
-            Actor = $"user:{member.User.UserPrincipalName ?? member.User.MicrosoftObjectId.ToString()}",
-            Action = action,
-            Details = details,
-            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
-        });
+        db.AuditLog.Add(AuditLogEntry.Record(
+            organization.Id, now, AuditLogEntry.UserActor(member.User.UserPrincipalName, member.User.MicrosoftObjectId), action, details));
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }

@@ -72,15 +72,8 @@ public sealed class TeamsAppInstallationCheck(
         {
             var now = clock.GetUtcNow();
             organization.Reach(SetupStage.TeamsAppInstalled, now);
-            db.AuditLog.Add(new AuditLogEntry
-            {
-                OrganizationId = organization.Id,
-                OccurredAt = now,
-                Actor = actor,
-                Action = "setup.teams-app-found",
-                Details = $"Our app is installed in: {string.Join(", ", found)} ({checkedTeams} team(s) checked).",
-                TraceId = System.Diagnostics.Activity.Current?.TraceId.ToString(),
-            });
+            db.AuditLog.Add(AuditLogEntry.Record(
+                organization.Id, now, actor, "setup.teams-app-found", $"Our app is installed in: {string.Join(", ", found)} ({checkedTeams} team(s) checked)."));
             await db.SaveChangesAsync(cancellationToken);
         }
 

@@ -4,6 +4,7 @@ using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Portal.Setup;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
@@ -48,7 +49,7 @@ public sealed class EmbeddedSandbox(
 
     private void RegisterApps(ICollection<string> portalAddresses)
     {
-        var main = identity.Get(OpenIdConnectDefaultsScheme);
+        var main = identity.Get(OpenIdConnectDefaults.AuthenticationScheme);
         var callbacks = PortalOrigins(portalAddresses)
             .SelectMany(o => new[] { $"{o}{main.CallbackPath}", $"{o}{ConsentEndpoints.GlobalCallbackPath}" }).ToList();
         Host.RegisterApp(new AppRegistration
@@ -86,8 +87,6 @@ public sealed class EmbeddedSandbox(
             yield return $"{uri.Scheme}://127.0.0.1:{uri.Port}";
         }
     }
-
-    private const string OpenIdConnectDefaultsScheme = "OpenIdConnect";
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
