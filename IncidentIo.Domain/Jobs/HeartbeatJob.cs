@@ -33,7 +33,7 @@ public sealed class HeartbeatJob(
 
         heartbeat.ExecutedAt = clock.GetUtcNow();
         heartbeat.ExecutedBy = server.Name;
-        heartbeat.JobId = context?.BackgroundJob.Id ?? heartbeat.JobId;
+        heartbeat.JobId = context?.BackgroundJob.Id;
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Heartbeat {HeartbeatId} picked up after {LatencyMs:F0} ms", heartbeatId, heartbeat.PickupLatency?.TotalMilliseconds);
     }

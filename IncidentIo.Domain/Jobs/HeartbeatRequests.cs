@@ -19,20 +19,12 @@ public sealed class HeartbeatRequests(
             RequestedBy = self.Name,
             RequestedAt = clock.GetUtcNow(),
         };
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-        {
-            db.JobHeartbeats.Add(heartbeat);
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.JobHeartbeats.Add(heartbeat);
+        await db.SaveChangesAsync(cancellationToken);
 
-        var jobId = jobs.Enqueue<HeartbeatJob>(job => job.RunAsync(heartbeat.Id, null, CancellationToken.None));
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-        {
-            // Best effort: the job itself also records its id.
-            await db.JobHeartbeats.Where(h => h.Id == heartbeat.Id && h.JobId == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(h => h.JobId, jobId), cancellationToken);
-        }
-
+        // The job records its own Hangfire id when it runs.
+        jobs.Enqueue<HeartbeatJob>(job => job.RunAsync(heartbeat.Id, null, CancellationToken.None));
         return heartbeat.Id;
     }
 
