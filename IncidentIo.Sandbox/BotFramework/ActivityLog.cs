@@ -27,10 +27,10 @@ public sealed class ActivityLog
     /// <summary>The activities sent to one conversation (thread id, or 1:1 id), replies included.</summary>
     public IReadOnlyList<SentActivity> For(string conversationId)
     {
-        var thread = TeamsIds.Thread(conversationId);
+        var thread = ConnectorIds.Thread(conversationId);
         lock (_gate)
         {
-            return [.. _items.Where(a => string.Equals(TeamsIds.Thread(a.ConversationId), thread, StringComparison.OrdinalIgnoreCase))];
+            return [.. _items.Where(a => string.Equals(ConnectorIds.Thread(a.ConversationId), thread, StringComparison.OrdinalIgnoreCase))];
         }
     }
 

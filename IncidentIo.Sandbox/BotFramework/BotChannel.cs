@@ -262,7 +262,7 @@ public sealed class BotChannel
 
     private JsonObject BotAccount(string botAppId, bool withName)
     {
-        var account = new JsonObject { ["id"] = TeamsIds.BotId(botAppId) };
+        var account = new JsonObject { ["id"] = ConnectorIds.BotId(botAppId) };
         if (withName)
         {
             account["name"] = _bot.FindBot(botAppId)?.Name;
@@ -273,7 +273,7 @@ public sealed class BotChannel
 
     private JsonObject UserAccount(Guid tenantId, Guid userId, bool withName)
     {
-        var account = new JsonObject { ["id"] = TeamsIds.UserId(tenantId, userId), ["aadObjectId"] = userId.ToString() };
+        var account = new JsonObject { ["id"] = ConnectorIds.UserId(tenantId, userId), ["aadObjectId"] = userId.ToString() };
         if (withName && _bot.Directory.FindUser(tenantId, userId) is { } user)
         {
             account["name"] = user.Name;

@@ -55,7 +55,7 @@ public sealed class BotDirectory(SandboxState? state = null) : IBotDirectory
     /// <summary>A team with a new General channel thread id and the given members.</summary>
     public BotTeam AddTeam(Guid tenantId, string name, IEnumerable<BotMember> members)
     {
-        var id = TeamsIds.NewThreadId();
+        var id = ConnectorIds.NewThreadId();
         return AddTeam(new BotTeam(id, tenantId, Guid.NewGuid(), name, [new BotTeamChannel(id, "General")]), members);
     }
 

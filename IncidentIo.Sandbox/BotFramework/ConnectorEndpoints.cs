@@ -106,7 +106,7 @@ public static class ConnectorEndpoints
         }
 
         Guid userId;
-        if (TeamsIds.TryParseUserId(memberId, out var idTenant, out var oid))
+        if (ConnectorIds.TryParseUserId(memberId, out var idTenant, out var oid))
         {
             if (idTenant != tenantId)
             {
@@ -150,7 +150,7 @@ public static class ConnectorEndpoints
             return problem;
         }
 
-        if (Throttle(http, bot, send: true, appId, target.TenantId, TeamsIds.Thread(conversationId)) is { } throttled)
+        if (Throttle(http, bot, send: true, appId, target.TenantId, ConnectorIds.Thread(conversationId)) is { } throttled)
         {
             return throttled;
         }
@@ -173,7 +173,7 @@ public static class ConnectorEndpoints
     private static IResult PagedMembers(HttpContext http, BotFrameworkSandbox bot, string conversationId, int? pageSize, string? continuationToken)
     {
         var (target, problem) = Resolve(bot, Caller(http), conversationId);
-        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(conversationId))) is { } refused)
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, ConnectorIds.Thread(conversationId))) is { } refused)
         {
             return refused;
         }
@@ -199,7 +199,7 @@ public static class ConnectorEndpoints
     private static IResult TeamDetails(HttpContext http, BotFrameworkSandbox bot, string teamId)
     {
         var (target, problem) = Resolve(bot, Caller(http), teamId);
-        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(teamId))) is { } refused)
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, ConnectorIds.Thread(teamId))) is { } refused)
         {
             return refused;
         }
@@ -224,7 +224,7 @@ public static class ConnectorEndpoints
     private static IResult TeamChannels(HttpContext http, BotFrameworkSandbox bot, string teamId)
     {
         var (target, problem) = Resolve(bot, Caller(http), teamId);
-        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(teamId))) is { } refused)
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, ConnectorIds.Thread(teamId))) is { } refused)
         {
             return refused;
         }
@@ -244,7 +244,7 @@ public static class ConnectorEndpoints
     private static IResult AllMembers(HttpContext http, BotFrameworkSandbox bot, string conversationId)
     {
         var (target, problem) = Resolve(bot, Caller(http), conversationId);
-        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(conversationId))) is { } refused)
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, ConnectorIds.Thread(conversationId))) is { } refused)
         {
             return refused;
         }
@@ -255,7 +255,7 @@ public static class ConnectorEndpoints
     private static IResult Member(HttpContext http, BotFrameworkSandbox bot, string conversationId, string memberId)
     {
         var (target, problem) = Resolve(bot, Caller(http), conversationId);
-        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, TeamsIds.Thread(conversationId))) is { } refused)
+        if ((problem ?? Throttle(http, bot, send: false, Caller(http), target.TenantId, ConnectorIds.Thread(conversationId))) is { } refused)
         {
             return refused;
         }
@@ -272,7 +272,7 @@ public static class ConnectorEndpoints
     /// <summary>A conversation the calling bot may use: its own one-to-one chat, or a thread of a team that has it.</summary>
     private static (Target Target, IResult? Problem) Resolve(BotFrameworkSandbox bot, string appId, string conversationId)
     {
-        var thread = TeamsIds.Thread(conversationId);
+        var thread = ConnectorIds.Thread(conversationId);
         if (thread.StartsWith("a:", StringComparison.Ordinal))
         {
             var personal = bot.Conversations.Find(thread);

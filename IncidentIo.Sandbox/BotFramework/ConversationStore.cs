@@ -17,7 +17,7 @@ public sealed class ConversationStore
         {
             if (!_byPair.TryGetValue(key, out var conversation))
             {
-                conversation = new PersonalConversation(TeamsIds.NewPersonalConversationId(), key.Item1, tenantId, userId);
+                conversation = new PersonalConversation(ConnectorIds.NewPersonalConversationId(), key.Item1, tenantId, userId);
                 _byPair.Add(key, conversation);
                 _byId.Add(conversation.Id, conversation);
             }

@@ -42,7 +42,7 @@ public sealed record BotMember(
     string UserRole = "user")
 {
     /// <summary>The Teams user id bots address the person by (<c>29:…</c>).</summary>
-    public string TeamsId => TeamsIds.UserId(TenantId, AadObjectId);
+    public string TeamsId => ConnectorIds.UserId(TenantId, AadObjectId);
 }
 
 /// <summary>

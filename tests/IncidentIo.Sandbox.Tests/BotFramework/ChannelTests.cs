@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.State;
 using IncidentIo.Sandbox.Tests.Infrastructure;
-using TeamsIds = IncidentIo.Sandbox.BotFramework.TeamsIds;
 
 namespace IncidentIo.Sandbox.Tests.BotFramework;
 
@@ -65,7 +64,7 @@ public sealed class ChannelTests(BotFixture fixture)
         var uninstalled = await fixture.Bot.Channel.TeamUninstalledAsync(fixture.BotId, team.Id, DemoSeed.AdminId);
 
         var member = Received(added.ActivityId)["membersAdded"]![0]!;
-        Assert.Equal((TeamsIds.UserId(Contoso, DemoSeed.UserId), DemoSeed.UserId.ToString()), (member["id"]!.GetValue<string>(), member["aadObjectId"]!.GetValue<string>()));
+        Assert.Equal((ConnectorIds.UserId(Contoso, DemoSeed.UserId), DemoSeed.UserId.ToString()), (member["id"]!.GetValue<string>(), member["aadObjectId"]!.GetValue<string>()));
         Assert.Equal("teamMemberRemoved", Received(removed.ActivityId)["channelData"]!["eventType"]!.GetValue<string>());
         Assert.Equal(DemoSeed.UserId.ToString(), Received(removed.ActivityId)["membersRemoved"]![0]!["aadObjectId"]!.GetValue<string>());
         var renameData = Received(renamed.ActivityId)["channelData"]!;
@@ -88,7 +87,7 @@ public sealed class ChannelTests(BotFixture fixture)
         Assert.Null(install["channelData"]!["team"]);
         Assert.Equal("Pia Personal", install["from"]!["name"]!.GetValue<string>());
         var members = Received(deliveries[1].ActivityId)["membersAdded"]!.AsArray().Select(m => m!["id"]!.GetValue<string>());
-        Assert.Equal([$"28:{fixture.BotId}", TeamsIds.UserId(Contoso, user)], members);
+        Assert.Equal([$"28:{fixture.BotId}", ConnectorIds.UserId(Contoso, user)], members);
 
         using var connector = await fixture.ConnectorAsync();
         using var created = await connector.PostAsJsonAsync("v3/conversations", new JsonObject

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.State;
 using Microsoft.Identity.Client;
-using TeamsIds = IncidentIo.Sandbox.BotFramework.TeamsIds;
 
 namespace IncidentIo.Sandbox.Tests.BotFramework;
 
@@ -55,7 +54,7 @@ public sealed class ConnectorLimitsTests(BotFixture fixture)
 
         using var created = await connector.PostAsJsonAsync("v3/conversations", new JsonObject
         {
-            ["members"] = new JsonArray(new JsonObject { ["id"] = TeamsIds.UserId(Contoso, DemoSeed.NoTeamUser2Id) }),
+            ["members"] = new JsonArray(new JsonObject { ["id"] = ConnectorIds.UserId(Contoso, DemoSeed.NoTeamUser2Id) }),
             ["channelData"] = new JsonObject { ["tenant"] = new JsonObject { ["id"] = Contoso.ToString() } },
             ["activity"] = new JsonObject { ["type"] = "message", ["text"] = "Welcome" },
         });

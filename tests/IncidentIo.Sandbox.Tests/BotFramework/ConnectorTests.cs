@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.State;
 using Microsoft.IdentityModel.JsonWebTokens;
-using TeamsIds = IncidentIo.Sandbox.BotFramework.TeamsIds;
 
 namespace IncidentIo.Sandbox.Tests.BotFramework;
 
@@ -33,7 +32,7 @@ public sealed class ConnectorTests(BotFixture fixture)
         fixture.Directory.InstallForUser(fixture.BotId, Contoso, user);
         using var connector = await fixture.ConnectorAsync();
 
-        using var created = await connector.PostAsJsonAsync("v3/conversations", CreateBody(TeamsIds.UserId(Contoso, user)));
+        using var created = await connector.PostAsJsonAsync("v3/conversations", CreateBody(ConnectorIds.UserId(Contoso, user)));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         var conversationId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
         Assert.StartsWith("a:", conversationId, StringComparison.Ordinal);
@@ -61,7 +60,7 @@ public sealed class ConnectorTests(BotFixture fixture)
     {
         using var connector = await fixture.ConnectorAsync();
 
-        using var response = await connector.PostAsJsonAsync("v3/conversations", CreateBody(TeamsIds.UserId(Contoso, DemoSeed.NoTeamUser1Id)));
+        using var response = await connector.PostAsJsonAsync("v3/conversations", CreateBody(ConnectorIds.UserId(Contoso, DemoSeed.NoTeamUser1Id)));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!;
@@ -186,7 +185,7 @@ public sealed class ConnectorTests(BotFixture fixture)
         using var connector = await fixture.ConnectorAsync();
         var memberId = form switch
         {
-            "teamsId" => TeamsIds.UserId(Contoso, DemoSeed.UserId),
+            "teamsId" => ConnectorIds.UserId(Contoso, DemoSeed.UserId),
             "aadObjectId" => DemoSeed.UserId.ToString(),
             _ => "user@contoso.example",
         };
@@ -245,7 +244,7 @@ public sealed class ConnectorTests(BotFixture fixture)
 
     private JsonObject CreateBody(string memberId) => new()
     {
-        ["bot"] = new JsonObject { ["id"] = TeamsIds.BotId(fixture.BotId), ["name"] = "IncidentIo" },
+        ["bot"] = new JsonObject { ["id"] = ConnectorIds.BotId(fixture.BotId), ["name"] = "IncidentIo" },
         ["members"] = new JsonArray(new JsonObject { ["id"] = memberId }),
         ["channelData"] = new JsonObject { ["tenant"] = new JsonObject { ["id"] = Contoso.ToString() } },
         ["isGroup"] = false,

@@ -5,7 +5,6 @@ using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.State;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
-using TeamsIds = IncidentIo.Sandbox.BotFramework.TeamsIds;
 
 namespace IncidentIo.Sandbox.Tests.BotFramework;
 
@@ -67,7 +66,7 @@ public sealed class TeamsBotTests(TeamsBotFixture fixture)
         var joined = Assert.Single(await DeliveredAsync(1));
         Assert.Equal(("conversationUpdate", "teamMemberAdded"), (Text(joined, "type"), joined["channelData"]!["eventType"]!.GetValue<string>()));
         Assert.Equal(
-            (TeamsIds.UserId(Contoso, DemoSeed.NoTeamUser1Id), DemoSeed.NoTeamUser1Id.ToString()),
+            (ConnectorIds.UserId(Contoso, DemoSeed.NoTeamUser1Id), DemoSeed.NoTeamUser1Id.ToString()),
             (joined["membersAdded"]![0]!["id"]!.GetValue<string>(), joined["membersAdded"]![0]!["aadObjectId"]!.GetValue<string>()));
 
         using (var removed = await fixture.Sandbox.Http.DeleteAsync($"{tenantApi}/{DemoSeed.NoTeamUser1Id}"))
@@ -195,7 +194,7 @@ public sealed class TeamsBotTests(TeamsBotFixture fixture)
 
     private static JsonObject CreateBody(Guid userId) => new()
     {
-        ["members"] = new JsonArray(new JsonObject { ["id"] = TeamsIds.UserId(Contoso, userId) }),
+        ["members"] = new JsonArray(new JsonObject { ["id"] = ConnectorIds.UserId(Contoso, userId) }),
         ["channelData"] = new JsonObject { ["tenant"] = new JsonObject { ["id"] = Contoso.ToString() } },
     };
 

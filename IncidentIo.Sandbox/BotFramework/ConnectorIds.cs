@@ -8,7 +8,7 @@ namespace IncidentIo.Sandbox.BotFramework;
 /// one-to-one conversations and <c>19:…@thread.tacv2</c> channel threads. Teams' user ids are
 /// opaque; the Sandbox's encode tenant and object id so they can be resolved without a table.
 /// </summary>
-public static class TeamsIds
+public static class ConnectorIds
 {
     /// <summary>The Teams user id of a directory user: stable, opaque-looking, reversible.</summary>
     public static string UserId(Guid tenantId, Guid aadObjectId)
