@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using IncidentIo.Sandbox.Faults;
@@ -14,6 +15,16 @@ namespace IncidentIo.Sandbox.Throttling;
 /// </summary>
 public static class GraphAdmission
 {
+    // Task.Delay's timer can fire a fraction of a millisecond early; added latency is a floor.
+    private static async Task DelayAtLeastAsync(TimeSpan latency, CancellationToken cancellation)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var left = latency; left > TimeSpan.Zero; left = latency - Stopwatch.GetElapsedTime(started))
+        {
+            await Task.Delay(left + TimeSpan.FromMilliseconds(1), cancellation);
+        }
+    }
+
     /// <summary>True when the call may go on; otherwise the response has been written (or the client left).</summary>
     public static async Task<bool> AdmitAsync(HttpContext http, GraphCaller caller)
     {
@@ -30,7 +41,7 @@ public static class GraphAdmission
         {
             if (settings.LatencyMs > 0)
             {
-                await Task.Delay(settings.LatencyMs, http.RequestAborted);
+                await DelayAtLeastAsync(TimeSpan.FromMilliseconds(settings.LatencyMs), http.RequestAborted);
             }
 
             if (settings.Timeout)
