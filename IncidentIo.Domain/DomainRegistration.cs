@@ -5,6 +5,7 @@ using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Setup;
+using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Caching.Distributed;
@@ -25,6 +26,7 @@ public static class DomainRegistration
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
+        SandboxDefaults.ApplyUnlessConfigured(builder.Configuration);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(DataFolder.From(configuration, builder.Environment));
@@ -48,6 +50,7 @@ public static class DomainRegistration
         services.AddSingleton<AdminConsentFlow>();
         services.AddSingleton<SetupSteps>();
         services.AddSingleton<TeamsAppInstallationCheck>();
+        services.AddAutomaticInstall(configuration);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

@@ -4,6 +4,7 @@ using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup;
+using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.Users;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -33,6 +34,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<ConsentRequest> ConsentRequests => Set<ConsentRequest>();
 
     public DbSet<TokenCacheEntry> TokenCache => Set<TokenCacheEntry>();
+
+    public DbSet<AutomaticInstall> AutomaticInstalls => Set<AutomaticInstall>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -124,6 +127,34 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             entry.HasKey(e => e.Key);
             entry.Property(e => e.Key).HasMaxLength(TokenCacheEntry.KeyMaxLength);
             entry.HasIndex(e => e.ExpiresAt);
+        });
+
+        modelBuilder.Entity<AutomaticInstall>(install =>
+        {
+            install.ToTable("automatic_installs");
+            install.HasIndex(i => i.OrganizationId).IsUnique();
+            install.HasOne<Organization>().WithMany().HasForeignKey(i => i.OrganizationId);
+            install.Property(i => i.Status).HasConversion<string>().HasMaxLength(20);
+            install.Property(i => i.RequestedBy).HasMaxLength(320);
+            install.Property(i => i.LeaseOwner).HasMaxLength(200);
+            install.Property(i => i.TeamId).HasMaxLength(100);
+            install.Property(i => i.TeamName).HasMaxLength(256);
+            install.Property(i => i.OperationLocation).HasMaxLength(400);
+            install.Property(i => i.ChannelId).HasMaxLength(200);
+            install.Property(i => i.TabId).HasMaxLength(200);
+            install.Ignore(i => i.NextStep);
+            install.HasMany(i => i.Steps).WithOne().HasForeignKey(s => s.InstallId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AutomaticInstallStep>(step =>
+        {
+            step.ToTable("automatic_install_steps");
+            step.HasKey(s => new { s.InstallId, s.Kind });
+            step.Property(s => s.Kind).HasConversion<string>().HasMaxLength(40);
+            step.Property(s => s.State).HasConversion<string>().HasMaxLength(20);
+            step.Property(s => s.Detail).HasMaxLength(2000);
+            step.Property(s => s.Error).HasMaxLength(4000);
+            step.Property(s => s.RequestId).HasMaxLength(100);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using IncidentIo.Domain.Hosting;
+using IncidentIo.Domain.Setup.AutomaticInstall;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -70,12 +71,14 @@ public static class JobsRegistration
     }
 
     /// <summary>Registers (or updates) the recurring jobs where a job server runs.</summary>
-    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options) : IHostedService
+    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
             recurringJobs.AddOrUpdate<HeartbeatJob>(
                 "heartbeat", job => job.RunScheduledAsync(CancellationToken.None), options.Value.HeartbeatSchedule);
+            recurringJobs.AddOrUpdate<AutomaticInstallJob>(
+                "automatic-install-resume", job => job.ResumeStalledAsync(CancellationToken.None), automaticInstall.Value.ResumeSchedule);
             return Task.CompletedTask;
         }
 

@@ -25,6 +25,9 @@ public sealed class Organization
     /// <summary>When we last confirmed (with an app-only token) that admin consent #1 is in place.</summary>
     public DateTimeOffset? GlobalPermissionsGrantedAt { get; set; }
 
+    /// <summary>When we last confirmed that admin consent #2 (the temporary setup app) is in place.</summary>
+    public DateTimeOffset? SetupPermissionsGrantedAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -3,6 +3,7 @@ using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Setup.AutomaticInstall;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -13,18 +14,20 @@ using Microsoft.IdentityModel.JsonWebTokens;
 namespace IncidentIo.Domain.Setup;
 
 /// <summary>
-/// Admin consent #1 ("global permissions"): sends the admin to Microsoft's admin consent page and
-/// accepts the answer only if it is the answer to a request we made for this person and this
-/// organisation; then confirms with an app-only token that the permissions really are granted.
+/// Both admin consents: #1 ("global permissions", our main app, kept) and #2 (the temporary setup
+/// app). Sends the admin to Microsoft's admin consent page and accepts the answer only if it is
+/// the answer to a request we made for this person and this organisation; then confirms with an
+/// app-only token of that app that the permissions really are granted.
 /// </summary>
 public sealed class AdminConsentFlow(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     IOptionsMonitor<MicrosoftIdentityOptions> identity,
     ITokenAcquisition tokens,
+    SetupAppTokens setupApp,
     TimeProvider clock)
 {
     /// <summary>Records a new request and returns the admin consent address to send the browser to.</summary>
-    public async Task<Uri> StartAsync(Membership member, Uri redirectUri, CancellationToken cancellationToken = default)
+    public async Task<Uri> StartAsync(Membership member, ConsentKind kind, Uri redirectUri, CancellationToken cancellationToken = default)
     {
         var state = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var now = clock.GetUtcNow();
@@ -34,7 +37,7 @@ public sealed class AdminConsentFlow(
             {
                 OrganizationId = member.Organization.Id,
                 RequestedByUserId = member.User.Id,
-                Kind = ConsentKind.GlobalPermissions,
+                Kind = kind,
                 StateHash = Hash(state),
                 CreatedAt = now,
                 ExpiresAt = now + ConsentRequest.Lifetime,
@@ -45,7 +48,7 @@ public sealed class AdminConsentFlow(
         var app = identity.Get(OpenIdConnectDefaults.AuthenticationScheme);
         var query = new Dictionary<string, string?>
         {
-            ["client_id"] = app.ClientId,
+            ["client_id"] = kind == ConsentKind.SetupPermissions ? setupApp.ClientId : app.ClientId,
             ["scope"] = GraphClients.GraphScope,
             ["redirect_uri"] = redirectUri.ToString(),
             ["state"] = state,
@@ -55,7 +58,8 @@ public sealed class AdminConsentFlow(
     }
 
     /// <summary>Handles Microsoft's redirect back. Nothing changes unless the answer is ours and complete.</summary>
-    public async Task<ConsentAnswer> CompleteAsync(SignedInAccount signedIn, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken = default)
+    /// <param name="kind">The consent the callback address belongs to: an answer for the other one is not accepted there.</param>
+    public async Task<ConsentAnswer> CompleteAsync(SignedInAccount signedIn, ConsentKind kind, IReadOnlyDictionary<string, string?> query, CancellationToken cancellationToken = default)
     {
         var state = query.GetValueOrDefault("state");
         if (string.IsNullOrEmpty(state))
@@ -68,7 +72,7 @@ public sealed class AdminConsentFlow(
         var request = await db.ConsentRequests.SingleOrDefaultAsync(r => r.StateHash == hash, cancellationToken);
         var organization = request is null ? null : await db.Organizations.SingleAsync(o => o.Id == request.OrganizationId, cancellationToken);
         var requester = request is null ? null : await db.Users.SingleAsync(u => u.Id == request.RequestedByUserId, cancellationToken);
-        if (request is null || organization is null || requester is null
+        if (request is null || organization is null || requester is null || request.Kind != kind
             || organization.MicrosoftTenantId != signedIn.TenantId || requester.MicrosoftObjectId != signedIn.ObjectId)
         {
             return ConsentAnswer.Rejected(ConsentRejection.NotYours);
@@ -102,7 +106,7 @@ public sealed class AdminConsentFlow(
             return ConsentAnswer.Rejected(ConsentRejection.OtherTenant);
         }
 
-        var missing = await MissingPermissionsAsync(organization.MicrosoftTenantId);
+        var missing = await MissingPermissionsAsync(request.Kind, organization.MicrosoftTenantId, cancellationToken);
         if (missing is { Count: > 0 } stillMissing)
         {
             var failure = new EntraError("permissions_missing", $"Not granted: {string.Join(", ", stillMissing)}", null, null, null, null);
@@ -112,32 +116,45 @@ public sealed class AdminConsentFlow(
         }
 
         request.Outcome = ConsentOutcome.Granted;
-        organization.GlobalPermissionsGrantedAt = now;
-        organization.Reach(SetupStage.GlobalPermissionsGranted, now);
-        db.AuditLog.Add(AuditLogEntry.Record(
-            organization.Id,
-            now,
-            AuditLogEntry.UserActor(signedIn.UserPrincipalName, signedIn.ObjectId),
-            "setup.global-permissions-granted",
-            $"Confirmed with an app-only token: {string.Join(", ", GlobalPermissions.Names)}."));
+        var actor = AuditLogEntry.UserActor(signedIn.UserPrincipalName, signedIn.ObjectId);
+        if (request.Kind == ConsentKind.SetupPermissions)
+        {
+            organization.SetupPermissionsGrantedAt = now;
+            organization.UpdatedAt = now;
+            db.AuditLog.Add(AuditLogEntry.Record(organization.Id, now, actor, "setup.setup-permissions-granted",
+                $"Temporary setup app; confirmed with its app-only token: {string.Join(", ", SetupPermissions.Names)}."));
+        }
+        else
+        {
+            organization.GlobalPermissionsGrantedAt = now;
+            organization.Reach(SetupStage.GlobalPermissionsGranted, now);
+            db.AuditLog.Add(AuditLogEntry.Record(organization.Id, now, actor, "setup.global-permissions-granted",
+                $"Confirmed with an app-only token: {string.Join(", ", GlobalPermissions.Names)}."));
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         return ConsentAnswer.Granted();
     }
 
-    /// <summary>The permissions an app-only token for the tenant lacks; null-safe on Microsoft errors (returned as missing all).</summary>
-    private async Task<IReadOnlyList<string>?> MissingPermissionsAsync(Guid tenantId)
+    /// <summary>The permissions the app's app-only token for the tenant lacks (all of them when Microsoft refuses a token).</summary>
+    private async Task<IReadOnlyList<string>> MissingPermissionsAsync(ConsentKind kind, Guid tenantId, CancellationToken cancellationToken)
     {
+        var wanted = kind == ConsentKind.SetupPermissions ? SetupPermissions.Names : GlobalPermissions.Names;
         try
         {
-            var result = await tokens.GetAuthenticationResultForAppAsync(GraphClients.GraphScope, tenant: tenantId.ToString());
-            var roles = new JsonWebToken(result.AccessToken).Claims.Where(c => c.Type == "roles").Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
-            return [.. GlobalPermissions.Names.Where(name => !roles.Contains(name))];
+            IReadOnlySet<string> roles = kind == ConsentKind.SetupPermissions
+                ? await setupApp.GrantedAsync(tenantId, cancellationToken)
+                : RolesOf((await tokens.GetAuthenticationResultForAppAsync(GraphClients.GraphScope, tenant: tenantId.ToString())).AccessToken);
+            return [.. wanted.Where(name => !roles.Contains(name))];
         }
         catch (MsalServiceException)
         {
-            return [.. GlobalPermissions.Names];
+            return [.. wanted];
         }
     }
+
+    private static HashSet<string> RolesOf(string accessToken) =>
+        new JsonWebToken(accessToken).Claims.Where(c => c.Type == "roles").Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static void Record(ConsentRequest request, EntraError failure)
     {

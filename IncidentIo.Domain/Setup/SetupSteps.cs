@@ -18,11 +18,12 @@ public sealed class SetupSteps(IDbContextFactory<IncidentIoDbContext> dbFactory,
         var organization = await db.Organizations.AsNoTracking().Include(o => o.Plan).SingleAsync(o => o.Id == organizationId, cancellationToken);
         var owner = await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId && u.Role == UserRole.Owner)
             .OrderBy(u => u.CreatedAt).FirstOrDefaultAsync(cancellationToken);
-        var lastConsent = await db.ConsentRequests.AsNoTracking()
-            .Where(r => r.OrganizationId == organizationId && r.Kind == ConsentKind.GlobalPermissions && r.Outcome != ConsentOutcome.Pending)
-            .OrderByDescending(r => r.AnsweredAt).FirstOrDefaultAsync(cancellationToken);
         var plans = await db.Plans.AsNoTracking().OrderBy(p => p.SortOrder).ToListAsync(cancellationToken);
-        return new SetupView(organization, owner, lastConsent, plans);
+        return new SetupView(organization, owner, await LastAnsweredAsync(ConsentKind.GlobalPermissions), await LastAnsweredAsync(ConsentKind.SetupPermissions), plans);
+
+        Task<ConsentRequest?> LastAnsweredAsync(ConsentKind kind) => db.ConsentRequests.AsNoTracking()
+            .Where(r => r.OrganizationId == organizationId && r.Kind == kind && r.Outcome != ConsentOutcome.Pending)
+            .OrderByDescending(r => r.AnsweredAt).FirstOrDefaultAsync(cancellationToken);
     }
 
     /// <summary>Step 2: the organisation's name as the admin wants it shown.</summary>
@@ -78,4 +79,4 @@ public sealed class SetupSteps(IDbContextFactory<IncidentIoDbContext> dbFactory,
     }
 }
 
-public sealed record SetupView(Organization Organization, User? Owner, ConsentRequest? LastGlobalConsent, IReadOnlyList<Plan> Plans);
+public sealed record SetupView(Organization Organization, User? Owner, ConsentRequest? LastGlobalConsent, ConsentRequest? LastSetupConsent, IReadOnlyList<Plan> Plans);

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Setup;
+using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Portal.Setup;
 using IncidentIo.Sandbox.Hosting;
@@ -21,6 +22,7 @@ public sealed class EmbeddedSandbox(
     IOptions<MicrosoftOptions> microsoft,
     IOptionsMonitor<MicrosoftIdentityOptions> identity,
     IOptions<TeamsAppOptions> teamsApp,
+    IOptions<SetupAppOptions> setupApp,
     LocalCertificates certificates,
     IServer server,
     IHostApplicationLifetime lifetime,
@@ -61,6 +63,17 @@ public sealed class EmbeddedSandbox(
             DelegatedScopes = ["User.Read"],
             ApplicationPermissions = [.. GlobalPermissions.Names],
         });
+        if (setupApp.Value is { IsConfigured: true } setup)
+        {
+            Host.RegisterApp(new AppRegistration
+            {
+                ClientId = setup.ClientId!,
+                DisplayName = "IncidentIo setup (temporary)",
+                ClientSecrets = [setup.ClientSecret!],
+                RedirectUris = [.. PortalOrigins(portalAddresses).Select(o => $"{o}{ConsentEndpoints.SetupAppCallbackPath}")],
+                ApplicationPermissions = [.. SetupPermissions.Names],
+            });
+        }
     }
 
     /// <summary>

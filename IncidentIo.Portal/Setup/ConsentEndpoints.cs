@@ -3,19 +3,29 @@ using IncidentIo.Domain.Users;
 
 namespace IncidentIo.Portal.Setup;
 
-/// <summary>The round trip to Microsoft's admin consent page for our global permissions (admin consent #1).</summary>
+/// <summary>
+/// The round trips to Microsoft's admin consent page: #1 for our global permissions, #2 for the
+/// temporary setup app. Each has its own callback address, registered on its own app.
+/// </summary>
 public static class ConsentEndpoints
 {
     public const string GlobalCallbackPath = "/setup/consent/global";
+    public const string SetupAppCallbackPath = "/setup/consent/setup-app";
 
     public static IEndpointRouteBuilder MapConsentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/setup/consent/global/start", StartAsync).RequireAuthorization();
-        app.MapGet(GlobalCallbackPath, CompleteAsync).RequireAuthorization();
+        app.MapGet($"{GlobalCallbackPath}/start", (HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent) =>
+            StartAsync(http, onboarding, consent, ConsentKind.GlobalPermissions, GlobalCallbackPath)).RequireAuthorization();
+        app.MapGet(GlobalCallbackPath, (HttpContext http, AdminConsentFlow consent) =>
+            CompleteAsync(http, consent, ConsentKind.GlobalPermissions)).RequireAuthorization();
+        app.MapGet($"{SetupAppCallbackPath}/start", (HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent) =>
+            StartAsync(http, onboarding, consent, ConsentKind.SetupPermissions, SetupAppCallbackPath)).RequireAuthorization();
+        app.MapGet(SetupAppCallbackPath, (HttpContext http, AdminConsentFlow consent) =>
+            CompleteAsync(http, consent, ConsentKind.SetupPermissions)).RequireAuthorization();
         return app;
     }
 
-    private static async Task<IResult> StartAsync(HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent)
+    private static async Task<IResult> StartAsync(HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent, ConsentKind kind, string callbackPath)
     {
         var member = await onboarding.EnsureMemberAsync(http.User, http.RequestAborted);
         if (member.User.Role < UserRole.Admin)
@@ -23,17 +33,22 @@ public static class ConsentEndpoints
             return Results.Redirect("/setup?consent=not-allowed");
         }
 
-        var callback = new Uri($"{http.Request.Scheme}://{http.Request.Host}{GlobalCallbackPath}");
-        return Results.Redirect((await consent.StartAsync(member, callback, http.RequestAborted)).ToString());
+        if (kind == ConsentKind.SetupPermissions && member.Organization.GlobalPermissionsGrantedAt is null)
+        {
+            return Results.Redirect("/setup?consent=global-first");
+        }
+
+        var callback = new Uri($"{http.Request.Scheme}://{http.Request.Host}{callbackPath}");
+        return Results.Redirect((await consent.StartAsync(member, kind, callback, http.RequestAborted)).ToString());
     }
 
-    private static async Task<IResult> CompleteAsync(HttpContext http, AdminConsentFlow consent)
+    private static async Task<IResult> CompleteAsync(HttpContext http, AdminConsentFlow consent, ConsentKind kind)
     {
         var query = http.Request.Query.ToDictionary(q => q.Key, q => (string?)q.Value.ToString());
-        var answer = await consent.CompleteAsync(SignedInAccount.From(http.User), query, http.RequestAborted);
+        var answer = await consent.CompleteAsync(SignedInAccount.From(http.User), kind, query, http.RequestAborted);
         var outcome = answer switch
         {
-            { IsGranted: true } => "granted",
+            { IsGranted: true } => kind == ConsentKind.SetupPermissions ? "setup-granted" : "granted",
             { RejectedBecause: { } rejection } => $"rejected-{rejection.ToString().ToLowerInvariant()}",
             _ => "failed",
         };

@@ -4,7 +4,6 @@ using IncidentIo.Portal.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
-using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Identity.Web;
 using Microsoft.Identity.Web.TokenCacheProviders.Distributed;
 
@@ -24,7 +23,6 @@ public static class SignInRegistration
         var microsoft = builder.Configuration.GetSection(MicrosoftOptions.Section).Get<MicrosoftOptions>() ?? new MicrosoftOptions();
         if (microsoft.IsSandbox)
         {
-            UseSandboxAppRegistrationUnlessConfigured(builder.Configuration, microsoft);
             if (microsoft.HostSandbox)
             {
                 builder.Services.AddSingleton<EmbeddedSandbox>();
@@ -68,34 +66,4 @@ public static class SignInRegistration
         returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
             ? returnUrl
             : "/";
-
-    /// <summary>
-    /// Sandbox mode: our app registration in the Sandbox, as defaults that configuration overrides
-    /// (the ids are the Sandbox's own, they mean nothing to real Entra ID).
-    /// </summary>
-    private static void UseSandboxAppRegistrationUnlessConfigured(ConfigurationManager configuration, MicrosoftOptions microsoft)
-    {
-        configuration.Sources.Insert(0, new MemoryConfigurationSource
-        {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["AzureAd:Instance"] = microsoft.SandboxOrigin.TrimEnd('/') + "/",
-                ["AzureAd:TenantId"] = "organizations",
-                ["AzureAd:ClientId"] = SandboxApps.MainAppClientId,
-                ["AzureAd:ClientSecret"] = SandboxApps.MainAppSecret,
-                ["AzureAd:CallbackPath"] = "/signin-oidc",
-                ["AzureAd:SignedOutCallbackPath"] = "/signout-callback-oidc",
-                // Teams only lets an app install "itself" for users (…ConsentSelfForUser) when the
-                // manifest's webApplicationInfo.id is that app: our main app registration.
-                ["TeamsApp:TabSsoAppId"] = SandboxApps.MainAppClientId,
-            },
-        });
-    }
-}
-
-/// <summary>Our app registrations as the Sandbox knows them.</summary>
-public static class SandboxApps
-{
-    public const string MainAppClientId = "5a1d7c3e-9b2f-4e61-8c4d-0f3e2a1b9c01";
-    public const string MainAppSecret = "sandbox-main-app-secret";
 }

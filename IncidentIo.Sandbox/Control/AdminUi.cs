@@ -26,6 +26,7 @@ public static partial class AdminUi
         app.MapGet(Root, Home);
         app.MapGet($"{Root}/tenants/{{tenant}}", TenantPage);
         app.MapPost($"{Root}/throttling", SetThrottling);
+        app.MapPost($"{Root}/grants/remove", RemoveGrant);
         app.MapPost($"{Root}/tenants/{{tenant}}/faults", SetTenantFaults);
         app.MapGet($"{Root}/tenants/{{tenant}}/users/{{user}}", UserPage);
         app.MapPost($"{Root}/tenants/{{tenant}}/users/{{user}}", SetUser);
@@ -48,12 +49,12 @@ public static partial class AdminUi
             html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(a.DisplayName)}</td><td><code>{E(a.ClientId)}</code></td><td>{E(string.Join(", ", a.ApplicationPermissions))}</td><td>{E(string.Join(", ", a.DelegatedScopes))}</td></tr>");
         }
 
-        html.Append("</table><h2>Grants</h2><table id=\"grants\"><tr><th>Tenant</th><th>App</th><th>Application roles</th><th>Tenant-wide scopes</th><th>Users with own consent</th><th>Admin consent</th></tr>");
+        html.Append("</table><h2>Grants</h2><table id=\"grants\"><tr><th>Tenant</th><th>App</th><th>Application roles</th><th>Tenant-wide scopes</th><th>Users with own consent</th><th>Admin consent</th><th></th></tr>");
         foreach (var g in runtime.State.Grants())
         {
             var tenant = runtime.State.FindTenant(g.TenantId.ToString())?.DisplayName ?? g.TenantId.ToString();
             var app = runtime.State.FindApp(g.ClientId)?.DisplayName ?? g.ClientId;
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(tenant)}</td><td>{E(app)} <code>{E(g.ClientId)}</code></td><td>{E(string.Join(", ", g.ApplicationRoles))}</td><td>{E(string.Join(", ", g.TenantDelegatedScopes))}</td><td>{g.UserDelegatedScopes.Count}</td><td>{g.AdminConsentedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "no"}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(tenant)}</td><td>{E(app)} <code>{E(g.ClientId)}</code></td><td>{E(string.Join(", ", g.ApplicationRoles))}</td><td>{E(string.Join(", ", g.TenantDelegatedScopes))}</td><td>{g.UserDelegatedScopes.Count}</td><td>{g.AdminConsentedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "no"}</td><td><form method=\"post\" action=\"{Root}/grants/remove\"><input type=\"hidden\" name=\"tenant\" value=\"{g.TenantId}\"><input type=\"hidden\" name=\"clientId\" value=\"{E(g.ClientId)}\"><button type=\"submit\">Remove app</button></form></td></tr>");
         }
 
         html.Append("</table><h2>Throttling</h2>");
@@ -68,6 +69,15 @@ public static partial class AdminUi
         html.Append(CultureInfo.InvariantCulture, $"<tr><td>per team</td><td>*</td><td><code>/teams/{{teamId}}/**</code></td><td>{throttler.Options.PerTeamPerSecond} per app per team</td><td>{rejected.GetValueOrDefault("per team")}</td></tr>");
         html.Append(CultureInfo.InvariantCulture, $"<tr><td>{Throttler.GlobalClass}</td><td>*</td><td>anything else</td><td>{throttler.Options.GlobalPerAppPerSecond} per app</td><td>{rejected.GetValueOrDefault(Throttler.GlobalClass)}</td></tr></table>");
         return Page("Sandbox", html.ToString());
+    }
+
+    /// <summary>Deletes an app's enterprise application in a tenant: its grants go with it.</summary>
+    private static async Task<IResult> RemoveGrant(HttpContext http, SandboxRuntime runtime)
+    {
+        var form = await http.Request.ReadFormAsync();
+        return Guid.TryParse(form["tenant"], out var tenant) && runtime.State.RevokeGrant(tenant, form["clientId"].ToString())
+            ? Results.Redirect(Root, preserveMethod: false)
+            : Results.NotFound();
     }
 
     private static IResult TenantPage(string tenant, int? page, SandboxRuntime runtime, FaultInjector faults)

@@ -37,6 +37,9 @@ public static class ControlEndpoints
             UserDelegatedScopes = g.UserDelegatedScopes.ToDictionary(p => p.Key.ToString(), p => p.Value),
             g.AdminConsentedAt,
         }));
+        // What an admin does by deleting the app's enterprise application in Entra.
+        api.MapDelete("/tenants/{tenant}/grants/{clientId}", (string tenant, string clientId, SandboxRuntime r) =>
+            r.State.FindTenant(tenant) is { } t && r.State.RevokeGrant(t.Id, clientId) ? Results.NoContent() : Results.NotFound());
     }
 
     private static IResult AddUser(string tenant, NewUser body, SandboxRuntime runtime)

@@ -162,6 +162,15 @@ public sealed class TeamsDirectory
         }
     }
 
+    /// <summary>Every team of the tenant, ready or not (Graph lists only ready ones): for tests and the admin pages.</summary>
+    public IReadOnlyList<Team> AllTeams(Guid tenantId)
+    {
+        lock (_gate)
+        {
+            return [.. _teams.Values.Where(t => t.TenantId == tenantId).OrderBy(t => t.DisplayName, StringComparer.Ordinal).ThenBy(t => t.Id)];
+        }
+    }
+
     /// <summary>Readable teams the user is a member of, by display name.</summary>
     public IReadOnlyList<Team> JoinedTeams(Guid userId)
     {

@@ -181,6 +181,10 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("plan_code");
 
+                    b.Property<DateTimeOffset?>("SetupPermissionsGrantedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("setup_permissions_granted_at");
+
                     b.Property<string>("SetupStage")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -270,6 +274,155 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                             SortOrder = 4,
                             Summary = "For large organisations with their own controls."
                         });
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ChannelId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("channel_id");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("OperationLocation")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)")
+                        .HasColumnName("operation_location");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("requested_by");
+
+                    b.Property<Guid>("RequestedByObjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("requested_by_object_id");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TabId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("tab_id");
+
+                    b.Property<DateTimeOffset?>("TeamCreationRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("team_creation_requested_at");
+
+                    b.Property<string>("TeamId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("team_id");
+
+                    b.Property<string>("TeamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("team_name");
+
+                    b.Property<DateTimeOffset?>("TemporaryPermissionsCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("temporary_permissions_checked_at");
+
+                    b.Property<bool?>("TemporaryPermissionsRemoved")
+                        .HasColumnType("boolean")
+                        .HasColumnName("temporary_permissions_removed");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_automatic_installs");
+
+                    b.HasIndex("OrganizationId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_automatic_installs_organization_id");
+
+                    b.ToTable("automatic_installs", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstallStep", b =>
+                {
+                    b.Property<Guid>("InstallId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("install_id");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("request_id");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.HasKey("InstallId", "Kind")
+                        .HasName("pk_automatic_install_steps");
+
+                    b.ToTable("automatic_install_steps", (string)null);
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
@@ -452,6 +605,26 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.Navigation("Plan");
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automatic_installs_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstallStep", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", null)
+                        .WithMany("Steps")
+                        .HasForeignKey("InstallId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automatic_install_steps_automatic_installs_install_id");
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
                 {
                     b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
@@ -477,6 +650,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>
                 {
                     b.Navigation("Users");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
+                {
+                    b.Navigation("Steps");
                 });
 #pragma warning restore 612, 618
         }

@@ -174,6 +174,10 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("plan_code");
 
+                    b.Property<long?>("SetupPermissionsGrantedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("setup_permissions_granted_at");
+
                     b.Property<string>("SetupStage")
                         .IsRequired()
                         .HasMaxLength(40)
@@ -263,6 +267,155 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                             SortOrder = 4,
                             Summary = "For large organisations with their own controls."
                         });
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ChannelId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel_id");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lease_until");
+
+                    b.Property<string>("OperationLocation")
+                        .HasMaxLength(400)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operation_location");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by");
+
+                    b.Property<Guid>("RequestedByObjectId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by_object_id");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TabId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tab_id");
+
+                    b.Property<long?>("TeamCreationRequestedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("team_creation_requested_at");
+
+                    b.Property<string>("TeamId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("team_id");
+
+                    b.Property<string>("TeamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("team_name");
+
+                    b.Property<long?>("TemporaryPermissionsCheckedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("temporary_permissions_checked_at");
+
+                    b.Property<bool?>("TemporaryPermissionsRemoved")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("temporary_permissions_removed");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_automatic_installs");
+
+                    b.HasIndex("OrganizationId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_automatic_installs_organization_id");
+
+                    b.ToTable("automatic_installs", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstallStep", b =>
+                {
+                    b.Property<Guid>("InstallId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("install_id");
+
+                    b.Property<string>("Kind")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("detail");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_id");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.HasKey("InstallId", "Kind")
+                        .HasName("pk_automatic_install_steps");
+
+                    b.ToTable("automatic_install_steps", (string)null);
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
@@ -443,6 +596,26 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.Navigation("Plan");
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automatic_installs_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstallStep", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", null)
+                        .WithMany("Steps")
+                        .HasForeignKey("InstallId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_automatic_install_steps_automatic_installs_install_id");
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Setup.ConsentRequest", b =>
                 {
                     b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
@@ -468,6 +641,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>
                 {
                     b.Navigation("Users");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
+                {
+                    b.Navigation("Steps");
                 });
 #pragma warning restore 612, 618
         }
