@@ -7,8 +7,10 @@ using Microsoft.AspNetCore.Routing;
 namespace IncidentIo.Sandbox.Control;
 
 /// <summary>
-/// The control API's Teams part: list a tenant's teams, create one (ready at once), add and remove
-/// members, publish to the tenant's app catalog, and let a user open Teams for the first time.
+/// The control API's Teams part: list a tenant's teams (being created and failed ones too, with
+/// their apps and General's tabs), create one (ready at once), add and remove members, install an
+/// app in a team by hand, publish to the tenant's app catalog, and let a user open Teams for the
+/// first time.
 /// Users are named by object id or UPN.
 /// </summary>
 public static class TeamsControlEndpoints
@@ -20,6 +22,7 @@ public static class TeamsControlEndpoints
         api.MapPost("/teams", CreateTeam);
         api.MapPost("/teams/{teamId:guid}/members", AddMember);
         api.MapDelete("/teams/{teamId:guid}/members/{user}", RemoveMember);
+        api.MapPost("/teams/{teamId:guid}/installed-apps", InstallInTeam);
         api.MapGet("/teams-apps", (string tenant, SandboxRuntime r) =>
             r.State.FindTenant(tenant) is { } t ? Results.Ok(r.State.Teams.CatalogApps(t.Id)) : Results.NotFound());
         api.MapPost("/teams-apps", PublishApp);
@@ -34,17 +37,19 @@ public static class TeamsControlEndpoints
         }
 
         var teams = runtime.State.Teams;
-        return Results.Ok(teams.Teams(found.Id).Select(t => new
+        return Results.Ok(teams.AllTeams(found.Id).Select(t => new
         {
             t.Id,
             t.DisplayName,
+            Status = teams.StatusOf(t),
             t.Description,
             t.Visibility,
             t.CreatedDateTime,
             t.IsArchived,
             t.GeneralChannelId,
             Members = teams.Members(t.Id).Select(m => new { m.UserId, runtime.State.FindUser(m.UserId)?.UserPrincipalName, m.IsOwner }),
-            InstalledApps = teams.Installations(InstallationScope.Team, t.Id).Select(i => new { i.Id, i.TeamsAppId }),
+            InstalledApps = teams.Installations(InstallationScope.Team, t.Id).Select(i => new { i.Id, i.TeamsAppId, teams.FindCatalogApp(found.Id, i.TeamsAppId)?.ExternalId }),
+            GeneralTabs = teams.Tabs(t.Id, t.GeneralChannelId).Select(tab => new { tab.Id, tab.DisplayName, tab.TeamsAppId, tab.Configuration.ContentUrl }),
         }));
     }
 
@@ -94,6 +99,25 @@ public static class TeamsControlEndpoints
             ? Results.NoContent()
             : Results.NotFound();
 
+    /// <summary>What an admin does in Teams with Manage team → Apps → Add: <c>{"externalId"}</c> of a catalog app.</summary>
+    private static IResult InstallInTeam(string tenant, Guid teamId, NewTeamInstall body, SandboxRuntime runtime)
+    {
+        if (runtime.State.FindTenant(tenant) is not { } found || runtime.State.Teams.FindTeam(found.Id, teamId) is null)
+        {
+            return Results.NotFound();
+        }
+
+        var app = runtime.State.Teams.CatalogApps(found.Id).FirstOrDefault(a => a.ExternalId.Equals(body.ExternalId, StringComparison.OrdinalIgnoreCase));
+        if (app is null)
+        {
+            return Results.BadRequest(new { error = $"No app {body.ExternalId} in {found.DisplayName}'s catalog." });
+        }
+
+        return runtime.State.Teams.InstallInTeam(found.Id, teamId, app.Id) is { } installation
+            ? Results.Ok(installation)
+            : Results.Conflict(new { error = "The app is already installed in the team." });
+    }
+
     private static IResult PublishApp(string tenant, NewCatalogApp body, SandboxRuntime runtime)
     {
         if (runtime.State.FindTenant(tenant) is not { } found)
@@ -125,6 +149,9 @@ public static class TeamsControlEndpoints
 
     /// <summary>A member to add: user object id or UPN, and whether they own the team.</summary>
     public sealed record NewMember(string User, bool Owner = false);
+
+    /// <summary>The body of <c>POST /sandbox/api/tenants/{tenant}/teams/{teamId}/installed-apps</c>.</summary>
+    public sealed record NewTeamInstall(string ExternalId);
 
     /// <summary>The body of <c>POST /sandbox/api/tenants/{tenant}/teams-apps</c>.</summary>
     public sealed record NewCatalogApp(string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null);

@@ -171,6 +171,9 @@ public sealed class TeamsDirectory
         }
     }
 
+    /// <summary>"ready", "creating" or "failed", on the Sandbox clock.</summary>
+    public string StatusOf(Team team) => team.CreationFailed ? "failed" : team.IsReadyAt(_time.GetUtcNow()) ? "ready" : "creating";
+
     /// <summary>Readable teams the user is a member of, by display name.</summary>
     public IReadOnlyList<Team> JoinedTeams(Guid userId)
     {
