@@ -13,6 +13,17 @@ public enum WhoActs
     Support = 2,
 }
 
+public static class WhoActsText
+{
+    public static string Describe(this WhoActs who) => who switch
+    {
+        WhoActs.You => "You",
+        WhoActs.MicrosoftAdmin => "Your Microsoft admin",
+        WhoActs.Support => "IncidentIo support",
+        _ => "IncidentIo support",
+    };
+}
+
 /// <summary>One AADSTS code in words an admin understands.</summary>
 /// <param name="Code">The number after <c>AADSTS</c>.</param>
 /// <param name="Title">One short sentence: what happened.</param>
