@@ -28,6 +28,7 @@ public static class PortalRegistration
         builder.Services.AddMudServices();
         builder.UseLocalHttpsCertificateUnlessConfigured();
         builder.AddPortalSignIn();
+        builder.Services.AddSupportContact(builder.Configuration);
         return builder;
     }
 

@@ -22,22 +22,8 @@ public sealed partial record EntraError(string Error, string Description, int? C
             Field(description, "Timestamp"));
     }
 
-    /// <summary>What happened and what to do next, in words an admin understands.</summary>
-    public Explanation Explain() => Code switch
-    {
-        65004 => new("You cancelled the permission request.", "Nothing was granted. Start the step again when you are ready and choose Accept."),
-        90094 or 90095 => new("A Microsoft admin has to grant these permissions.",
-            "Your account is not allowed to grant permissions for your whole organisation. Send the link below to a Global Administrator or Privileged Role Administrator."),
-        50020 => new("That account belongs to another Microsoft organisation.",
-            "Sign in with an admin account of the organisation you are setting up."),
-        700016 => new("Microsoft does not know our app in your organisation.",
-            "The app may have been removed from your tenant, or sign-in used another tenant. Try again; if it persists contact support with the ids below."),
-        50011 => new("The return address is not registered for our app.", "This is a configuration problem on our side: contact support with the ids below."),
-        53003 => new("A Conditional Access policy blocked the request.", "Ask your admin to check Conditional Access sign-in logs for the correlation id below."),
-        65001 => new("Consent has not been given yet.", "Start the permission step again and choose Accept."),
-        _ when Error == "access_denied" => new("Microsoft refused the request.", "Try again; if it persists, contact support with the ids below."),
-        _ => new("Microsoft returned an error.", "Try again; if it persists, contact support with the ids below."),
-    };
+    /// <summary>What happened and what to do next, in words an admin understands (see <see cref="AadstsCatalogue"/>).</summary>
+    public Explanation Explain() => AadstsCatalogue.Explain(Code, Error);
 
     private static string? Field(string description, string name)
     {
@@ -51,5 +37,3 @@ public sealed partial record EntraError(string Error, string Description, int? C
     [GeneratedRegex(@"AADSTS(\d+)")]
     private static partial Regex AadstsCode();
 }
-
-public sealed record Explanation(string What, string NextStep);
