@@ -10,8 +10,8 @@ public static class AutomaticInstallRegistration
     {
         services.AddOptions<SetupAppOptions>().Bind(configuration.GetSection(SetupAppOptions.Section))
             .PostConfigure(o => o.Instance ??= configuration["AzureAd:Instance"] ?? "https://login.microsoftonline.com/")
-            .Validate(o => Uri.TryCreate(o.Instance, UriKind.Absolute, out var instance) && instance.Scheme == Uri.UriSchemeHttps,
-                "SetupApp:Instance (or AzureAd:Instance) must be an https address such as https://login.microsoftonline.com/.")
+            .Validate(o => Uri.TryCreate(o.Instance, UriKind.Absolute, out _),
+                "SetupApp:Instance (or AzureAd:Instance) must be an absolute address such as https://login.microsoftonline.com/.")
             .Validate(o => string.IsNullOrWhiteSpace(o.ClientId) || Guid.TryParse(o.ClientId, out _),
                 "SetupApp:ClientId must be the temporary setup app's client id (a GUID).")
             .Validate(o => string.IsNullOrWhiteSpace(o.ClientId) == string.IsNullOrWhiteSpace(o.ClientSecret),

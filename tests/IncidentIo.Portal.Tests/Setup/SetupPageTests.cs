@@ -48,7 +48,7 @@ public sealed class SetupPageTests : BunitContext, IClassFixture<SetupServices>
         };
 
         var step = Render<GlobalPermissionsStep>(p => p
-            .Add(s => s.View, new SetupView(organization, null, failed, []))
+            .Add(s => s.View, new SetupView(organization, null, failed, null, []))
             .Add(s => s.SetupAddress, "https://portal.example/setup"));
 
         Assert.Contains("A Microsoft admin has to grant these permissions.", step.Find("[data-testid=consent-failure]").TextContent, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class SetupPageTests : BunitContext, IClassFixture<SetupServices>
         var organization = new Organization { Name = "Contoso", MicrosoftTenantId = Guid.NewGuid(), GlobalPermissionsGrantedAt = DateTimeOffset.UtcNow };
         var failed = new ConsentRequest { StateHash = "hash", Outcome = ConsentOutcome.Failed, ErrorCode = 65004 };
 
-        var step = Render<GlobalPermissionsStep>(p => p.Add(s => s.View, new SetupView(organization, null, failed, [])));
+        var step = Render<GlobalPermissionsStep>(p => p.Add(s => s.View, new SetupView(organization, null, failed, null, [])));
 
         Assert.Empty(step.FindAll("[data-testid=consent-failure]"));
         Assert.NotNull(step.Find("[data-testid=global-granted]"));
