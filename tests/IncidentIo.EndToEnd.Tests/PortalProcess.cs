@@ -5,17 +5,19 @@ namespace IncidentIo.EndToEnd.Tests;
 /// <summary>A Portal process on https on a free loopback port, ready when it prints its address.</summary>
 public static class PortalProcess
 {
-    public static async Task<(ProductProcess Process, string Url)> StartAsync(IReadOnlyDictionary<string, string?> settings)
+    /// <returns>The process, its address, and the address of the Sandbox it hosts.</returns>
+    public static async Task<(ProductProcess Process, string Url, string SandboxOrigin)> StartAsync(IReadOnlyDictionary<string, string?> settings)
     {
         var url = $"https://127.0.0.1:{FreePort.Next()}";
+        // Each Portal hosts its own Sandbox (simulated Microsoft 365) on a port of its own.
+        var sandboxOrigin = $"https://localhost:{FreePort.Next()}";
         var environment = new Dictionary<string, string?>(settings)
         {
             ["ASPNETCORE_URLS"] = url,
-            // Each Portal hosts its own Sandbox (simulated Microsoft 365) on a port of its own.
-            ["Microsoft__SandboxOrigin"] = $"https://localhost:{FreePort.Next()}",
+            ["Microsoft__SandboxOrigin"] = sandboxOrigin,
         };
         var portal = ProductProcess.Start("IncidentIo.Portal", environment);
         await portal.WaitForOutputAsync($"IncidentIo portal is ready at {url}", TimeSpan.FromSeconds(90));
-        return (portal, url);
+        return (portal, url, sandboxOrigin);
     }
 }

@@ -13,13 +13,16 @@ public abstract class PortalJourney : IAsyncLifetime
 
     protected string Url { get; private set; } = null!;
 
+    /// <summary>The Sandbox the Portal hosts: its control API shows what the product did in Microsoft 365.</summary>
+    protected string SandboxOrigin { get; private set; } = null!;
+
     protected string DataFolder => dataFolder;
 
     protected Browser Browser { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        (portal, Url) = await PortalProcess.StartAsync(new Dictionary<string, string?> { ["DataFolder"] = dataFolder });
+        (portal, Url, SandboxOrigin) = await PortalProcess.StartAsync(new Dictionary<string, string?> { ["DataFolder"] = dataFolder });
         Browser = await Browser.LaunchAsync();
     }
 

@@ -46,7 +46,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
         });
         var portals = Enumerable.Range(0, 2).Select(async _ =>
         {
-            var (portal, url) = await PortalProcess.StartAsync(shared);
+            var (portal, url, _) = await PortalProcess.StartAsync(shared);
             lock (processes)
             {
                 processes.Add(portal);
