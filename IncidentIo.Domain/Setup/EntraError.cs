@@ -22,6 +22,16 @@ public sealed partial record EntraError(string Error, string Description, int? C
             Field(description, "Timestamp"));
     }
 
+    /// <summary>
+    /// From the sign-in handler's failure text (<c>Message contains error: 'x', error_description: 'y', error_uri: 'z'</c>),
+    /// or null when the text carries no Entra error.
+    /// </summary>
+    public static EntraError? FromProtocolMessage(string message)
+    {
+        var match = ProtocolMessage().Match(message);
+        return match.Success ? Parse(match.Groups["error"].Value, match.Groups["description"].Value) : null;
+    }
+
     /// <summary>What happened and what to do next, in words an admin understands (see <see cref="AadstsCatalogue"/>).</summary>
     public Explanation Explain() => AadstsCatalogue.Explain(Code, Error);
 
@@ -33,6 +43,9 @@ public sealed partial record EntraError(string Error, string Description, int? C
 
     private static string FirstLine(string description) =>
         description.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "";
+
+    [GeneratedRegex(@"error: '(?<error>[^']*)', error_description: '(?<description>[^']*)'", RegexOptions.Singleline)]
+    private static partial Regex ProtocolMessage();
 
     [GeneratedRegex(@"AADSTS(\d+)")]
     private static partial Regex AadstsCode();

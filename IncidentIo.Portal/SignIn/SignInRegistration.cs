@@ -1,6 +1,8 @@
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.Setup;
 using IncidentIo.Portal.Hosting;
+using IncidentIo.Portal.Setup;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
@@ -45,6 +47,24 @@ public static class SignInRegistration
         builder.Services.Configure<AadIssuerValidatorOptions>(o => o.HttpClientName = MicrosoftHttp.ClientName);
         builder.Services.AddOptions<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme)
             .Configure<IServiceProvider>((oidc, services) => oidc.BackchannelHttpHandler = MicrosoftHttp.CreateHandler(services));
+
+        // A sign-in Microsoft refused goes to the troubleshooting page with Microsoft's code and ids,
+        // rather than to a bare error page. Wraps whatever Identity.Web set up.
+        builder.Services.PostConfigure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, oidc =>
+        {
+            var previous = oidc.Events.OnRemoteFailure;
+            oidc.Events.OnRemoteFailure = async context =>
+            {
+                if (context.Failure is { } failure && EntraError.FromProtocolMessage(failure.Message) is { } error)
+                {
+                    context.Response.Redirect(TroubleshootingPage.LinkFor(error.Code, error.CorrelationId, error.TraceId, error.Timestamp));
+                    context.HandleResponse();
+                    return;
+                }
+
+                await previous(context);
+            };
+        });
 
         builder.Services.AddAuthorization();
         builder.Services.AddCascadingAuthenticationState();

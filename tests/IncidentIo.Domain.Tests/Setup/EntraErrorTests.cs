@@ -21,6 +21,20 @@ public sealed class EntraErrorTests
         Assert.Equal("AADSTS65004: User declined to consent to access the app.", error.Description);
     }
 
+    [Fact]
+    public void A_failed_sign_ins_protocol_message_gives_the_same_error()
+    {
+        var message = $"Message contains error: 'access_denied', error_description: '{Cancelled}', error_uri: 'https://login.microsoftonline.com/error?code=65004'.";
+
+        var error = EntraError.FromProtocolMessage(message);
+
+        Assert.NotNull(error);
+        Assert.Equal("access_denied", error.Error);
+        Assert.Equal(65004, error.Code);
+        Assert.Equal("5d2c9e1b-7a3f-4e6d-8c2b-1a0f9e8d7c6b", error.CorrelationId);
+        Assert.Null(EntraError.FromProtocolMessage("Correlation failed."));
+    }
+
     [Theory]
     [InlineData(65004, "You cancelled the permission request.")]
     [InlineData(90094, "A Microsoft admin has to grant these permissions.")]

@@ -58,4 +58,21 @@ public sealed class SignInTests : PortalJourney
 
         await page.WaitForURLAsync($"{Url}/", new() { Timeout = 15_000 });
     }
+
+    [Fact]
+    public async Task A_refused_sign_in_lands_on_troubleshooting_with_microsofts_code_and_ids()
+    {
+        var page = await Browser.NewPageAsync();
+        await page.GotoAsync($"{Url}/signin?returnUrl=%2Fsetup");
+        // Nobody else signs in as this user in this class: Microsoft asks for consent, and they decline.
+        await page.GetByLabel("Email").FillAsync("loner1@contoso.example");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync(new() { Timeout = 15_000 });
+
+        await page.WaitForURLAsync(u => u.StartsWith($"{Url}/setup/troubleshooting?code=65004", StringComparison.Ordinal), new() { Timeout = 15_000 });
+        Assert.Matches("correlation=[0-9a-f-]{36}", page.Url);
+        await Browser.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByTestId("troubleshooting-code")).ToContainTextAsync("65004");
+    }
 }
