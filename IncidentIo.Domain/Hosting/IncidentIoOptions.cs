@@ -37,6 +37,9 @@ public sealed class JobsOptions
     /// <summary>Concurrent jobs per job server.</summary>
     public int WorkerCount { get; set; } = 10;
 
+    /// <summary>How often a job server looks for due scheduled and recurring jobs.</summary>
+    public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Cron expression of the recurring heartbeat.</summary>
     public string HeartbeatSchedule { get; set; } = "*/5 * * * *";
 
@@ -114,6 +117,11 @@ public sealed class IncidentIoOptionsValidator :
         if (options.WorkerCount is < 1 or > 200)
         {
             failures.Add($"Jobs:WorkerCount must be between 1 and 200, not {options.WorkerCount}.");
+        }
+
+        if (options.SchedulePollingInterval < TimeSpan.FromMilliseconds(100) || options.SchedulePollingInterval > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Jobs:SchedulePollingInterval must be between 00:00:00.1 and 00:10:00, not {options.SchedulePollingInterval}.");
         }
 
         if (string.IsNullOrWhiteSpace(options.HeartbeatSchedule) || options.HeartbeatSchedule.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is < 5 or > 6)

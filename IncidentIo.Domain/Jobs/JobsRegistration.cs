@@ -61,6 +61,7 @@ public static class JobsRegistration
                 var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
                 server.ServerName = sp.GetRequiredService<JobServerIdentity>().Name;
                 server.WorkerCount = jobs.WorkerCount;
+                server.SchedulePollingInterval = jobs.SchedulePollingInterval;
             });
             services.AddHostedService<RecurringJobSchedule>();
         }

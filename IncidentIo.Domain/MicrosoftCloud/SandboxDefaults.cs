@@ -1,6 +1,5 @@
 using IncidentIo.Domain.Hosting;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Configuration.Memory;
 
 namespace IncidentIo.Domain.MicrosoftCloud;
 
@@ -25,24 +24,28 @@ public static class SandboxDefaults
         }
 
         var instance = microsoft.SandboxOrigin.TrimEnd('/') + "/";
-        configuration.Sources.Insert(0, new MemoryConfigurationSource
+        var defaults = new Dictionary<string, string?>
         {
-            InitialData = new Dictionary<string, string?>
-            {
-                ["AzureAd:Instance"] = instance,
-                ["AzureAd:TenantId"] = "organizations",
-                ["AzureAd:ClientId"] = MainAppClientId,
-                ["AzureAd:ClientSecret"] = MainAppSecret,
-                ["AzureAd:CallbackPath"] = "/signin-oidc",
-                ["AzureAd:SignedOutCallbackPath"] = "/signout-callback-oidc",
-                // Teams only lets an app install "itself" for users (…ConsentSelfForUser) when the
-                // manifest's webApplicationInfo.id is that app: our main app registration.
-                ["TeamsApp:TabSsoAppId"] = MainAppClientId,
-                ["SetupApp:ClientId"] = SetupAppClientId,
-                ["SetupApp:ClientSecret"] = SetupAppSecret,
-                // The Sandbox creates teams in seconds; real Teams asks for polls 30 s apart.
-                ["AutomaticInstall:OperationPollInterval"] = "00:00:01",
-            },
-        });
+            ["AzureAd:Instance"] = instance,
+            ["AzureAd:TenantId"] = "organizations",
+            ["AzureAd:ClientId"] = MainAppClientId,
+            ["AzureAd:ClientSecret"] = MainAppSecret,
+            ["AzureAd:CallbackPath"] = "/signin-oidc",
+            ["AzureAd:SignedOutCallbackPath"] = "/signout-callback-oidc",
+            // Teams only lets an app install "itself" for users (…ConsentSelfForUser) when the
+            // manifest's webApplicationInfo.id is that app: our main app registration.
+            ["TeamsApp:TabSsoAppId"] = MainAppClientId,
+            ["SetupApp:ClientId"] = SetupAppClientId,
+            ["SetupApp:ClientSecret"] = SetupAppSecret,
+            // The Sandbox creates teams in seconds; real Teams asks for polls 30 s apart.
+            ["AutomaticInstall:OperationPollInterval"] = "00:00:01",
+        };
+
+        // Only the keys nobody set. Setting (not adding a source) keeps values that were set on
+        // the configuration directly: adding a source would rebuild it without them.
+        foreach (var (key, value) in defaults)
+        {
+            configuration[key] ??= value;
+        }
     }
 }
