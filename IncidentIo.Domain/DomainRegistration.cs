@@ -4,6 +4,7 @@ using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
@@ -51,6 +52,7 @@ public static class DomainRegistration
         services.AddSingleton<SetupSteps>();
         services.AddSingleton<TeamsAppInstallationCheck>();
         services.AddAutomaticInstall(configuration);
+        services.AddReachability(configuration);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

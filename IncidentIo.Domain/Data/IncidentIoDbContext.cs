@@ -3,6 +3,7 @@ using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.Users;
@@ -36,6 +37,10 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<TokenCacheEntry> TokenCache => Set<TokenCacheEntry>();
 
     public DbSet<AutomaticInstall> AutomaticInstalls => Set<AutomaticInstall>();
+
+    public DbSet<AppInstallationAttempt> AppInstallationAttempts => Set<AppInstallationAttempt>();
+
+    public DbSet<GraphPace> GraphPaces => Set<GraphPace>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -84,6 +89,30 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.RoleBeforeDeactivation).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.DeactivationReason).HasMaxLength(2000);
+            user.HasIndex(u => new { u.OrganizationId, u.DisplayName });
+            user.OwnsOne(u => u.AppInstallation, installation =>
+            {
+                installation.Property(i => i.State).HasConversion<string>().HasMaxLength(30);
+                installation.Property(i => i.LastErrorCode).HasMaxLength(100);
+                installation.Property(i => i.LastError).HasMaxLength(2000);
+                installation.Property(i => i.LastRequestId).HasMaxLength(100);
+                installation.HasIndex(i => i.NextAttemptAt);
+                installation.Property(i => i.LeaseUntil).IsConcurrencyToken();
+            });
+            user.Navigation(u => u.AppInstallation).IsRequired();
+        });
+
+        modelBuilder.Entity<AppInstallationAttempt>(attempt =>
+        {
+            attempt.ToTable("app_installation_attempts");
+            attempt.Property(a => a.Action).HasMaxLength(20);
+            attempt.Property(a => a.Trigger).HasMaxLength(20);
+            attempt.Property(a => a.ErrorCode).HasMaxLength(100);
+            attempt.Property(a => a.Message).HasMaxLength(2000);
+            attempt.Property(a => a.RequestId).HasMaxLength(100);
+            attempt.Property(a => a.Outcome).HasConversion<string>().HasMaxLength(30);
+            attempt.HasIndex(a => new { a.UserId, a.At });
+            attempt.HasOne<User>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<AuditLogEntry>(entry =>
@@ -157,6 +186,15 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             step.Property(s => s.RequestId).HasMaxLength(100);
         });
 
+        modelBuilder.Entity<GraphPace>(pace =>
+        {
+            pace.ToTable("graph_paces");
+            pace.HasKey(p => new { p.TenantId, p.Operation });
+            pace.Property(p => p.Operation).HasMaxLength(60);
+            // A worker moves the schedule on only from the slot it read: two never take the same one.
+            pace.Property(p => p.NextSlotAt).IsConcurrencyToken();
+        });
+
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
 
         UseSnakeCaseNames(modelBuilder);
@@ -169,7 +207,14 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
         {
             foreach (var property in entity.GetProperties())
             {
-                property.SetColumnName(ToSnakeCase(property.Name));
+                if (entity.IsOwned() && property.IsPrimaryKey())
+                {
+                    continue; // shares the owner's key column
+                }
+
+                // An owned type's columns carry the navigation's name: users.app_installation_state.
+                var prefix = entity.IsOwned() ? entity.FindOwnership()!.PrincipalToDependent!.Name : "";
+                property.SetColumnName(ToSnakeCase(prefix + property.Name));
             }
 
             foreach (var key in entity.GetKeys())

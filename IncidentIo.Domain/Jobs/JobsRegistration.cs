@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using IncidentIo.Domain.Hosting;
+using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -72,7 +73,7 @@ public static class JobsRegistration
     }
 
     /// <summary>Registers (or updates) the recurring jobs where a job server runs.</summary>
-    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall) : IHostedService
+    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall, IOptions<AppInstallationOptions> appInstallation) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -80,6 +81,8 @@ public static class JobsRegistration
                 "heartbeat", job => job.RunScheduledAsync(CancellationToken.None), options.Value.HeartbeatSchedule);
             recurringJobs.AddOrUpdate<AutomaticInstallJob>(
                 "automatic-install-resume", job => job.ResumeStalledAsync(CancellationToken.None), automaticInstall.Value.ResumeSchedule);
+            recurringJobs.AddOrUpdate<AppInstallationJobs>(
+                "app-installation-reconcile", job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule);
             return Task.CompletedTask;
         }
 

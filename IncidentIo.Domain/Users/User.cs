@@ -1,4 +1,5 @@
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Reachability;
 
 namespace IncidentIo.Domain.Users;
 
@@ -33,6 +34,9 @@ public sealed class User
     public string? DeactivationReason { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Whether our app is installed for the user (needed for the bot to message them).</summary>
+    public UserAppInstallation AppInstallation { get; set; } = new();
 
     /// <summary>Deactivates the user and drops any role above Viewer, keeping it for restoring.</summary>
     /// <returns>false when the user was already inactive (nothing changed).</returns>

@@ -2,6 +2,7 @@ using System.Net;
 using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using Organization = IncidentIo.Domain.Organizations.Organization;
 using IncidentIo.Domain.TeamsApp;
@@ -61,7 +62,7 @@ public sealed class AutomaticInstallJob(
             // A run's first token comes from Microsoft, not the cache: a retry after the admin
             // granted the permissions again must not act with a token minted before that.
             var fresh = true;
-            using var graph = new SetupGraph(services, async ct =>
+            using var graph = new RecordedGraph(services, async ct =>
             {
                 var token = await tokens.AcquireAsync(tenantId, fresh, ct);
                 fresh = false;
@@ -100,7 +101,7 @@ public sealed class AutomaticInstallJob(
     }
 
     /// <returns>How long to wait before the next step, or null when the install has finished (or failed).</returns>
-    private async Task<TimeSpan?> RunNextStepAsync(Guid installId, string owner, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<TimeSpan?> RunNextStepAsync(Guid installId, string owner, RecordedGraph graph, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var install = await db.AutomaticInstalls.Include(i => i.Steps).SingleAsync(i => i.Id == installId, cancellationToken);
@@ -192,7 +193,7 @@ public sealed class AutomaticInstallJob(
             $"Team \"{install.TeamName}\" ({install.TeamId}) has our app, and our tab in General."));
     }
 
-    private async Task<StepOutcome> AttemptAsync(IncidentIoDbContext db, AutomaticInstall install, AutomaticInstallStep step, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<StepOutcome> AttemptAsync(IncidentIoDbContext db, AutomaticInstall install, AutomaticInstallStep step, RecordedGraph graph, CancellationToken cancellationToken)
     {
         try
         {
@@ -237,7 +238,7 @@ public sealed class AutomaticInstallJob(
         }
     }
 
-    private async Task<StepOutcome> FindOrCreateTeamAsync(IncidentIoDbContext db, AutomaticInstall install, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<StepOutcome> FindOrCreateTeamAsync(IncidentIoDbContext db, AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
         if (install.TeamId is not null)
         {
@@ -323,7 +324,7 @@ public sealed class AutomaticInstallJob(
         ],
     };
 
-    private async Task<StepOutcome> WaitForTeamAsync(AutomaticInstall install, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<StepOutcome> WaitForTeamAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
         if (install.OperationLocation is null)
         {
@@ -360,7 +361,7 @@ public sealed class AutomaticInstallJob(
         }
     }
 
-    private async Task<StepOutcome> InstallAppAsync(AutomaticInstall install, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<StepOutcome> InstallAppAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
         var appId = teamsApp.Value.AppId;
         var installed = await graph.Client.Teams[install.TeamId].InstalledApps.GetAsync(request =>
@@ -393,7 +394,7 @@ public sealed class AutomaticInstallJob(
         return StepOutcome.Done($"Installed our app in \"{install.TeamName}\".");
     }
 
-    private async Task<StepOutcome> PinTabAsync(AutomaticInstall install, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<StepOutcome> PinTabAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
         if (install.ChannelId is null)
         {
@@ -426,7 +427,7 @@ public sealed class AutomaticInstallJob(
         return StepOutcome.Done($"Pinned our tab \"{settings.TabName}\" in General.");
     }
 
-    private async Task<StepOutcome> VerifyAsync(AutomaticInstall install, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<StepOutcome> VerifyAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
         var appId = teamsApp.Value.AppId;
         var installed = await graph.Client.Teams[install.TeamId].InstalledApps.GetAsync(request =>
@@ -440,14 +441,14 @@ public sealed class AutomaticInstallJob(
         };
     }
 
-    private async Task<TeamsTab?> OurTabAsync(AutomaticInstall install, SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<TeamsTab?> OurTabAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
         var tabs = await graph.Client.Teams[install.TeamId].Channels[install.ChannelId].Tabs.GetAsync(
             request => request.QueryParameters.Expand = ["teamsApp"], cancellationToken);
         return tabs?.Value?.FirstOrDefault(t => string.Equals(t.TeamsApp?.ExternalId, teamsApp.Value.AppId, StringComparison.OrdinalIgnoreCase));
     }
 
-    private async Task<string?> CatalogIdAsync(SetupGraph graph, CancellationToken cancellationToken)
+    private async Task<string?> CatalogIdAsync(RecordedGraph graph, CancellationToken cancellationToken)
     {
         if (catalogId is not null)
         {

@@ -115,6 +115,40 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.ToTable("job_heartbeats", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.MicrosoftCloud.GraphPace", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Operation")
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)")
+                        .HasColumnName("operation");
+
+                    b.Property<double>("IntervalMs")
+                        .HasColumnType("double precision")
+                        .HasColumnName("interval_ms");
+
+                    b.Property<DateTimeOffset>("NextSlotAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_slot_at");
+
+                    b.Property<DateTimeOffset?>("ThrottledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("throttled_at");
+
+                    b.Property<int>("ThrottledCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("throttled_count");
+
+                    b.HasKey("TenantId", "Operation")
+                        .HasName("pk_graph_paces");
+
+                    b.ToTable("graph_paces", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.MicrosoftCloud.TokenCacheEntry", b =>
                 {
                     b.Property<string>("Key")
@@ -274,6 +308,73 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                             SortOrder = 4,
                             Summary = "For large organisations with their own controls."
                         });
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("action");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("message");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("character varying(30)")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("request_id");
+
+                    b.Property<int?>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("trigger");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_installation_attempts");
+
+                    b.HasIndex("UserId", "At")
+                        .HasDatabaseName("ix_app_installation_attempts_user_id_at");
+
+                    b.ToTable("app_installation_attempts", (string)null);
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
@@ -564,6 +665,9 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_users");
 
+                    b.HasIndex("OrganizationId", "DisplayName")
+                        .HasDatabaseName("ix_users_organization_id_display_name");
+
                     b.HasIndex("OrganizationId", "MicrosoftObjectId")
                         .IsUnique()
                         .HasDatabaseName("ix_users_organization_id_microsoft_object_id");
@@ -605,6 +709,16 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.Navigation("Plan");
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_installation_attempts_users_user_id");
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
                 {
                     b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
@@ -643,6 +757,73 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_users_organizations_organization_id");
+
+                    b.OwnsOne("IncidentIo.Domain.Reachability.UserAppInstallation", "AppInstallation", b1 =>
+                        {
+                            b1.Property<Guid>("UserId")
+                                .HasColumnType("uuid");
+
+                            b1.Property<int>("Attempts")
+                                .HasColumnType("integer")
+                                .HasColumnName("app_installation_attempts");
+
+                            b1.Property<DateTimeOffset?>("ChangedAt")
+                                .HasColumnType("timestamp with time zone")
+                                .HasColumnName("app_installation_changed_at");
+
+                            b1.Property<string>("LastError")
+                                .HasMaxLength(2000)
+                                .HasColumnType("character varying(2000)")
+                                .HasColumnName("app_installation_last_error");
+
+                            b1.Property<string>("LastErrorCode")
+                                .HasMaxLength(100)
+                                .HasColumnType("character varying(100)")
+                                .HasColumnName("app_installation_last_error_code");
+
+                            b1.Property<string>("LastRequestId")
+                                .HasMaxLength(100)
+                                .HasColumnType("character varying(100)")
+                                .HasColumnName("app_installation_last_request_id");
+
+                            b1.Property<int?>("LastStatus")
+                                .HasColumnType("integer")
+                                .HasColumnName("app_installation_last_status");
+
+                            b1.Property<DateTimeOffset?>("LeaseUntil")
+                                .IsConcurrencyToken()
+                                .HasColumnType("timestamp with time zone")
+                                .HasColumnName("app_installation_lease_until");
+
+                            b1.Property<DateTimeOffset?>("NextAttemptAt")
+                                .HasColumnType("timestamp with time zone")
+                                .HasColumnName("app_installation_next_attempt_at");
+
+                            b1.Property<string>("State")
+                                .IsRequired()
+                                .HasMaxLength(30)
+                                .HasColumnType("character varying(30)")
+                                .HasColumnName("app_installation_state");
+
+                            b1.Property<DateTimeOffset?>("VerifiedAt")
+                                .HasColumnType("timestamp with time zone")
+                                .HasColumnName("app_installation_verified_at");
+
+                            b1.HasKey("UserId")
+                                .HasName("pk_users");
+
+                            b1.HasIndex("NextAttemptAt")
+                                .HasDatabaseName("ix_users_app_installation_next_attempt_at");
+
+                            b1.ToTable("users");
+
+                            b1.WithOwner()
+                                .HasForeignKey("UserId")
+                                .HasConstraintName("fk_users_users_user_id");
+                        });
+
+                    b.Navigation("AppInstallation")
+                        .IsRequired();
 
                     b.Navigation("Organization");
                 });

@@ -108,6 +108,40 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.ToTable("job_heartbeats", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.MicrosoftCloud.GraphPace", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Operation")
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("operation");
+
+                    b.Property<double>("IntervalMs")
+                        .HasColumnType("REAL")
+                        .HasColumnName("interval_ms");
+
+                    b.Property<long>("NextSlotAt")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_slot_at");
+
+                    b.Property<long?>("ThrottledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("throttled_at");
+
+                    b.Property<int>("ThrottledCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("throttled_count");
+
+                    b.HasKey("TenantId", "Operation")
+                        .HasName("pk_graph_paces");
+
+                    b.ToTable("graph_paces", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.MicrosoftCloud.TokenCacheEntry", b =>
                 {
                     b.Property<string>("Key")
@@ -267,6 +301,71 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                             SortOrder = 4,
                             Summary = "For large organisations with their own controls."
                         });
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("action");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("ErrorCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error_code");
+
+                    b.Property<string>("Message")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("message");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(30)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("RequestId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("request_id");
+
+                    b.Property<int?>("Status")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_app_installation_attempts");
+
+                    b.HasIndex("UserId", "At")
+                        .HasDatabaseName("ix_app_installation_attempts_user_id_at");
+
+                    b.ToTable("app_installation_attempts", (string)null);
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
@@ -557,6 +656,9 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_users");
 
+                    b.HasIndex("OrganizationId", "DisplayName")
+                        .HasDatabaseName("ix_users_organization_id_display_name");
+
                     b.HasIndex("OrganizationId", "MicrosoftObjectId")
                         .IsUnique()
                         .HasDatabaseName("ix_users_organization_id_microsoft_object_id");
@@ -594,6 +696,16 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasConstraintName("fk_organizations_plans_plan_code");
 
                     b.Navigation("Plan");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_app_installation_attempts_users_user_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall", b =>
@@ -634,6 +746,73 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_users_organizations_organization_id");
+
+                    b.OwnsOne("IncidentIo.Domain.Reachability.UserAppInstallation", "AppInstallation", b1 =>
+                        {
+                            b1.Property<Guid>("UserId")
+                                .HasColumnType("TEXT");
+
+                            b1.Property<int>("Attempts")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("app_installation_attempts");
+
+                            b1.Property<long?>("ChangedAt")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("app_installation_changed_at");
+
+                            b1.Property<string>("LastError")
+                                .HasMaxLength(2000)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("app_installation_last_error");
+
+                            b1.Property<string>("LastErrorCode")
+                                .HasMaxLength(100)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("app_installation_last_error_code");
+
+                            b1.Property<string>("LastRequestId")
+                                .HasMaxLength(100)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("app_installation_last_request_id");
+
+                            b1.Property<int?>("LastStatus")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("app_installation_last_status");
+
+                            b1.Property<long?>("LeaseUntil")
+                                .IsConcurrencyToken()
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("app_installation_lease_until");
+
+                            b1.Property<long?>("NextAttemptAt")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("app_installation_next_attempt_at");
+
+                            b1.Property<string>("State")
+                                .IsRequired()
+                                .HasMaxLength(30)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("app_installation_state");
+
+                            b1.Property<long?>("VerifiedAt")
+                                .HasColumnType("INTEGER")
+                                .HasColumnName("app_installation_verified_at");
+
+                            b1.HasKey("UserId")
+                                .HasName("pk_users");
+
+                            b1.HasIndex("NextAttemptAt")
+                                .HasDatabaseName("ix_users_app_installation_next_attempt_at");
+
+                            b1.ToTable("users");
+
+                            b1.WithOwner()
+                                .HasForeignKey("UserId")
+                                .HasConstraintName("fk_users_users_user_id");
+                        });
+
+                    b.Navigation("AppInstallation")
+                        .IsRequired();
 
                     b.Navigation("Organization");
                 });

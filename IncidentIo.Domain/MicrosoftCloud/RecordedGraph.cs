@@ -1,24 +1,23 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using IncidentIo.Domain.MicrosoftCloud;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
 
-namespace IncidentIo.Domain.Setup.AutomaticInstall;
+namespace IncidentIo.Domain.MicrosoftCloud;
 
 /// <summary>
-/// Graph as the temporary setup app, for one run of an automatic install. The Graph SDK's own
-/// retry handler is left out: the install retries by itself, so each attempt is counted, shown
-/// and audited. Every call is recorded (what, when, status, request id).
+/// Graph for work that paces and retries itself (the automatic install, per-user installs): the
+/// Graph SDK's own retry handler is left out, so each attempt is counted, shown and audited, and
+/// every call is recorded (what, when, status, request id).
 /// </summary>
-public sealed class SetupGraph : IDisposable
+public sealed class RecordedGraph : IDisposable
 {
     private static readonly string[] GraphHosts = ["graph.microsoft.com"];
     private readonly HttpClient http;
     private readonly ConcurrentQueue<GraphCall> calls = new();
 
-    public SetupGraph(IServiceProvider services, Func<CancellationToken, Task<string>> token, TimeSpan callTimeout, TimeProvider clock)
+    public RecordedGraph(IServiceProvider services, Func<CancellationToken, Task<string>> token, TimeSpan callTimeout, TimeProvider clock)
     {
         var handlers = GraphClientFactory.CreateDefaultHandlers().Where(h => h is not RetryHandler).ToList();
         handlers.Add(new RecordingHandler(calls, clock));

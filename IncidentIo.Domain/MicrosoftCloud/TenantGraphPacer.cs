@@ -1,0 +1,105 @@
+using IncidentIo.Domain.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace IncidentIo.Domain.MicrosoftCloud;
+
+/// <summary>
+/// Paces one kind of Graph call per tenant across every worker process, through the database:
+/// each call takes the row's next slot (an optimistic update, so two workers never take the same
+/// one). A 429 pushes the schedule past its <c>Retry-After</c> for everyone and doubles the gap;
+/// calls without 429 narrow it back to the configured rate, a tenth at a time.
+/// </summary>
+public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFactory, TimeProvider clock)
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
+
+    /// <summary>Waits for this worker's slot for a call. <paramref name="perSecond"/> is the target rate for all workers together.</summary>
+    public async Task WaitForSlotAsync(Guid tenantId, string operation, double perSecond, CancellationToken cancellationToken)
+    {
+        var baseInterval = 1000.0 / perSecond;
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var now = clock.GetUtcNow();
+            var pace = await db.GraphPaces.AsNoTracking().SingleOrDefaultAsync(p => p.TenantId == tenantId && p.Operation == operation, cancellationToken);
+            if (pace is null)
+            {
+                db.GraphPaces.Add(new GraphPace { TenantId = tenantId, Operation = operation, NextSlotAt = now, IntervalMs = baseInterval });
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+                catch (DbUpdateException)
+                {
+                    // Another worker made the row first: take a slot from it.
+                }
+
+                continue;
+            }
+
+            var interval = pace.IntervalMs;
+            if (interval > baseInterval && (pace.ThrottledAt is null || now - pace.ThrottledAt > Settle))
+            {
+                interval = Math.Max(baseInterval, interval * 0.9);
+            }
+
+            interval = Math.Min(interval, baseInterval * 64);
+            var slot = pace.NextSlotAt > now ? pace.NextSlotAt : now;
+            var next = slot + TimeSpan.FromMilliseconds(interval);
+            var taken = await db.GraphPaces
+                .Where(p => p.TenantId == tenantId && p.Operation == operation && p.NextSlotAt == pace.NextSlotAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.NextSlotAt, next).SetProperty(p => p.IntervalMs, interval), cancellationToken);
+            if (taken == 1)
+            {
+                var wait = slot - clock.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, clock, cancellationToken);
+                }
+
+                return;
+            }
+
+            // Another worker took that slot: try the next one, after a moment when it keeps happening.
+            if (attempt > 3)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), clock, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Microsoft said 429: nobody calls again before <paramref name="retryAfter"/> passes, and the gap doubles.</summary>
+    public async Task ThrottledAsync(Guid tenantId, string operation, TimeSpan retryAfter, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var resume = now + retryAfter;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var pace = await db.GraphPaces.SingleOrDefaultAsync(p => p.TenantId == tenantId && p.Operation == operation, cancellationToken);
+        if (pace is null)
+        {
+            return;
+        }
+
+        if (pace.ThrottledAt is null || now - pace.ThrottledAt > TimeSpan.FromSeconds(1))
+        {
+            // Several workers hear the same 429 burst: widen once per burst, not once per worker.
+            pace.IntervalMs *= 2;
+        }
+
+        pace.ThrottledAt = now;
+        pace.ThrottledCount++;
+        if (pace.NextSlotAt < resume)
+        {
+            pace.NextSlotAt = resume;
+        }
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // A worker took a slot meanwhile; the next 429 (if any) widens again.
+        }
+    }
+}

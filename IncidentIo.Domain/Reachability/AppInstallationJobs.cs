@@ -1,0 +1,109 @@
+using Hangfire;
+using IncidentIo.Domain.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IncidentIo.Domain.Reachability;
+
+/// <summary>
+/// The worker's side of per-user installs: one user (with its own retries, scheduled from the
+/// next-attempt time kept in the database), everyone in an organisation, and the recurring
+/// reconciliation that picks up whatever is due, so retries survive restarts and lost jobs.
+/// </summary>
+public sealed class AppInstallationJobs(
+    IDbContextFactory<IncidentIoDbContext> dbFactory,
+    UserAppInstaller installer,
+    IBackgroundJobClient jobs,
+    IOptions<AppInstallationOptions> options,
+    TimeProvider clock,
+    ILogger<AppInstallationJobs> logger)
+{
+    private static readonly InstallationState[] WorthInstalling =
+        [InstallationState.NotInstalled, InstallationState.Pending, InstallationState.Failed];
+
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Install our app for user {0} ({1})")]
+    public async Task InstallUserAsync(Guid userId, string trigger, CancellationToken cancellationToken)
+    {
+        await installer.RunAsync(userId, trigger, cancellationToken: cancellationToken);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var next = await db.Users.Where(u => u.Id == userId && u.AppInstallation.State == InstallationState.Pending)
+            .Select(u => u.AppInstallation.NextAttemptAt).SingleOrDefaultAsync(cancellationToken);
+        if (next is { } due)
+        {
+            // Retries live in the database too: if this schedule is lost, the reconciliation finds the user due.
+            jobs.Schedule<AppInstallationJobs>(j => j.InstallUserAsync(userId, trigger, CancellationToken.None), due);
+        }
+    }
+
+    /// <summary>"Install for everyone": every user of the organisation not yet reachable becomes due now, then all are worked through.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Install our app for everyone in organisation {0}")]
+    public async Task InstallForEveryoneAsync(Guid organizationId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var marked = await db.Users
+                .Where(u => u.OrganizationId == organizationId && WorthInstalling.Contains(u.AppInstallation.State))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(u => u.AppInstallation.State, InstallationState.Pending)
+                    .SetProperty(u => u.AppInstallation.Attempts, 0)
+                    .SetProperty(u => u.AppInstallation.NextAttemptAt, now), cancellationToken);
+            logger.LogInformation("Installing our app for {Count} users of organisation {OrganizationId}", marked, organizationId);
+        }
+
+        await WorkThroughDueAsync(organizationId, "everyone", cancellationToken);
+    }
+
+    /// <summary>Recurring: due retries and re-checks in every organisation, and installed users whose verification is old.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    public async Task ReconcileAsync(CancellationToken cancellationToken)
+    {
+        var stale = clock.GetUtcNow() - options.Value.ReverifyAfter;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            await db.Users.Where(u => u.AppInstallation.State == InstallationState.Installed && u.AppInstallation.VerifiedAt < stale)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.AppInstallation.NextAttemptAt, clock.GetUtcNow()), cancellationToken);
+        }
+
+        await WorkThroughDueAsync(null, "reconcile", cancellationToken);
+    }
+
+    /// <summary>Works through users whose next attempt is due, a page at a time, several at once (the tenant's pace bounds the rate).</summary>
+    private async Task WorkThroughDueAsync(Guid? organizationId, string trigger, CancellationToken cancellationToken)
+    {
+        var started = clock.GetUtcNow();
+        var after = Guid.Empty;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            List<Guid> due;
+            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            {
+                due = await db.Users
+                    .Where(u => (organizationId == null || u.OrganizationId == organizationId)
+                                && u.AppInstallation.NextAttemptAt <= started && u.Id.CompareTo(after) > 0)
+                    .OrderBy(u => u.Id).Select(u => u.Id).Take(500).ToListAsync(cancellationToken);
+            }
+
+            if (due.Count == 0)
+            {
+                return;
+            }
+
+            after = due[^1];
+            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.BulkConcurrency, CancellationToken = cancellationToken },
+                async (userId, ct) =>
+                {
+                    var state = await installer.RunAsync(userId, trigger, checkOnly: false, ct);
+                    if (state == InstallationState.Pending)
+                    {
+                        // Retried by the reconciliation when due (or by the next bulk page if it already is).
+                        logger.LogDebug("User {UserId} stays pending", userId);
+                    }
+                });
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System.Globalization;
+using System.Net;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.TeamsApp;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph.Models;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Identity.Client;
+using User = IncidentIo.Domain.Users.User;
+
+namespace IncidentIo.Domain.Reachability;
+
+/// <summary>
+/// One attempt to make our app installed for one user (the bot can only message users who have
+/// it): check first, install if missing, and classify what Microsoft answered into a state with
+/// what to do next. Every Graph call is kept in the user's history. Paced per tenant with all
+/// workers together; a transient failure leaves the user pending with the time of the next try.
+/// </summary>
+public sealed class UserAppInstaller(
+    IDbContextFactory<IncidentIoDbContext> dbFactory,
+    MainAppTokens tokens,
+    TenantGraphPacer pacer,
+    IOptions<AppInstallationOptions> options,
+    IOptions<TeamsAppOptions> teamsApp,
+    IServiceProvider services,
+    TimeProvider clock)
+{
+    public const string CheckOperation = "get-user-installedapps";
+    public const string InstallOperation = "post-user-installedapps";
+
+    private readonly AppInstallationOptions settings = options.Value;
+
+    /// <summary>Checks and, unless <paramref name="checkOnly"/>, installs. Returns the user's state afterwards (unchanged when another worker holds the user).</summary>
+    public async Task<InstallationState> RunAsync(Guid userId, string trigger, bool checkOnly = false, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var user = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == userId, cancellationToken);
+        if (user.AppInstallation.LeaseUntil > now)
+        {
+            return user.AppInstallation.State;
+        }
+
+        // Taken with an optimistic update (the lease is a concurrency token): of two workers, one acts.
+        user.AppInstallation.LeaseUntil = now + (settings.CallTimeout * 4);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return user.AppInstallation.State;
+        }
+
+        var tenantId = user.Organization!.MicrosoftTenantId;
+        using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
+        var outcome = await AttemptAsync(user, tenantId, graph, checkOnly, cancellationToken);
+        Apply(user, outcome, clock.GetUtcNow());
+        foreach (var call in graph.DrainCalls())
+        {
+            var failed = call.Status is null or >= 400;
+            db.AppInstallationAttempts.Add(new AppInstallationAttempt
+            {
+                UserId = user.Id,
+                OrganizationId = user.OrganizationId,
+                At = call.At,
+                Action = ActionOf(call.What),
+                Trigger = trigger,
+                Status = call.Status,
+                RequestId = call.RequestId,
+                ErrorCode = failed ? outcome.ErrorCode ?? call.Failure : null,
+                Message = failed ? Clip(outcome.Message, 2000) : null,
+                Outcome = outcome.State,
+            });
+        }
+
+        user.AppInstallation.LeaseUntil = null;
+        await db.SaveChangesAsync(CancellationToken.None);
+        return user.AppInstallation.State;
+    }
+
+    private async Task<Outcome> AttemptAsync(User user, Guid tenantId, RecordedGraph graph, bool checkOnly, CancellationToken cancellationToken)
+    {
+        var appId = teamsApp.Value.AppId;
+        var userPath = graph.Client.Users[user.MicrosoftObjectId.ToString()].Teamwork.InstalledApps;
+        string? step = CheckOperation;
+        try
+        {
+            await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
+            var installed = await userPath.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
+            if (installed?.Value?.FirstOrDefault() is { Id: { } installationId })
+            {
+                return await ChatAsync(userPath, installationId, tenantId, cancellationToken);
+            }
+
+            if (checkOnly)
+            {
+                return new Outcome(InstallationState.NotInstalled, null, null, "Our app is not installed for this user.", null);
+            }
+
+            await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
+            var catalog = await graph.Client.AppCatalogs.TeamsApps.GetAsync(r => r.QueryParameters.Filter = $"externalId eq '{appId}'", cancellationToken);
+            if (catalog?.Value?.FirstOrDefault()?.Id is not { } catalogId)
+            {
+                return new Outcome(InstallationState.NotInCatalog, null, "NotInCatalog",
+                    "Our app is not in your organisation's Teams app catalog. In the Teams admin center → Teams apps → Manage apps, allow IncidentIo (or upload our package).", null);
+            }
+
+            step = InstallOperation;
+            await pacer.WaitForSlotAsync(tenantId, InstallOperation, settings.InstallsPerSecond, cancellationToken);
+            try
+            {
+                await userPath.PostAsync(new UserScopeTeamsAppInstallation
+                {
+                    AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogId}" },
+                }, cancellationToken: cancellationToken);
+            }
+            catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
+            {
+                // Already installed (by the user, an admin or a policy): find it.
+            }
+
+            step = CheckOperation;
+            await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
+            var after = await userPath.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
+            return after?.Value?.FirstOrDefault() is { Id: { } newId }
+                ? await ChatAsync(userPath, newId, tenantId, cancellationToken)
+                : new Outcome(InstallationState.Pending, null, "NotListedYet", "Microsoft accepted the install but does not list it yet; checking again shortly.", settings.FirstBackoff);
+        }
+        catch (ODataError error)
+        {
+            return await FromErrorAsync(error, tenantId, step, cancellationToken);
+        }
+        catch (MsalServiceException error) when (!error.IsRetryable)
+        {
+            return new Outcome(InstallationState.Failed, null, error.ErrorCode,
+                $"We cannot act in this organisation ({error.ErrorCode}): the global permissions may have been removed. An admin must grant them again in setup.", null);
+        }
+        catch (MsalServiceException error)
+        {
+            return Transient(error.StatusCode, error.ErrorCode, $"Microsoft's sign-in service answered {error.StatusCode}.", null);
+        }
+        catch (HttpRequestException error)
+        {
+            return Transient(null, "ConnectionFailed", $"Could not reach Microsoft Graph: {error.Message}", null);
+        }
+        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Transient(null, "Timeout", $"Microsoft Graph did not answer within {settings.CallTimeout.TotalSeconds:F0} s.", null);
+        }
+    }
+
+    /// <summary>Listed is not yet reachable: the bot's chat with the user exists only once they have opened Teams.</summary>
+    private async Task<Outcome> ChatAsync(Microsoft.Graph.Users.Item.Teamwork.InstalledApps.InstalledAppsRequestBuilder userPath, string installationId, Guid tenantId, CancellationToken cancellationToken)
+    {
+        await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
+        try
+        {
+            await userPath[installationId].Chat.GetAsync(cancellationToken: cancellationToken);
+            return new Outcome(InstallationState.Installed, 200, null, null, null);
+        }
+        catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.NotFound)
+        {
+            return new Outcome(InstallationState.NeverOpenedTeams, 404, "NeverOpenedTeams",
+                "Our app is installed, but this user has not opened Teams yet, so the bot cannot message them. It works once they sign in to Teams; we check again later.",
+                settings.NeverOpenedTeamsRecheck);
+        }
+    }
+
+    private async Task<Outcome> FromErrorAsync(ODataError error, Guid tenantId, string? step, CancellationToken cancellationToken)
+    {
+        var status = error.ResponseStatusCode;
+        var code = error.Error?.Code;
+        var message = error.Error?.Message ?? "";
+        var retryAfter = error.ResponseHeaders.FirstOrDefault(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } value
+                         && int.TryParse(value, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        switch (status)
+        {
+            case 429:
+                await pacer.ThrottledAsync(tenantId, step ?? CheckOperation, retryAfter ?? settings.FirstBackoff, cancellationToken);
+                return Transient(status, code, $"Microsoft is throttling us ({code}): {message}", retryAfter);
+            case >= 500 or 408:
+                return Transient(status, code, $"Microsoft Graph answered {status} {code}: {message}", retryAfter);
+            case 403 when message.Contains("blocked by app permission policy", StringComparison.OrdinalIgnoreCase):
+                return new Outcome(InstallationState.BlockedByPolicy, status, code,
+                    "A Teams app permission policy blocks IncidentIo for this user. In the Teams admin center → Teams apps → Permission policies, allow IncidentIo in the policy assigned to them.", null);
+            case 404 when step == InstallOperation:
+                return new Outcome(InstallationState.NeverOpenedTeams, status, code,
+                    "Microsoft could not install our app for this user, which happens when they have never opened Teams. We check again later.", settings.NeverOpenedTeamsRecheck);
+            case 404:
+                return new Outcome(InstallationState.Failed, status, code, $"Microsoft does not know this user any more ({code}: {message}).", null);
+            case 403:
+                return new Outcome(InstallationState.Failed, status, code,
+                    $"Microsoft refused ({code}: {message}). The global permissions may be missing: an admin can grant them again in setup.", null);
+            default:
+                return new Outcome(InstallationState.Failed, status, code, $"Microsoft Graph answered {status} {code}: {message}", null);
+        }
+    }
+
+    private static Outcome Transient(int? status, string? code, string message, TimeSpan? retryAfter) =>
+        new(InstallationState.Pending, status, code, message, retryAfter, IsTransient: true);
+
+    private void Apply(User user, Outcome outcome, DateTimeOffset now)
+    {
+        var installation = user.AppInstallation;
+        var state = outcome.State;
+        TimeSpan? next = outcome.RetryIn;
+        if (outcome.IsTransient)
+        {
+            installation.Attempts++;
+            if (installation.Attempts >= settings.MaxAttempts)
+            {
+                state = InstallationState.Failed;
+                next = null;
+                outcome = outcome with { Message = $"Microsoft kept failing after {installation.Attempts} attempts. Last: {outcome.Message}" };
+            }
+            else
+            {
+                next ??= Backoff(installation.Attempts);
+            }
+        }
+        else
+        {
+            installation.Attempts = 0;
+        }
+
+        if (state != installation.State)
+        {
+            installation.ChangedAt = now;
+        }
+
+        installation.State = state;
+        installation.NextAttemptAt = next is { } wait ? now + wait : null;
+        installation.LastStatus = outcome.Status;
+        installation.LastErrorCode = outcome.ErrorCode;
+        installation.LastError = Clip(outcome.Message, 2000);
+        if (state == InstallationState.Installed)
+        {
+            installation.VerifiedAt = now;
+        }
+    }
+
+    private TimeSpan Backoff(int attempt)
+    {
+        var seconds = Math.Min(settings.MaxBackoff.TotalSeconds, settings.FirstBackoff.TotalSeconds * Math.Pow(2, attempt - 1));
+        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+
+    private static string ActionOf(string what) =>
+        what.Contains("/chat", StringComparison.Ordinal) ? "chat"
+        : what.Contains("appCatalogs", StringComparison.Ordinal) ? "catalog"
+        : what.StartsWith("POST", StringComparison.Ordinal) ? "install"
+        : "check";
+
+    private static string? Clip(string? text, int length) => text is null || text.Length <= length ? text : text[..(length - 1)] + "…";
+
+    private sealed record Outcome(InstallationState State, int? Status, string? ErrorCode, string? Message, TimeSpan? RetryIn, bool IsTransient = false);
+}
