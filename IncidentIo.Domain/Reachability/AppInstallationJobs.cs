@@ -26,7 +26,7 @@ public sealed class AppInstallationJobs(
     [JobDisplayName("Install our app for user {0} ({1})")]
     public async Task InstallUserAsync(Guid userId, string trigger, CancellationToken cancellationToken)
     {
-        await installer.RunAsync(userId, trigger, cancellationToken: cancellationToken);
+        await installer.RunAsync(userId, trigger, InstallMode.CheckThenInstall, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var next = await db.Users.Where(u => u.Id == userId && u.AppInstallation.State == InstallationState.Pending)
             .Select(u => u.AppInstallation.NextAttemptAt).SingleOrDefaultAsync(cancellationToken);
@@ -54,7 +54,7 @@ public sealed class AppInstallationJobs(
             logger.LogInformation("Installing our app for {Count} users of organisation {OrganizationId}", marked, organizationId);
         }
 
-        await WorkThroughDueAsync(organizationId, "everyone", cancellationToken);
+        await WorkThroughDueAsync(organizationId, "everyone", InstallMode.InstallFirst, cancellationToken);
     }
 
     /// <summary>Recurring: due retries and re-checks in every organisation, and installed users whose verification is old.</summary>
@@ -69,41 +69,60 @@ public sealed class AppInstallationJobs(
                 .ExecuteUpdateAsync(s => s.SetProperty(u => u.AppInstallation.NextAttemptAt, clock.GetUtcNow()), cancellationToken);
         }
 
-        await WorkThroughDueAsync(null, "reconcile", cancellationToken);
+        await WorkThroughDueAsync(null, "reconcile", InstallMode.CheckThenInstall, cancellationToken);
     }
 
-    /// <summary>Works through users whose next attempt is due, a page at a time, several at once (the tenant's pace bounds the rate).</summary>
-    private async Task WorkThroughDueAsync(Guid? organizationId, string trigger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Works through users whose next attempt is due, a page at a time, several at once (the
+    /// tenant's pace bounds the rate). Passes repeat while retries fall due within a couple of
+    /// minutes (429s, 5xx), so a bulk run ends with everyone settled; later ones are the
+    /// reconciliation's.
+    /// </summary>
+    private async Task WorkThroughDueAsync(Guid? organizationId, string trigger, InstallMode mode, CancellationToken cancellationToken)
     {
-        var started = clock.GetUtcNow();
-        var after = Guid.Empty;
         while (!cancellationToken.IsCancellationRequested)
         {
-            List<Guid> due;
-            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            var passStarted = clock.GetUtcNow();
+            var after = Guid.Empty;
+            while (true)
             {
-                due = await db.Users
-                    .Where(u => (organizationId == null || u.OrganizationId == organizationId)
-                                && u.AppInstallation.NextAttemptAt <= started && u.Id.CompareTo(after) > 0)
-                    .OrderBy(u => u.Id).Select(u => u.Id).Take(500).ToListAsync(cancellationToken);
+                List<Guid> due;
+                await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+                {
+                    due = await db.Users
+                        .Where(u => (organizationId == null || u.OrganizationId == organizationId)
+                                    && u.AppInstallation.NextAttemptAt <= passStarted && u.Id.CompareTo(after) > 0)
+                        .OrderBy(u => u.Id).Select(u => u.Id).Take(500).ToListAsync(cancellationToken);
+                }
+
+                if (due.Count == 0)
+                {
+                    break;
+                }
+
+                after = due[^1];
+                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.BulkConcurrency, CancellationToken = cancellationToken },
+                    async (userId, ct) => await installer.RunAsync(userId, trigger, mode, ct));
             }
 
-            if (due.Count == 0)
+            DateTimeOffset? nextDue;
+            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            {
+                nextDue = await db.Users
+                    .Where(u => (organizationId == null || u.OrganizationId == organizationId) && u.AppInstallation.State == InstallationState.Pending)
+                    .MinAsync(u => u.AppInstallation.NextAttemptAt, cancellationToken);
+            }
+
+            var wait = nextDue - clock.GetUtcNow();
+            if (nextDue is null || wait > TimeSpan.FromMinutes(2))
             {
                 return;
             }
 
-            after = due[^1];
-            await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.BulkConcurrency, CancellationToken = cancellationToken },
-                async (userId, ct) =>
-                {
-                    var state = await installer.RunAsync(userId, trigger, checkOnly: false, ct);
-                    if (state == InstallationState.Pending)
-                    {
-                        // Retried by the reconciliation when due (or by the next bulk page if it already is).
-                        logger.LogDebug("User {UserId} stays pending", userId);
-                    }
-                });
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait.Value, clock, cancellationToken);
+            }
         }
     }
 }

@@ -27,13 +27,21 @@ public sealed class UserAppInstaller(
     IServiceProvider services,
     TimeProvider clock)
 {
+    // Paced apart, as Microsoft's published limits count them apart (per app per tenant).
     public const string CheckOperation = "get-user-installedapps";
+    public const string ItemOperation = "get-user-installedapp-item";
+    public const string CatalogOperation = "get-appcatalogs";
     public const string InstallOperation = "post-user-installedapps";
+
+    private static readonly TimeSpan CatalogIdLifetime = TimeSpan.FromMinutes(10);
 
     private readonly AppInstallationOptions settings = options.Value;
 
-    /// <summary>Checks and, unless <paramref name="checkOnly"/>, installs. Returns the user's state afterwards (unchanged when another worker holds the user).</summary>
-    public async Task<InstallationState> RunAsync(Guid userId, string trigger, bool checkOnly = false, CancellationToken cancellationToken = default)
+    // Our app's id in each tenant's catalog: read once every few minutes, not once per user.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Id, DateTimeOffset At)> catalogIds = new();
+
+    /// <summary>Returns the user's state afterwards (unchanged when another worker holds the user).</summary>
+    public async Task<InstallationState> RunAsync(Guid userId, string trigger, InstallMode mode = InstallMode.CheckThenInstall, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -56,7 +64,7 @@ public sealed class UserAppInstaller(
 
         var tenantId = user.Organization!.MicrosoftTenantId;
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
-        var outcome = await AttemptAsync(user, tenantId, graph, checkOnly, cancellationToken);
+        var outcome = await AttemptAsync(user, tenantId, graph, mode, cancellationToken);
         Apply(user, outcome, clock.GetUtcNow());
         foreach (var call in graph.DrainCalls())
         {
@@ -81,28 +89,31 @@ public sealed class UserAppInstaller(
         return user.AppInstallation.State;
     }
 
-    private async Task<Outcome> AttemptAsync(User user, Guid tenantId, RecordedGraph graph, bool checkOnly, CancellationToken cancellationToken)
+    private async Task<Outcome> AttemptAsync(User user, Guid tenantId, RecordedGraph graph, InstallMode mode, CancellationToken cancellationToken)
     {
         var appId = teamsApp.Value.AppId;
         var userPath = graph.Client.Users[user.MicrosoftObjectId.ToString()].Teamwork.InstalledApps;
-        string? step = CheckOperation;
+        var step = CheckOperation;
         try
         {
-            await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
-            var installed = await userPath.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
-            if (installed?.Value?.FirstOrDefault() is { Id: { } installationId })
+            if (mode != InstallMode.InstallFirst)
             {
-                return await ChatAsync(userPath, installationId, tenantId, cancellationToken);
+                await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
+                var installed = await userPath.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
+                if (installed?.Value?.FirstOrDefault() is { Id: { } installationId })
+                {
+                    step = ItemOperation;
+                    return await ChatAsync(userPath, installationId, tenantId, cancellationToken);
+                }
+
+                if (mode == InstallMode.CheckOnly)
+                {
+                    return new Outcome(InstallationState.NotInstalled, null, null, "Our app is not installed for this user.", null);
+                }
             }
 
-            if (checkOnly)
-            {
-                return new Outcome(InstallationState.NotInstalled, null, null, "Our app is not installed for this user.", null);
-            }
-
-            await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
-            var catalog = await graph.Client.AppCatalogs.TeamsApps.GetAsync(r => r.QueryParameters.Filter = $"externalId eq '{appId}'", cancellationToken);
-            if (catalog?.Value?.FirstOrDefault()?.Id is not { } catalogId)
+            step = CatalogOperation;
+            if (await CatalogIdAsync(graph, tenantId, cancellationToken) is not { } catalogId)
             {
                 return new Outcome(InstallationState.NotInCatalog, null, "NotInCatalog",
                     "Our app is not in your organisation's Teams app catalog. In the Teams admin center → Teams apps → Manage apps, allow IncidentIo (or upload our package).", null);
@@ -119,15 +130,19 @@ public sealed class UserAppInstaller(
             }
             catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
             {
-                // Already installed (by the user, an admin or a policy): find it.
+                // Already installed (by the user, an admin or a setup policy): find it below.
             }
 
             step = CheckOperation;
             await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
             var after = await userPath.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
-            return after?.Value?.FirstOrDefault() is { Id: { } newId }
-                ? await ChatAsync(userPath, newId, tenantId, cancellationToken)
-                : new Outcome(InstallationState.Pending, null, "NotListedYet", "Microsoft accepted the install but does not list it yet; checking again shortly.", settings.FirstBackoff);
+            if (after?.Value?.FirstOrDefault() is not { Id: { } newId })
+            {
+                return new Outcome(InstallationState.Pending, null, "NotListedYet", "Microsoft accepted the install but does not list it yet; checking again shortly.", settings.FirstBackoff);
+            }
+
+            step = ItemOperation;
+            return await ChatAsync(userPath, newId, tenantId, cancellationToken);
         }
         catch (ODataError error)
         {
@@ -155,7 +170,7 @@ public sealed class UserAppInstaller(
     /// <summary>Listed is not yet reachable: the bot's chat with the user exists only once they have opened Teams.</summary>
     private async Task<Outcome> ChatAsync(Microsoft.Graph.Users.Item.Teamwork.InstalledApps.InstalledAppsRequestBuilder userPath, string installationId, Guid tenantId, CancellationToken cancellationToken)
     {
-        await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
+        await pacer.WaitForSlotAsync(tenantId, ItemOperation, settings.ChecksPerSecond, cancellationToken);
         try
         {
             await userPath[installationId].Chat.GetAsync(cancellationToken: cancellationToken);
@@ -169,7 +184,26 @@ public sealed class UserAppInstaller(
         }
     }
 
-    private async Task<Outcome> FromErrorAsync(ODataError error, Guid tenantId, string? step, CancellationToken cancellationToken)
+    private async Task<string?> CatalogIdAsync(RecordedGraph graph, Guid tenantId, CancellationToken cancellationToken)
+    {
+        if (catalogIds.TryGetValue(tenantId, out var known) && clock.GetUtcNow() - known.At < CatalogIdLifetime)
+        {
+            return known.Id;
+        }
+
+        await pacer.WaitForSlotAsync(tenantId, CatalogOperation, settings.ChecksPerSecond, cancellationToken);
+        var catalog = await graph.Client.AppCatalogs.TeamsApps.GetAsync(r => r.QueryParameters.Filter = $"externalId eq '{teamsApp.Value.AppId}'", cancellationToken);
+        if (catalog?.Value?.FirstOrDefault()?.Id is not { } id)
+        {
+            catalogIds.TryRemove(tenantId, out _);
+            return null;
+        }
+
+        catalogIds[tenantId] = (id, clock.GetUtcNow());
+        return id;
+    }
+
+    private async Task<Outcome> FromErrorAsync(ODataError error, Guid tenantId, string step, CancellationToken cancellationToken)
     {
         var status = error.ResponseStatusCode;
         var code = error.Error?.Code;
@@ -179,7 +213,7 @@ public sealed class UserAppInstaller(
         switch (status)
         {
             case 429:
-                await pacer.ThrottledAsync(tenantId, step ?? CheckOperation, retryAfter ?? settings.FirstBackoff, cancellationToken);
+                await pacer.ThrottledAsync(tenantId, step, retryAfter ?? settings.FirstBackoff, cancellationToken);
                 return Transient(status, code, $"Microsoft is throttling us ({code}): {message}", retryAfter);
             case >= 500 or 408:
                 return Transient(status, code, $"Microsoft Graph answered {status} {code}: {message}", retryAfter);
@@ -257,4 +291,20 @@ public sealed class UserAppInstaller(
     private static string? Clip(string? text, int length) => text is null || text.Length <= length ? text : text[..(length - 1)] + "…";
 
     private sealed record Outcome(InstallationState State, int? Status, string? ErrorCode, string? Message, TimeSpan? RetryIn, bool IsTransient = false);
+}
+
+/// <summary>How far an installer run goes.</summary>
+public enum InstallMode
+{
+    /// <summary>"Verify now": ask Graph, install nothing.</summary>
+    CheckOnly,
+
+    /// <summary>Check first, install only when missing: single users.</summary>
+    CheckThenInstall,
+
+    /// <summary>
+    /// Install straight away (409 counts as installed), then look: bulk runs over users not known
+    /// to have our app, where checking first would spend a second GET per user against the same limit.
+    /// </summary>
+    InstallFirst,
 }

@@ -14,6 +14,7 @@ public static class GlobalPermissions
         new("TeamMember.Read.All", "Read the members of all teams", "To keep access in step with your teams: people in no team with our app are deactivated."),
         new("TeamsAppInstallation.ReadForTeam.All", "See which teams have our app",
             "To confirm where our app is installed when you add it to a team yourself."),
+        new("AppCatalog.Read.All", "Read your Teams app catalog", "To find our app in your organisation's catalog, which installing it for someone needs."),
         new("TeamsAppInstallation.ReadWriteAndConsentSelfForUser.All", "Install our app for your users",
             "Our bot can only message someone (for example an incident lead) when our app is installed for them."),
     ];

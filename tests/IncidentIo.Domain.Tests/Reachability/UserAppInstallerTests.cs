@@ -1,0 +1,218 @@
+using IncidentIo.Domain.Hosting;
+using IncidentIo.Domain.Reachability;
+using IncidentIo.Sandbox.Faults;
+using IncidentIo.Sandbox.State;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IncidentIo.Domain.Tests.Reachability;
+
+/// <summary>Each state a user's installation can end in, from what the Sandbox (as Microsoft) answers.</summary>
+public sealed class UserAppInstallerTests
+{
+    private static readonly Guid Contoso = ReachabilityHarness.Contoso;
+
+    [Theory]
+    [InlineData(DatabaseOptions.Sqlite)]
+    [InlineData(DatabaseOptions.Postgres)]
+    public async Task A_user_without_our_app_gets_it_and_is_reachable_with_every_call_in_the_history(string provider)
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(provider);
+        var user = await harness.UserAsync("user@contoso.example");
+
+        var state = await harness.Installer.RunAsync(user.Id, "retry");
+
+        Assert.Equal(InstallationState.Installed, state);
+        var installation = (await harness.UserAsync("user@contoso.example")).AppInstallation;
+        Assert.NotNull(installation.VerifiedAt);
+        Assert.Null(installation.NextAttemptAt);
+        Assert.Null(installation.LeaseUntil);
+        Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.User, DemoSeed.UserId));
+        var history = await harness.HistoryAsync(user.Id);
+        Assert.Equal(["check", "catalog", "install", "check", "chat"], history.Select(a => a.Action));
+        Assert.Equal([200, 200, 201, 200, 200], history.Select(a => a.Status ?? 0));
+        Assert.All(history, a => Assert.False(string.IsNullOrEmpty(a.RequestId)));
+        Assert.All(history, a => Assert.Equal("retry", a.Trigger));
+    }
+
+    [Fact]
+    public async Task A_user_who_has_our_app_is_verified_without_an_install()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        harness.Sandbox.State.Teams.InstallForUser(Contoso, DemoSeed.UserId, catalogId, awaitingTeamsClient: false);
+        var user = await harness.UserAsync("user@contoso.example");
+
+        Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "verify", InstallMode.CheckOnly));
+        Assert.Equal(["check", "chat"], (await harness.HistoryAsync(user.Id)).Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task A_409_from_an_install_made_meanwhile_counts_as_installed()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var user = await harness.UserAsync("user@contoso.example");
+        // Installing first gives the 409 (as when a setup policy or the user installed it a moment before).
+        harness.Sandbox.State.Teams.InstallForUser(Contoso, DemoSeed.UserId, catalogId, awaitingTeamsClient: false);
+
+        var state = await harness.Installer.RunAsync(user.Id, "everyone", InstallMode.InstallFirst);
+
+        Assert.Equal(InstallationState.Installed, state);
+        var history = await harness.HistoryAsync(user.Id);
+        Assert.Contains(history, a => a.Action == "install" && a.Status == 409);
+        Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.User, DemoSeed.UserId));
+    }
+
+    [Fact]
+    public async Task A_user_blocked_by_an_app_permission_policy_is_told_apart_and_not_retried()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var user = await harness.UserAsync("blocked@contoso.example");
+
+        Assert.Equal(InstallationState.BlockedByPolicy, await harness.Installer.RunAsync(user.Id, "retry"));
+
+        var installation = (await harness.UserAsync("blocked@contoso.example")).AppInstallation;
+        Assert.Equal(403, installation.LastStatus);
+        Assert.Contains("Permission policies", installation.LastError, StringComparison.Ordinal);
+        Assert.Null(installation.NextAttemptAt);
+        Assert.Equal(0, installation.Attempts);
+        Assert.Contains(await harness.HistoryAsync(user.Id), a => a.Action == "install" && a.Status == 403 && a.Outcome == InstallationState.BlockedByPolicy);
+    }
+
+    [Fact]
+    public async Task Our_app_missing_from_the_catalog_says_what_an_admin_must_do()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(publishApp: false);
+        var user = await harness.UserAsync("user@contoso.example");
+
+        Assert.Equal(InstallationState.NotInCatalog, await harness.Installer.RunAsync(user.Id, "retry"));
+        Assert.Contains("Teams admin center", (await harness.UserAsync("user@contoso.example")).AppInstallation.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_user_who_never_opened_teams_is_rechecked_later_and_reachable_once_they_do()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var user = await harness.UserAsync("newcomer@contoso.example");
+
+        Assert.Equal(InstallationState.NeverOpenedTeams, await harness.Installer.RunAsync(user.Id, "joined"));
+        var installation = (await harness.UserAsync("newcomer@contoso.example")).AppInstallation;
+        Assert.True(installation.NextAttemptAt > DateTimeOffset.UtcNow.AddHours(11));
+        Assert.Contains("has not opened Teams", installation.LastError, StringComparison.Ordinal);
+
+        harness.Sandbox.State.Teams.OpenTeams(DemoSeed.NeverOpenedTeamsUserId);
+        Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "reconcile"));
+    }
+
+    [Fact]
+    public async Task A_429_leaves_the_user_pending_until_retry_after_and_slows_the_whole_tenant()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var user = await harness.UserAsync("user@contoso.example");
+        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { StormUntil = DateTimeOffset.UtcNow.AddSeconds(3) });
+
+        var before = DateTimeOffset.UtcNow;
+        Assert.Equal(InstallationState.Pending, await harness.Installer.RunAsync(user.Id, "retry"));
+
+        var installation = (await harness.UserAsync("user@contoso.example")).AppInstallation;
+        Assert.Equal(429, installation.LastStatus);
+        Assert.Equal(1, installation.Attempts);
+        Assert.True(installation.NextAttemptAt >= before.AddSeconds(2), $"{installation.NextAttemptAt} vs {before}");
+        await using (var db = await harness.DbAsync())
+        {
+            var pace = await db.GraphPaces.SingleAsync(p => p.TenantId == Contoso && p.Operation == UserAppInstaller.CheckOperation);
+            Assert.Equal(1, pace.ThrottledCount);
+            Assert.True(pace.NextSlotAt >= before.AddSeconds(2), "every worker waits out Retry-After");
+        }
+
+        await Task.Delay(installation.NextAttemptAt!.Value - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(100));
+        Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "retry"));
+        Assert.Equal(0, (await harness.UserAsync("user@contoso.example")).AppInstallation.Attempts);
+    }
+
+    [Fact]
+    public async Task A_5xx_is_retried_with_backoff_and_then_succeeds()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var user = await harness.UserAsync("user@contoso.example");
+        harness.Sandbox.Faults.SetUser(DemoSeed.UserId, new FaultSettings { ErrorRate = 1, ErrorStatuses = [503], RetryAfterSeconds = 0 });
+
+        Assert.Equal(InstallationState.Pending, await harness.Installer.RunAsync(user.Id, "retry"));
+        var pending = (await harness.UserAsync("user@contoso.example")).AppInstallation;
+        Assert.Equal(503, pending.LastStatus);
+        Assert.NotNull(pending.NextAttemptAt);
+
+        harness.Sandbox.Faults.SetUser(DemoSeed.UserId, null);
+        Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "retry"));
+    }
+
+    [Fact]
+    public async Task Microsoft_failing_every_time_ends_failed_after_the_configured_attempts()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: new Dictionary<string, string?> { ["AppInstallation:MaxAttempts"] = "3" });
+        var user = await harness.UserAsync("user@contoso.example");
+        harness.Sandbox.Faults.SetUser(DemoSeed.UserId, new FaultSettings { ErrorRate = 1, ErrorStatuses = [500] });
+
+        var states = new List<InstallationState>();
+        for (var i = 0; i < 3; i++)
+        {
+            states.Add(await harness.Installer.RunAsync(user.Id, "retry"));
+        }
+
+        Assert.Equal([InstallationState.Pending, InstallationState.Pending, InstallationState.Failed], states);
+        var installation = (await harness.UserAsync("user@contoso.example")).AppInstallation;
+        Assert.Contains("kept failing after 3 attempts", installation.LastError, StringComparison.Ordinal);
+        Assert.Null(installation.NextAttemptAt);
+    }
+
+    [Fact]
+    public async Task A_retry_pending_when_the_process_stopped_is_done_by_the_next_process_reconciliation()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var user = await harness.UserAsync("user@contoso.example");
+        harness.Sandbox.Faults.SetUser(DemoSeed.UserId, new FaultSettings { ErrorRate = 1, ErrorStatuses = [503], RetryAfterSeconds = 0 });
+        Assert.Equal(InstallationState.Pending, await harness.Installer.RunAsync(user.Id, "retry"));
+
+        // The process stops (its scheduled retry is lost with it); a new one starts.
+        await harness.RestartAsync();
+        harness.Sandbox.Faults.SetUser(DemoSeed.UserId, null);
+        var due = (await harness.UserAsync("user@contoso.example")).AppInstallation.NextAttemptAt!.Value;
+        await Task.Delay(due - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50));
+        await harness.Services.GetRequiredService<AppInstallationJobs>().ReconcileAsync(CancellationToken.None);
+
+        Assert.Equal(InstallationState.Installed, (await harness.UserAsync("user@contoso.example")).AppInstallation.State);
+        Assert.Contains(await harness.HistoryAsync(user.Id), a => a.Trigger == "reconcile" && a.Action == "install" && a.Status == 201);
+    }
+
+    [Fact]
+    public async Task A_user_held_by_another_worker_is_left_alone()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+        var user = await harness.UserAsync("user@contoso.example");
+        await using (var db = await harness.DbAsync())
+        {
+            var held = await db.Users.SingleAsync(u => u.Id == user.Id);
+            held.AppInstallation.LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(1);
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(InstallationState.NotInstalled, await harness.Installer.RunAsync(user.Id, "retry"));
+        Assert.Empty(await harness.HistoryAsync(user.Id));
+    }
+
+    [Fact]
+    public async Task Install_for_everyone_settles_every_user_and_only_other_organisations_are_untouched()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync();
+
+        await harness.Services.GetRequiredService<AppInstallationJobs>().InstallForEveryoneAsync(harness.OrganizationId, CancellationToken.None);
+
+        await using var db = await harness.DbAsync();
+        var states = await db.Users.GroupBy(u => u.AppInstallation.State).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        Assert.Equal(1, states[InstallationState.BlockedByPolicy]);
+        Assert.Equal(1, states[InstallationState.NeverOpenedTeams]);
+        Assert.Equal(await db.Users.CountAsync() - 2, states[InstallationState.Installed]);
+        Assert.False(states.ContainsKey(InstallationState.Pending));
+    }
+}
