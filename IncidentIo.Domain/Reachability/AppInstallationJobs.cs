@@ -26,7 +26,7 @@ public sealed class AppInstallationJobs(
     [JobDisplayName("Install our app for user {0} ({1})")]
     public async Task InstallUserAsync(Guid userId, string trigger, CancellationToken cancellationToken)
     {
-        await installer.RunAsync(userId, trigger, InstallMode.CheckThenInstall, cancellationToken);
+        await installer.RunAsync(userId, trigger, InstallMode.CheckThenInstall, cancellationToken: cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var next = await db.Users.Where(u => u.Id == userId && u.AppInstallation.State == InstallationState.Pending)
             .Select(u => u.AppInstallation.NextAttemptAt).SingleOrDefaultAsync(cancellationToken);
@@ -102,7 +102,7 @@ public sealed class AppInstallationJobs(
 
                 after = due[^1];
                 await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = options.Value.BulkConcurrency, CancellationToken = cancellationToken },
-                    async (userId, ct) => await installer.RunAsync(userId, trigger, mode, ct));
+                    async (userId, ct) => await installer.RunAsync(userId, trigger, mode, onlyIfDue: true, ct));
             }
 
             DateTimeOffset? nextDue;

@@ -50,7 +50,7 @@ public sealed class AppInstallationRequests(
             return null;
         }
 
-        return await installer.RunAsync(userId, "verify", InstallMode.CheckOnly, cancellationToken);
+        return await installer.RunAsync(userId, "verify", InstallMode.CheckOnly, cancellationToken: cancellationToken);
     }
 
     private async Task<bool> RecordAsync(Guid organizationId, Guid userId, string actor, string action, string? details, CancellationToken cancellationToken)

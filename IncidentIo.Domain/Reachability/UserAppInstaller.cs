@@ -41,12 +41,14 @@ public sealed class UserAppInstaller(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Id, DateTimeOffset At)> catalogIds = new();
 
     /// <summary>Returns the user's state afterwards (unchanged when another worker holds the user).</summary>
-    public async Task<InstallationState> RunAsync(Guid userId, string trigger, InstallMode mode = InstallMode.CheckThenInstall, CancellationToken cancellationToken = default)
+    /// <param name="onlyIfDue">Leave the user alone unless an attempt is due: a worker that listed due users a moment ago may find one already done by another.</param>
+    public async Task<InstallationState> RunAsync(
+        Guid userId, string trigger, InstallMode mode = InstallMode.CheckThenInstall, bool onlyIfDue = false, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == userId, cancellationToken);
-        if (user.AppInstallation.LeaseUntil > now)
+        if (user.AppInstallation.LeaseUntil > now || (onlyIfDue && !(user.AppInstallation.NextAttemptAt <= now)))
         {
             return user.AppInstallation.State;
         }

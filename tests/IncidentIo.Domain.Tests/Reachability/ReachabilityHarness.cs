@@ -57,7 +57,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
     public UserAppInstaller Installer => Services.GetRequiredService<UserAppInstaller>();
 
     public static async Task<ReachabilityHarness> StartAsync(
-        string provider = DatabaseOptions.Sqlite, bool publishApp = true, bool throttle = false, IReadOnlyDictionary<string, string?>? settings = null, int extraUsers = 0)
+        string provider = DatabaseOptions.Sqlite, bool publishApp = true, bool throttle = false, IReadOnlyDictionary<string, string?>? settings = null, int generatedUsers = 0)
     {
         var dataFolder = Directory.CreateTempSubdirectory("incidentio-reach-").FullName;
         var certificates = LocalCertificates.LoadOrCreate(new DataFolder(dataFolder));
@@ -68,6 +68,11 @@ public sealed class ReachabilityHarness : IAsyncDisposable
         });
         sandbox.RegisterApp(new AppRegistration { ClientId = MainClientId, DisplayName = "IncidentIo", ClientSecrets = ["main-secret"], ApplicationPermissions = [.. GlobalPermissions.Names] });
         sandbox.State.GrantAdminConsent(Contoso, MainClientId, GlobalPermissions.Names, []);
+        if (generatedUsers > 0)
+        {
+            TenantGenerator.Generate(sandbox.State, Contoso, generatedUsers);
+        }
+
         var teamsApp = new TeamsAppOptions();
         if (publishApp)
         {
@@ -105,7 +110,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
             SetupStage = SetupStage.TeamsAppInstalled,
             GlobalPermissionsGrantedAt = DateTimeOffset.UtcNow,
         });
-        foreach (var user in sandbox.State.Users(Contoso).Take(20 + extraUsers))
+        foreach (var user in sandbox.State.Users(Contoso))
         {
             db.Users.Add(new User { OrganizationId = organizationId, MicrosoftObjectId = user.Id, DisplayName = user.DisplayName, UserPrincipalName = user.UserPrincipalName });
         }
@@ -135,7 +140,8 @@ public sealed class ReachabilityHarness : IAsyncDisposable
         Services = BuildServices();
     }
 
-    private ServiceProvider BuildServices()
+    /// <summary>Another worker process on the same database and Sandbox.</summary>
+    public ServiceProvider BuildServices()
     {
         var collection = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))

@@ -1,6 +1,4 @@
-using IncidentIo.Testing;
-
-namespace IncidentIo.EndToEnd.Tests;
+namespace IncidentIo.Testing;
 
 /// <summary>Figures that tests measure, written where tests/run.sh prints them after the run.</summary>
 public static class Measurements
