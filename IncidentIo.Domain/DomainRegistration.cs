@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
@@ -53,6 +54,7 @@ public static class DomainRegistration
         services.AddSingleton<TeamsAppInstallationCheck>();
         services.AddAutomaticInstall(configuration);
         services.AddReachability(configuration);
+        services.AddActiveUserSweep(configuration);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

@@ -1,4 +1,5 @@
 using System.Text;
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -41,6 +42,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<AppInstallationAttempt> AppInstallationAttempts => Set<AppInstallationAttempt>();
 
     public DbSet<GraphPace> GraphPaces => Set<GraphPace>();
+
+    public DbSet<SweepRun> SweepRuns => Set<SweepRun>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -193,6 +196,17 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             pace.Property(p => p.Operation).HasMaxLength(60);
             // A worker moves the schedule on only from the slot it read: two never take the same one.
             pace.Property(p => p.NextSlotAt).IsConcurrencyToken();
+        });
+
+        modelBuilder.Entity<SweepRun>(run =>
+        {
+            run.ToTable("sweep_runs");
+            run.HasIndex(r => new { r.OrganizationId, r.StartedAt });
+            run.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
+            run.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(20);
+            run.Property(r => r.RequestedBy).HasMaxLength(320);
+            run.Property(r => r.ReviewedBy).HasMaxLength(320);
+            run.Property(r => r.Reason).HasMaxLength(4000);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

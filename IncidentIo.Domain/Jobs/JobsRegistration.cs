@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.PostgreSql;
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
@@ -73,7 +74,7 @@ public static class JobsRegistration
     }
 
     /// <summary>Registers (or updates) the recurring jobs where a job server runs.</summary>
-    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall, IOptions<AppInstallationOptions> appInstallation) : IHostedService
+    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall, IOptions<AppInstallationOptions> appInstallation, IOptions<ActiveUserSweepOptions> activeUsers) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -83,6 +84,8 @@ public static class JobsRegistration
                 "automatic-install-resume", job => job.ResumeStalledAsync(CancellationToken.None), automaticInstall.Value.ResumeSchedule);
             recurringJobs.AddOrUpdate<AppInstallationJobs>(
                 "app-installation-reconcile", job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule);
+            recurringJobs.AddOrUpdate<ActiveUserSweepJobs>(
+                "active-user-sweep", job => job.ScheduleAllAsync(CancellationToken.None), activeUsers.Value.Schedule);
             return Task.CompletedTask;
         }
 

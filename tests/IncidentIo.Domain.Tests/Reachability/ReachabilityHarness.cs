@@ -1,3 +1,4 @@
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -153,6 +154,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
             .AddTeamsAppPackage(configuration)
             .AddMicrosoftHttp()
             .AddReachability(configuration)
+            .AddActiveUserSweep(configuration)
             .AddSingleton<RecordingJobClient>()
             .AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));

@@ -22,6 +22,92 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("IncidentIo.Domain.ActiveUsers.SweepRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ActiveBefore")
+                        .HasColumnType("integer")
+                        .HasColumnName("active_before");
+
+                    b.Property<int>("Deactivated")
+                        .HasColumnType("integer")
+                        .HasColumnName("deactivated");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("GraphRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("graph_requests");
+
+                    b.Property<bool>("IsDryRun")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_dry_run");
+
+                    b.Property<int>("MembersSeen")
+                        .HasColumnType("integer")
+                        .HasColumnName("members_seen");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("ProposedChanges")
+                        .HasColumnType("text")
+                        .HasColumnName("proposed_changes");
+
+                    b.Property<int>("Reactivated")
+                        .HasColumnType("integer")
+                        .HasColumnName("reactivated");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("requested_by");
+
+                    b.Property<DateTimeOffset?>("ReviewedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("reviewed_by");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<int>("TeamsRead")
+                        .HasColumnType("integer")
+                        .HasColumnName("teams_read");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sweep_runs");
+
+                    b.HasIndex("OrganizationId", "StartedAt")
+                        .HasDatabaseName("ix_sweep_runs_organization_id_started_at");
+
+                    b.ToTable("sweep_runs", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Audit.AuditLogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -696,6 +782,16 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasName("pk_data_protection_keys");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.ActiveUsers.SweepRun", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sweep_runs_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>

@@ -17,6 +17,92 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("IncidentIo.Domain.ActiveUsers.SweepRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("ActiveBefore")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("active_before");
+
+                    b.Property<int>("Deactivated")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("deactivated");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("GraphRequests")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("graph_requests");
+
+                    b.Property<bool>("IsDryRun")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_dry_run");
+
+                    b.Property<int>("MembersSeen")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("members_seen");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("outcome");
+
+                    b.Property<string>("ProposedChanges")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("proposed_changes");
+
+                    b.Property<int>("Reactivated")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reactivated");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reason");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("requested_by");
+
+                    b.Property<long?>("ReviewedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reviewed_at");
+
+                    b.Property<string>("ReviewedBy")
+                        .HasMaxLength(320)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("reviewed_by");
+
+                    b.Property<long>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<int>("TeamsRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("teams_read");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sweep_runs");
+
+                    b.HasIndex("OrganizationId", "StartedAt")
+                        .HasDatabaseName("ix_sweep_runs_organization_id_started_at");
+
+                    b.ToTable("sweep_runs", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Audit.AuditLogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -685,6 +771,16 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasName("pk_data_protection_keys");
 
                     b.ToTable("data_protection_keys", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.ActiveUsers.SweepRun", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_sweep_runs_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>

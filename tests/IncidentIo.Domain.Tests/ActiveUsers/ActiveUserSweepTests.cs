@@ -1,0 +1,240 @@
+using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Setup;
+using IncidentIo.Domain.Tests.Reachability;
+using IncidentIo.Domain.Users;
+using IncidentIo.Sandbox.Faults;
+using IncidentIo.Sandbox.State;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace IncidentIo.Domain.Tests.ActiveUsers;
+
+/// <summary>The active-user sweep against the Sandbox: who is deactivated and restored, and when nobody may be.</summary>
+public sealed class ActiveUserSweepTests(ITestOutputHelper output)
+{
+    private static readonly Guid Contoso = ReachabilityHarness.Contoso;
+
+    private static readonly Dictionary<string, string?> NoQuarantine = new()
+    {
+        ["ActiveUsers:QuarantineShare"] = "1",
+        ["ActiveUsers:QuarantineCount"] = "100000",
+        ["ActiveUsers:MaxAttempts"] = "3",
+        ["ActiveUsers:FirstBackoff"] = "00:00:00.020",
+    };
+
+    [Fact]
+    public async Task A_user_removed_from_the_only_bot_team_is_deactivated_keeping_their_role_and_restored_when_added_back()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var botTeam = BotTeamWith(harness, DemoSeed.AdminId, DemoSeed.UserId);
+        await SetRoleAsync(harness, "user@contoso.example", UserRole.Responder);
+        Assert.Equal(SweepOutcome.Applied, (await RunAsync(harness)).Outcome);
+
+        harness.Sandbox.State.Teams.RemoveMember(botTeam, DemoSeed.UserId);
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, run.Outcome);
+        Assert.Equal(1, run.Deactivated);
+        var gone = await harness.UserAsync("user@contoso.example");
+        Assert.False(gone.IsActive);
+        Assert.Equal(UserRole.Viewer, gone.Role);
+        Assert.Equal(UserRole.Responder, gone.RoleBeforeDeactivation);
+        Assert.Contains("Incident bot team", gone.DeactivationReason, StringComparison.Ordinal);
+        Assert.Contains("add them to a team where IncidentIo is installed", gone.DeactivationReason, StringComparison.Ordinal);
+
+        harness.Sandbox.State.Teams.AddMember(botTeam, DemoSeed.UserId);
+        var back = await RunAsync(harness);
+
+        Assert.Equal(1, back.Reactivated);
+        var restored = await harness.UserAsync("user@contoso.example");
+        Assert.True(restored.IsActive);
+        Assert.Equal(UserRole.Responder, restored.Role);
+        Assert.True((await harness.UserAsync("admin@contoso.example")).IsActive);
+    }
+
+    [Fact]
+    public async Task Members_read_failing_with_5xx_until_retries_run_out_is_inconclusive_and_deactivates_nobody()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        BotTeamWith(harness, DemoSeed.AdminId);
+        var activeBefore = await ActiveCountAsync(harness);
+        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { ErrorRate = 1, ErrorStatuses = [503], RetryAfterSeconds = 0 });
+
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Inconclusive, run.Outcome);
+        Assert.Contains("503", run.Reason, StringComparison.Ordinal);
+        Assert.Contains("Nobody was deactivated", run.Reason, StringComparison.Ordinal);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
+    public async Task A_403_on_a_teams_members_is_inconclusive_and_names_the_team()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        BotTeamWith(harness, DemoSeed.AdminId);
+        var activeBefore = await ActiveCountAsync(harness);
+        // The permission to read members is withdrawn (as when the bot is removed mid-run).
+        harness.Sandbox.State.RevokeGrant(Contoso, ReachabilityHarness.MainClientId);
+        harness.Sandbox.State.GrantAdminConsent(Contoso, ReachabilityHarness.MainClientId, GlobalPermissions.Names.Where(p => p != "TeamMember.Read.All"), []);
+
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Inconclusive, run.Outcome);
+        Assert.Contains("\"Incident bot team\"", run.Reason, StringComparison.Ordinal);
+        Assert.Contains("403", run.Reason, StringComparison.Ordinal);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
+    public async Task A_mass_removal_is_quarantined_then_allowed_or_rejected()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["ActiveUsers:QuarantineShare"] = "0.2",
+            ["ActiveUsers:QuarantineCount"] = "2",
+        });
+        var everyone = harness.Sandbox.State.Users(Contoso).Select(u => u.Id).ToArray();
+        var botTeam = BotTeamWith(harness, everyone);
+        Assert.Equal(SweepOutcome.Applied, (await RunAsync(harness)).Outcome);
+        var removed = everyone.Skip(1).Take(everyone.Length / 2).ToList();
+        foreach (var id in removed)
+        {
+            harness.Sandbox.State.Teams.RemoveMember(botTeam, id);
+        }
+
+        var quarantined = await RunAsync(harness);
+        Assert.Equal(SweepOutcome.Quarantined, quarantined.Outcome);
+        Assert.Contains($"would deactivate {removed.Count} of {everyone.Length}", quarantined.Reason, StringComparison.Ordinal);
+        Assert.Equal(everyone.Length, await ActiveCountAsync(harness));
+
+        var sweep = harness.Services.GetRequiredService<ActiveUserSweep>();
+        var rejected = await sweep.ReviewAsync(harness.OrganizationId, quarantined.Id, allow: false, "user:admin@contoso.example");
+        Assert.Equal(SweepOutcome.Rejected, rejected!.Outcome);
+        Assert.Equal(everyone.Length, await ActiveCountAsync(harness));
+        Assert.Null(await sweep.ReviewAsync(harness.OrganizationId, quarantined.Id, allow: true, "user:admin@contoso.example"));
+
+        var again = await RunAsync(harness);
+        Assert.Equal(SweepOutcome.Quarantined, again.Outcome);
+        Assert.Null(await sweep.ReviewAsync(Guid.NewGuid(), again.Id, allow: true, "someone else's admin"));
+        var allowed = await sweep.ReviewAsync(harness.OrganizationId, again.Id, allow: true, "staff:staff@incidentio.example");
+
+        Assert.Equal(SweepOutcome.Allowed, allowed!.Outcome);
+        Assert.Equal(removed.Count, allowed.Deactivated);
+        Assert.Equal(everyone.Length - removed.Count, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
+    public async Task A_dry_run_says_what_would_change_and_changes_nothing()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        BotTeamWith(harness, DemoSeed.AdminId);
+        var activeBefore = await ActiveCountAsync(harness);
+
+        var run = await harness.Services.GetRequiredService<ActiveUserSweep>().RunAsync(harness.OrganizationId, "dry-run", dryRun: true);
+
+        Assert.Equal(SweepOutcome.DryRun, run.Outcome);
+        Assert.Equal(activeBefore - 1, run.Deactivated);
+        Assert.Equal(activeBefore - 1, ProposedChange.Parse(run.ProposedChanges).Deactivate.Count);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
+    public async Task A_run_stopped_mid_read_changes_nothing_and_says_so()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        BotTeamWith(harness, DemoSeed.AdminId);
+        var activeBefore = await ActiveCountAsync(harness);
+        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { LatencyMs = 300 });
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            harness.Services.GetRequiredService<ActiveUserSweep>().RunAsync(harness.OrganizationId, "schedule", cancellationToken: stop.Token));
+
+        await using var db = await harness.DbAsync();
+        var run = await db.SweepRuns.SingleAsync();
+        Assert.Equal(SweepOutcome.Abandoned, run.Outcome);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    /// <summary>
+    /// Many random tenants (memberships, bot teams, faults): whatever Graph does, no run ever
+    /// deactivates someone who is in a team where our bot is installed.
+    /// </summary>
+    [Fact]
+    public async Task Across_random_tenants_and_faults_nobody_in_a_bot_team_is_ever_deactivated()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine, generatedUsers: 60);
+        var users = harness.Sandbox.State.Users(Contoso).Select(u => u.Id).ToArray();
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var random = new Random(20261127);
+        var outcomes = new Dictionary<SweepOutcome, int>();
+        var falseDeactivations = 0;
+        for (var round = 0; round < 12; round++)
+        {
+            var teams = Enumerable.Range(0, random.Next(1, 6)).Select(i =>
+                harness.Sandbox.State.Teams.CreateTeam(Contoso, $"Round {round} team {i}", null, users.Where(_ => random.NextDouble() < 0.3).Select(u => (u, false)))).ToList();
+            var botTeams = teams.Where(_ => random.NextDouble() < 0.6).ToList();
+            foreach (var team in botTeams)
+            {
+                harness.Sandbox.State.Teams.InstallInTeam(Contoso, team.Id, catalogId);
+            }
+
+            // 5xx only: 429s are waited out by Retry-After and slow the whole tenant down, which the pacing tests cover.
+            harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { ErrorRate = random.NextDouble() * 0.4, ErrorStatuses = [500, 502, 503, 504], RetryAfterSeconds = 0 });
+            var inBotTeams = AllBotTeamMembers(harness, catalogId);
+            var activeBefore = await ActiveObjectIdsAsync(harness);
+
+            var run = await RunAsync(harness);
+
+            var deactivatedNow = activeBefore.Except(await ActiveObjectIdsAsync(harness)).ToList();
+            falseDeactivations += deactivatedNow.Count(inBotTeams.Contains);
+            outcomes[run.Outcome] = outcomes.GetValueOrDefault(run.Outcome) + 1;
+
+            foreach (var team in botTeams)
+            {
+                var installation = harness.Sandbox.State.Teams.Installations(InstallationScope.Team, team.Id).Single(i => i.TeamsAppId == catalogId);
+                harness.Sandbox.State.Teams.Uninstall(InstallationScope.Team, team.Id, installation.Id);
+            }
+        }
+
+        output.WriteLine($"outcomes: {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value}"))}; false deactivations: {falseDeactivations}");
+        Assert.Equal(0, falseDeactivations);
+        Assert.True(outcomes.GetValueOrDefault(SweepOutcome.Applied) > 0, "some runs got through the faults");
+    }
+
+    private static HashSet<Guid> AllBotTeamMembers(ReachabilityHarness harness, Guid catalogId) =>
+        [.. harness.Sandbox.State.Teams.Teams(Contoso)
+            .Where(t => harness.Sandbox.State.Teams.Installations(InstallationScope.Team, t.Id).Any(i => i.TeamsAppId == catalogId))
+            .SelectMany(t => harness.Sandbox.State.Teams.Members(t.Id).Select(m => m.UserId))];
+
+    private static Guid BotTeamWith(ReachabilityHarness harness, params Guid[] members)
+    {
+        var team = harness.Sandbox.State.Teams.CreateTeam(Contoso, "Incident bot team", null, members.Select(m => (m, false)));
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        harness.Sandbox.State.Teams.InstallInTeam(Contoso, team.Id, catalogId);
+        return team.Id;
+    }
+
+    private static Task<SweepRun> RunAsync(ReachabilityHarness harness) =>
+        harness.Services.GetRequiredService<ActiveUserSweep>().RunAsync(harness.OrganizationId, "schedule");
+
+    private static async Task SetRoleAsync(ReachabilityHarness harness, string upn, UserRole role)
+    {
+        await using var db = await harness.DbAsync();
+        await db.Users.Where(u => u.UserPrincipalName == upn).ExecuteUpdateAsync(s => s.SetProperty(u => u.Role, role));
+    }
+
+    private static async Task<int> ActiveCountAsync(ReachabilityHarness harness)
+    {
+        await using var db = await harness.DbAsync();
+        return await db.Users.CountAsync(u => u.IsActive);
+    }
+
+    private static async Task<HashSet<Guid>> ActiveObjectIdsAsync(ReachabilityHarness harness)
+    {
+        await using var db = await harness.DbAsync();
+        return [.. await db.Users.Where(u => u.IsActive).Select(u => u.MicrosoftObjectId).ToListAsync()];
+    }
+}
