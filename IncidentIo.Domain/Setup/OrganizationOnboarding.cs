@@ -1,8 +1,10 @@
 using System.Security.Claims;
+using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -17,6 +19,7 @@ namespace IncidentIo.Domain.Setup;
 public sealed class OrganizationOnboarding(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     GraphClients graph,
+    IBackgroundJobClient jobs,
     TimeProvider clock,
     ILogger<OrganizationOnboarding> logger)
 {
@@ -78,6 +81,12 @@ public sealed class OrganizationOnboarding(
                 created ? "organization.created" : "user.joined",
                 created ? $"Organisation \"{organization.Name}\" created at first sign-in from tenant {signedIn.TenantId}." : null));
             await db.SaveChangesAsync(cancellationToken);
+            if (organization.GlobalPermissionsGrantedAt is not null)
+            {
+                // Someone new: install our app for them, so the bot can reach them when it must.
+                var userId = user.Id;
+                jobs.Enqueue<AppInstallationJobs>(j => j.InstallUserAsync(userId, "joined", CancellationToken.None));
+            }
         }
 
         return new Membership(organization, user, created);

@@ -142,7 +142,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
     }
 
     /// <summary>Another worker process on the same database and Sandbox.</summary>
-    public ServiceProvider BuildServices()
+    public ServiceProvider BuildServices(Action<IServiceCollection>? extra = null)
     {
         var collection = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
@@ -158,6 +158,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
             .AddSingleton<RecordingJobClient>()
             .AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
+        extra?.Invoke(collection);
         return collection.BuildServiceProvider();
     }
 

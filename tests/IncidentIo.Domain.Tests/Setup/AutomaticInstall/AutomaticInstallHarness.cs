@@ -190,6 +190,17 @@ public sealed class RecordingJobClient : IBackgroundJobClient
 
     public bool ChangeState(string jobId, IState state, string expectedState) => true;
 
+    /// <summary>The jobs of that method enqueued since the last call to this or <see cref="TakeInstallIds"/>.</summary>
+    public List<Job> Taken(string method)
+    {
+        lock (created)
+        {
+            var jobs = created.Where(j => j.Method.Name == method).ToList();
+            created.Clear();
+            return jobs;
+        }
+    }
+
     /// <summary>The install ids of the automatic-install runs enqueued since the last call.</summary>
     public List<Guid> TakeInstallIds()
     {
