@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using IncidentIo.Domain.Audit;
@@ -253,8 +252,7 @@ public sealed class ActiveUserSweep(
             catch (ODataError error) when (error.ResponseStatusCode is 429 or >= 500)
             {
                 said = $"Microsoft Graph answered {error.ResponseStatusCode} {error.Error?.Code}";
-                retryAfter = error.ResponseHeaders.FirstOrDefault(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } value
-                             && int.TryParse(value, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : null;
+                retryAfter = RetryAfterHeader.From(error.ResponseHeaders);
                 if (error.ResponseStatusCode == 429)
                 {
                     await pacer.ThrottledAsync(tenantId, operation, retryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);

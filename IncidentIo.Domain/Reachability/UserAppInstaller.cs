@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -210,8 +209,7 @@ public sealed class UserAppInstaller(
         var status = error.ResponseStatusCode;
         var code = error.Error?.Code;
         var message = error.Error?.Message ?? "";
-        var retryAfter = error.ResponseHeaders.FirstOrDefault(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } value
-                         && int.TryParse(value, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(seconds) : (TimeSpan?)null;
+        var retryAfter = RetryAfterHeader.From(error.ResponseHeaders);
         switch (status)
         {
             case 429:

@@ -356,7 +356,7 @@ public sealed class AutomaticInstallJob(
                     return StepOutcome.Failed($"Teams has not finished creating the team after {settings.TeamCreationTimeout.TotalMinutes:F0} minutes. Retry to keep waiting.");
                 }
 
-                var delay = RetryAfter(headers.ResponseHeaders) is { } retryAfter && retryAfter > settings.OperationPollInterval ? retryAfter : settings.OperationPollInterval;
+                var delay = RetryAfterHeader.From(headers.ResponseHeaders) is { } retryAfter && retryAfter > settings.OperationPollInterval ? retryAfter : settings.OperationPollInterval;
                 return StepOutcome.Waiting(delay, $"Teams is creating the team ({operation?.Status?.ToString() ?? "status unknown"}); next look in {delay.TotalSeconds:F0} s.");
         }
     }
@@ -467,7 +467,7 @@ public sealed class AutomaticInstallJob(
         var said = $"Microsoft Graph answered {status} {error.Error?.Code}: {error.Error?.Message}";
         if (status is 429 or 500 or 502 or 503 or 504)
         {
-            return StepOutcome.Transient(said, RetryAfter(error.ResponseHeaders), requestId);
+            return StepOutcome.Transient(said, RetryAfterHeader.From(error.ResponseHeaders), requestId);
         }
 
         var advice = (status, step) switch
@@ -485,12 +485,6 @@ public sealed class AutomaticInstallJob(
         var seconds = Math.Min(settings.MaxBackoff.TotalSeconds, Math.Pow(2, attempt));
         return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
     }
-
-    private static TimeSpan? RetryAfter(IDictionary<string, IEnumerable<string>> headers) =>
-        headers.FirstOrDefault(h => h.Key.Equals("Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } value
-        && int.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds >= 0
-            ? TimeSpan.FromSeconds(seconds)
-            : null;
 
     private static void Audit(IncidentIoDbContext db, AutomaticInstall install, IReadOnlyList<GraphCall> calls)
     {
