@@ -51,36 +51,47 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
     public async Task<ReachabilityCounts> CountsAsync(Guid organizationId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var groups = await db.Users.AsNoTracking()
-            .Where(u => u.OrganizationId == organizationId)
-            .GroupBy(u => new { u.AppInstallation.State, u.IsActive })
-            .Select(g => new
-            {
-                g.Key.State,
-                g.Key.IsActive,
-                Count = g.Count(),
-                Changed = g.Max(u => u.AppInstallation.ChangedAt),
-                Verified = g.Max(u => u.AppInstallation.VerifiedAt),
-                Next = g.Max(u => u.AppInstallation.NextAttemptAt),
-                Attempts = g.Sum(u => u.AppInstallation.Attempts),
-            })
-            .ToListAsync(cancellationToken);
+        // SQL of our own: EF Core turns each aggregate over an owned type's columns into a
+        // correlated subquery (one more pass over the organisation per aggregate, 10x slower at
+        // 100,000 people). This reads the same on both databases: the version is text made of
+        // the newest change, verification and next attempt (whatever their storage) and the
+        // number of failed tries, per group.
+        var groups = await db.Database.SqlQuery<CountRow>(
+            $"""
+             SELECT app_installation_state AS "State", is_active AS "IsActive", count(*) AS "Count",
+                    COALESCE(CAST(max(app_installation_changed_at) AS TEXT), '-') || '|' ||
+                    COALESCE(CAST(max(app_installation_verified_at) AS TEXT), '-') || '|' ||
+                    COALESCE(CAST(max(app_installation_next_attempt_at) AS TEXT), '-') || '|' ||
+                    CAST(sum(app_installation_attempts) AS TEXT) AS "Version"
+             FROM users
+             WHERE organization_id = {organizationId}
+             GROUP BY app_installation_state, is_active
+             """).ToListAsync(cancellationToken);
 
         var byState = Enum.GetValues<InstallationState>().ToDictionary(s => s, _ => 0);
+        var active = 0;
+        var deactivated = 0;
+        var reachable = 0;
         var version = new StringBuilder();
-        foreach (var group in groups.OrderBy(g => g.State).ThenBy(g => g.IsActive))
+        foreach (var group in groups.OrderBy(g => g.State, StringComparer.Ordinal).ThenBy(g => g.IsActive))
         {
-            byState[group.State] += group.Count;
-            version.Append(CultureInfo.InvariantCulture,
-                $"{group.State}/{group.IsActive}:{group.Count}:{group.Changed?.UtcTicks}:{group.Verified?.UtcTicks}:{group.Next?.UtcTicks}:{group.Attempts};");
+            var state = Enum.Parse<InstallationState>(group.State);
+            var count = (int)group.Count;
+            byState[state] += count;
+            if (group.IsActive)
+            {
+                active += count;
+                reachable += state == InstallationState.Installed ? count : 0;
+            }
+            else
+            {
+                deactivated += count;
+            }
+
+            version.Append(CultureInfo.InvariantCulture, $"{group.State}/{group.IsActive}:{count}:{group.Version};");
         }
 
-        return new ReachabilityCounts(
-            byState,
-            Active: groups.Where(g => g.IsActive).Sum(g => g.Count),
-            Deactivated: groups.Where(g => !g.IsActive).Sum(g => g.Count),
-            ReachableActive: groups.Where(g => g.IsActive && g.State == InstallationState.Installed).Sum(g => g.Count),
-            Version: version.ToString());
+        return new ReachabilityCounts(byState, active, deactivated, reachable, version.ToString());
     }
 
     /// <summary>One person of the organisation with their installation and the last <see cref="HistoryLength"/> attempts, newest first; null when they are not in it.</summary>
@@ -167,6 +178,18 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
     }
 
     private const string LikeEscape = "\\";
+
+    /// <summary>One (state, active) group of <see cref="CountsAsync"/>.</summary>
+    private sealed class CountRow
+    {
+        public required string State { get; init; }
+
+        public bool IsActive { get; init; }
+
+        public long Count { get; init; }
+
+        public string? Version { get; init; }
+    }
 
     private static IQueryable<User> Filter(IQueryable<User> users, ReachabilityQuery query)
     {
