@@ -130,7 +130,7 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
 
         await fabrikam.GotoAsync(contosoList);
         await Browser.WaitForCircuitAsync(fabrikam);
-        await Assertions.Expect(fabrikam.GetByTestId("support-not-allowed")).ToContainTextAsync("only see and act on your own organisation");
+        await Assertions.Expect(fabrikam.GetByTestId("support-not-allowed")).ToContainTextAsync("not allowed to see that: only your own organisation");
         await Assertions.Expect(fabrikam.Locator("body")).Not.ToContainTextAsync("Adele Admin");
     }
 

@@ -71,7 +71,7 @@ public sealed class SupportPagesTests(SupportWorld world) : BunitContext, IClass
 
         var page = Render<SupportUsersPage>();
 
-        Assert.Contains("only see and act on your own organisation", page.Find("[data-testid=support-not-allowed]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("not allowed to see that: only your own organisation", page.Find("[data-testid=support-not-allowed]").TextContent, StringComparison.Ordinal);
         Assert.DoesNotContain("secret@fabrikam.example", page.Markup, StringComparison.Ordinal);
     }
 
@@ -207,7 +207,7 @@ public sealed class SupportPagesTests(SupportWorld world) : BunitContext, IClass
         page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid=install-everyone]")));
 
         page.Find("[data-testid=install-everyone]").Click();
-        Assert.Contains("Install IncidentIo for everyone in contoso.example", page.Find("[data-testid=install-everyone-confirm]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Install IncidentIo for everyone in contoso.example who does not have it yet (", page.Find("[data-testid=install-everyone-confirm]").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid=install-everyone-queued]"));
 
         page.Find("[data-testid=install-everyone-yes]").Click();
