@@ -7,6 +7,7 @@ using IncidentIo.Portal.Hosting;
 using IncidentIo.Portal.Setup;
 using IncidentIo.Portal.SignIn;
 using IncidentIo.Portal.Shell;
+using IncidentIo.Portal.Support;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -29,6 +30,7 @@ public static class PortalRegistration
         builder.UseLocalHttpsCertificateUnlessConfigured();
         builder.AddPortalSignIn();
         builder.Services.AddSupportContact(builder.Configuration);
+        builder.Services.AddSupportConsole();
         return builder;
     }
 

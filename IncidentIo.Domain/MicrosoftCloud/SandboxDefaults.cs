@@ -15,6 +15,9 @@ public static class SandboxDefaults
     public const string SetupAppClientId = "5a1d7c3e-9b2f-4e61-8c4d-0f3e2a1b9c02";
     public const string SetupAppSecret = "sandbox-setup-app-secret";
 
+    /// <summary>The Sandbox's "IncidentIo" tenant, where our support staff sign in (<c>staff@incidentio.example</c>).</summary>
+    public const string StaffTenantId = "1c1de471-0000-4000-8000-000000000000";
+
     public static void ApplyUnlessConfigured(IConfigurationManager configuration)
     {
         var microsoft = configuration.GetSection(MicrosoftOptions.Section).Get<MicrosoftOptions>() ?? new MicrosoftOptions();
@@ -39,6 +42,8 @@ public static class SandboxDefaults
             ["SetupApp:ClientSecret"] = SetupAppSecret,
             // The Sandbox creates teams in seconds; real Teams asks for polls 30 s apart.
             ["AutomaticInstall:OperationPollInterval"] = "00:00:01",
+            // People signed in from the Sandbox's own "IncidentIo" tenant are our support staff.
+            ["Support:StaffTenantId"] = StaffTenantId,
         };
 
         // Only the keys nobody set. Setting (not adding a source) keeps values that were set on

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Users;
+using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Portal.Setup;
 
@@ -14,19 +15,26 @@ public static class ConsentEndpoints
 
     public static IEndpointRouteBuilder MapConsentEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet($"{GlobalCallbackPath}/start", (HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent) =>
-            StartAsync(http, onboarding, consent, ConsentKind.GlobalPermissions, GlobalCallbackPath)).RequireAuthorization();
+        app.MapGet($"{GlobalCallbackPath}/start", (HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent, IOptions<SupportOptions> support) =>
+            StartAsync(http, onboarding, consent, support.Value, ConsentKind.GlobalPermissions, GlobalCallbackPath)).RequireAuthorization();
         app.MapGet(GlobalCallbackPath, (HttpContext http, AdminConsentFlow consent) =>
             CompleteAsync(http, consent, ConsentKind.GlobalPermissions)).RequireAuthorization();
-        app.MapGet($"{SetupAppCallbackPath}/start", (HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent) =>
-            StartAsync(http, onboarding, consent, ConsentKind.SetupPermissions, SetupAppCallbackPath)).RequireAuthorization();
+        app.MapGet($"{SetupAppCallbackPath}/start", (HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent, IOptions<SupportOptions> support) =>
+            StartAsync(http, onboarding, consent, support.Value, ConsentKind.SetupPermissions, SetupAppCallbackPath)).RequireAuthorization();
         app.MapGet(SetupAppCallbackPath, (HttpContext http, AdminConsentFlow consent) =>
             CompleteAsync(http, consent, ConsentKind.SetupPermissions)).RequireAuthorization();
         return app;
     }
 
-    private static async Task<IResult> StartAsync(HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent, ConsentKind kind, string callbackPath)
+    private static async Task<IResult> StartAsync(
+        HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent, SupportOptions support, ConsentKind kind, string callbackPath)
     {
+        if (support.IsStaff(http.User))
+        {
+            // Our own tenant is no customer: no organisation, no consent for it.
+            return Results.Redirect("/setup");
+        }
+
         var member = await onboarding.EnsureMemberAsync(http.User, http.RequestAborted);
         if (member.User.Role < UserRole.Admin)
         {

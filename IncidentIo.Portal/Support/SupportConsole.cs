@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using IncidentIo.Domain.Reachability;
+
+namespace IncidentIo.Portal.Support;
+
+/// <summary>
+/// Everything the support console reads and does, each call checked against who asks (see
+/// <see cref="SupportAccess"/>) before the database or Microsoft is touched. Pages go through here
+/// only, so a changed URL, a guessed id or another organisation's id gets "not allowed" or
+/// "not found", never someone else's data. Actions are audited by the request classes with the
+/// asker as actor ("staff:…" for our staff).
+/// </summary>
+public sealed class SupportConsole(SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests)
+{
+    public const string RetryTrigger = "retry";
+
+    /// <summary>The organisations the asker may pick: staff search all of them; an admin has only their own.</summary>
+    public async Task<IReadOnlyList<OrganizationChoice>> OrganizationsAsync(ClaimsPrincipal who, string? search, CancellationToken cancellationToken = default)
+    {
+        var viewer = await DemandConsoleAsync(who, cancellationToken);
+        if (viewer.IsStaff)
+        {
+            return await directory.OrganizationsAsync(search, cancellationToken: cancellationToken);
+        }
+
+        return await directory.OrganizationAsync(viewer.OrganizationId!.Value, cancellationToken) is { } own ? [own] : [];
+    }
+
+    public async Task<OrganizationChoice?> OrganizationAsync(ClaimsPrincipal who, Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        return await directory.OrganizationAsync(organizationId, cancellationToken);
+    }
+
+    public async Task<ReachabilityPage> ListAsync(ClaimsPrincipal who, Guid organizationId, ReachabilityQuery query, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        return await directory.ListAsync(organizationId, query, cancellationToken);
+    }
+
+    public async Task<ReachabilityCounts> CountsAsync(ClaimsPrincipal who, Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        return await directory.CountsAsync(organizationId, cancellationToken);
+    }
+
+    /// <summary>
+    /// A person's page: staff find anyone; an admin finds only people of their own organisation.
+    /// Null both for an unknown id and for someone of another organisation (nothing tells them apart).
+    /// </summary>
+    public async Task<ReachabilityDetail?> FindAsync(ClaimsPrincipal who, Guid userId, CancellationToken cancellationToken = default) =>
+        await OrganizationForAsync(who, userId, cancellationToken) is { } organizationId
+            ? await directory.FindAsync(organizationId, userId, cancellationToken)
+            : null;
+
+    public async Task<InstallationVersion?> VersionAsync(ClaimsPrincipal who, Guid userId, CancellationToken cancellationToken = default) =>
+        await OrganizationForAsync(who, userId, cancellationToken) is { } organizationId
+            ? await directory.VersionAsync(organizationId, userId, cancellationToken)
+            : null;
+
+    public async Task<IReadOnlyList<ReachabilityRow>> ReachablePeersAsync(ClaimsPrincipal who, Guid organizationId, Guid excludingUserId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        return await directory.ReachablePeersAsync(organizationId, excludingUserId, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Compares with another person of the same organisation only.</summary>
+    public async Task<ReachabilityDetail?> FindInOrganizationAsync(ClaimsPrincipal who, Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        return await directory.FindAsync(organizationId, userId, cancellationToken);
+    }
+
+    /// <summary>"Retry install": queues an install for the person (the worker runs it and records the outcome).</summary>
+    /// <returns>false when the person is not in that organisation.</returns>
+    public async Task<bool> RetryInstallAsync(ClaimsPrincipal who, Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        var viewer = await DemandAsync(who, organizationId, cancellationToken);
+        return await requests.InstallAsync(organizationId, userId, RetryTrigger, viewer.Actor, cancellationToken);
+    }
+
+    /// <summary>"Verify now": asks Microsoft at once whether our app is installed for the person.</summary>
+    /// <returns>The state afterwards, or null when the person is not in that organisation.</returns>
+    public async Task<InstallationState?> VerifyNowAsync(ClaimsPrincipal who, Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        var viewer = await DemandAsync(who, organizationId, cancellationToken);
+        return await requests.VerifyNowAsync(organizationId, userId, viewer.Actor, cancellationToken);
+    }
+
+    public async Task InstallForEveryoneAsync(ClaimsPrincipal who, Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        var viewer = await DemandAsync(who, organizationId, cancellationToken);
+        await requests.InstallForEveryoneAsync(organizationId, viewer.Actor, cancellationToken);
+    }
+
+    private async Task<Guid?> OrganizationForAsync(ClaimsPrincipal who, Guid userId, CancellationToken cancellationToken)
+    {
+        var viewer = await DemandConsoleAsync(who, cancellationToken);
+        return viewer.IsStaff ? await directory.OrganizationOfAsync(userId, cancellationToken) : viewer.OrganizationId;
+    }
+
+    private async Task<ConsoleViewer> DemandConsoleAsync(ClaimsPrincipal who, CancellationToken cancellationToken)
+    {
+        var viewer = await access.ResolveAsync(who, cancellationToken);
+        return viewer.MayUseConsole
+            ? viewer
+            : throw new SupportAccessDeniedException("Only admins of an organisation and IncidentIo support staff may use the support console.");
+    }
+
+    private async Task<ConsoleViewer> DemandAsync(ClaimsPrincipal who, Guid organizationId, CancellationToken cancellationToken)
+    {
+        var viewer = await DemandConsoleAsync(who, cancellationToken);
+        return viewer.MayActOn(organizationId)
+            ? viewer
+            : throw new SupportAccessDeniedException("You may only see and act on your own organisation.");
+    }
+}
+
+public static class SupportConsoleRegistration
+{
+    /// <summary>The support console's services: who may use it, the directory it reads and the facade pages call.</summary>
+    public static IServiceCollection AddSupportConsole(this IServiceCollection services)
+    {
+        services.AddSingleton<ReachabilityDirectory>();
+        services.AddSingleton<SupportAccess>();
+        services.AddSingleton<SupportConsole>();
+        return services;
+    }
+}

@@ -1,0 +1,194 @@
+using Microsoft.Playwright;
+
+namespace IncidentIo.EndToEnd.Tests.Journeys;
+
+/// <summary>
+/// The support console in Chromium against the Portal and the Sandbox it hosts: our staff find a
+/// customer's person who cannot get messages from the bot, check and retry, and learn why; a
+/// customer's admin retries someone and watches them become reachable. People exist in our
+/// database because they signed in, each in a browser of their own.
+/// </summary>
+public sealed class SupportConsoleJourneyTests : PortalJourney
+{
+    private const string OurTeamsAppId = "8d3f2b6e-4c1a-4e57-9b0d-2f6a7c9e1d01";
+    private static readonly LocatorAssertionsToHaveAttributeOptions WorkerTime = new() { Timeout = 30_000 };
+
+    [Fact]
+    public async Task Staff_find_a_person_blocked_by_policy_check_and_retry_and_copy_the_powershell()
+    {
+        await SetUpContosoAsAdminAsync();
+        var blocked = await SignInAsync("blocked@contoso.example", "/support");
+        // An ordinary member of Contoso: in our database now, and not allowed in the console.
+        await Assertions.Expect(blocked.GetByTestId("support-not-allowed")).ToContainTextAsync("not allowed to use the support console");
+
+        var page = await SignInAsync("staff@incidentio.example", "/support");
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = Url });
+        await Assertions.Expect(page.GetByTestId("staff-badge")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("pick-organization")).ToBeVisibleAsync();
+
+        await page.GetByTestId("organization-picker").FillAsync("Conto");
+        await page.GetByTestId("organization-choice").Filter(new() { HasText = "Contoso" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("organization-name")).ToHaveTextAsync("Contoso");
+        await Assertions.Expect(page.GetByTestId("reachable-headline")).ToContainTextAsync("can get messages from our bot");
+
+        await page.GetByTestId("support-search").FillAsync("blocked@");
+        var link = page.GetByTestId("user-link");
+        await Assertions.Expect(link).ToHaveCountAsync(1);
+        await Assertions.Expect(link).ToHaveTextAsync("Blake Blocked");
+        await Browser.ScreenshotAsync(page, "support-list-search");
+        await link.ClickAsync();
+        await Browser.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByTestId("user-upn")).ToHaveTextAsync("blocked@contoso.example");
+
+        // Verify now asks Microsoft what is there; a policy only shows when we try to install.
+        await page.GetByTestId("verify-now").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("action-result")).ToContainTextAsync("Checked with Microsoft: not installed", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", "NotInstalled");
+
+        await page.GetByTestId("retry-install").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("action-result")).ToContainTextAsync("Install queued");
+        // The worker's answer arrives on its own: the page polls.
+        await ExpectStateAsync(page, "BlockedByPolicy");
+        await Assertions.Expect(page.GetByTestId("user-state")).ToHaveTextAsync("Blocked by policy");
+        await Assertions.Expect(page.GetByTestId("state-explanation")).ToContainTextAsync("Permission policies");
+        await Assertions.Expect(page.GetByTestId("policy-guide")).ToContainTextAsync("Allow IncidentIo in the app permission policy");
+        await Assertions.Expect(page.GetByTestId("setup-policy-guide")).ToContainTextAsync("Setup policies");
+        await Assertions.Expect(page.GetByTestId("history-row").First).ToContainTextAsync("403");
+        await Browser.ScreenshotAsync(page, "support-user-blocked");
+
+        await page.GetByTestId("copy-ps-check").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("copy-ps-check")).ToContainTextAsync("Copied");
+        var copied = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+        Assert.Equal(
+            $"Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/externalId eq '{OurTeamsAppId}'\"",
+            copied);
+        await page.GetByTestId("copy-ps-all").ClickAsync();
+        var script = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
+        Assert.Contains("Connect-MgGraph -TenantId \"c0a7050c-0000-4000-8000-000000000000\" -Scopes \"TeamsAppInstallation.ReadWriteForUser\"", script, StringComparison.Ordinal);
+        Assert.Contains("New-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\"", script, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_admin_retries_someone_without_our_app_and_sees_them_installed_without_reloading()
+    {
+        var admin = await SetUpContosoAsAdminAsync();
+        var user = await SignInAsync("user@contoso.example", "/support");
+        await Assertions.Expect(user.GetByTestId("support-not-allowed")).ToBeVisibleAsync();
+
+        await admin.GotoAsync($"{Url}/support/users");
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("organization-name")).ToHaveTextAsync("Contoso");
+        Assert.Equal(0, await admin.GetByTestId("organization-picker").CountAsync());
+        await admin.GetByTestId("support-search").FillAsync("user@contoso");
+        var link = admin.GetByTestId("user-link");
+        await Assertions.Expect(link).ToHaveCountAsync(1);
+        await Assertions.Expect(link).ToHaveTextAsync("Uma User");
+        await Assertions.Expect(admin.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", "NotInstalled");
+        await link.ClickAsync();
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", "NotInstalled");
+        await Assertions.Expect(admin.GetByTestId("policy-guide")).ToHaveCountAsync(0);
+
+        await admin.GetByTestId("retry-install").ClickAsync();
+
+        await ExpectStateAsync(admin, "Installed");
+        await Assertions.Expect(admin.GetByTestId("state-explanation")).ToContainTextAsync("the bot can message this person");
+        await Browser.ScreenshotAsync(admin, "support-user-installed");
+
+        // The list, opened again, counts them among the people the bot reaches.
+        await admin.GetByTestId("back-to-list").ClickAsync();
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("count-Installed")).ToHaveAttributeAsync("data-count", "1");
+    }
+
+    [Fact]
+    public async Task An_admin_of_another_organisation_cannot_open_contosos_people_or_list_by_changing_the_address()
+    {
+        var contosoAdmin = await SignInAsync("admin@contoso.example", "/support");
+        await contosoAdmin.GetByTestId("user-link").Filter(new() { HasText = "Adele Admin" }).ClickAsync();
+        await Browser.WaitForCircuitAsync(contosoAdmin);
+        await Assertions.Expect(contosoAdmin.GetByTestId("user-upn")).ToHaveTextAsync("admin@contoso.example");
+        var contosoPerson = contosoAdmin.Url;
+        var contosoList = Url + await contosoAdmin.GetByTestId("back-to-list").GetAttributeAsync("href");
+
+        // Another customer, Fabrikam, whose admin signs in and owns their own organisation.
+        var tenant = await contosoAdmin.APIRequest.PostAsync($"{SandboxOrigin}/sandbox/api/tenants",
+            new() { DataObject = new { displayName = "Fabrikam", domain = "fabrikam.example" } });
+        Assert.True(tenant.Ok, await tenant.TextAsync());
+        var fiona = await contosoAdmin.APIRequest.PostAsync($"{SandboxOrigin}/sandbox/api/tenants/fabrikam.example/users",
+            new() { DataObject = new { userPrincipalName = "admin@fabrikam.example", displayName = "Fiona Fabrikam", isGlobalAdmin = true } });
+        Assert.True(fiona.Ok, await fiona.TextAsync());
+        var fabrikam = await SignInAsync("admin@fabrikam.example", "/support");
+        await Assertions.Expect(fabrikam.GetByTestId("organization-name")).ToHaveTextAsync("Fabrikam");
+        await Assertions.Expect(fabrikam.GetByTestId("user-link")).ToHaveTextAsync("Fiona Fabrikam");
+
+        await fabrikam.GotoAsync(contosoPerson);
+        await Browser.WaitForCircuitAsync(fabrikam);
+        await Assertions.Expect(fabrikam.GetByTestId("support-user-not-found")).ToContainTextAsync("in your organisation, Fabrikam");
+        await Assertions.Expect(fabrikam.Locator("body")).Not.ToContainTextAsync("admin@contoso.example");
+        await Assertions.Expect(fabrikam.GetByTestId("verify-now")).ToHaveCountAsync(0);
+
+        await fabrikam.GotoAsync(contosoList);
+        await Browser.WaitForCircuitAsync(fabrikam);
+        await Assertions.Expect(fabrikam.GetByTestId("support-not-allowed")).ToContainTextAsync("not allowed to see that: only your own organisation");
+        await Assertions.Expect(fabrikam.Locator("body")).Not.ToContainTextAsync("Adele Admin");
+    }
+
+    /// <summary>Waits for the worker's answer to show; if it is another, says what the page explains (Microsoft's answer).</summary>
+    private static async Task ExpectStateAsync(IPage page, string state)
+    {
+        try
+        {
+            await Assertions.Expect(page.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", state, WorkerTime);
+        }
+        catch (PlaywrightException)
+        {
+            var shown = await page.GetByTestId("user-state").GetAttributeAsync("data-state");
+            var explanation = await page.GetByTestId("state-explanation").InnerTextAsync();
+            Assert.Fail($"Expected the person to become {state}, but they are {shown}: \"{explanation}\"");
+        }
+    }
+
+    /// <summary>Contoso's admin signs in first (so they own the organisation), confirms it, picks a plan and grants the global permissions.</summary>
+    private async Task<IPage> SetUpContosoAsAdminAsync()
+    {
+        var page = await SignInAsync("admin@contoso.example", "/setup");
+        await page.GetByTestId("confirm-details").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Choose Team" }).ClickAsync();
+        await page.GetByTestId("grant-global").ClickAsync();
+        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
+        // Microsoft may ask which account to use: the one signed in before.
+        var tile = page.Locator("button.tile", new() { HasText = "admin@contoso.example" });
+        await tile.Or(accept).First.WaitForAsync(new() { Timeout = 15_000 });
+        if (await tile.IsVisibleAsync())
+        {
+            await tile.ClickAsync();
+        }
+
+        await accept.WaitForAsync(new() { Timeout = 15_000 });
+        await accept.ClickAsync();
+        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
+        await Browser.WaitForCircuitAsync(page);
+        await Assertions.Expect(page.GetByTestId("global-granted")).ToBeAttachedAsync();
+        return page;
+    }
+
+    /// <summary>A browser of this person's own: signs in with Microsoft (the Sandbox) and lands on <paramref name="path"/>.</summary>
+    private async Task<IPage> SignInAsync(string email, string path)
+    {
+        var page = await Browser.NewPageAsync();
+        await page.GotoAsync($"{Url}/signin?returnUrl={Uri.EscapeDataString(path)}");
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForLoadStateAsync();
+        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
+        if (!page.Url.StartsWith(Url, StringComparison.Ordinal) && await accept.CountAsync() > 0)
+        {
+            await accept.ClickAsync();
+        }
+
+        await page.WaitForURLAsync($"{Url}{path}", new() { Timeout = 15_000 });
+        await Browser.WaitForCircuitAsync(page);
+        return page;
+    }
+}
