@@ -101,6 +101,16 @@ public sealed class ActiveUserSweep(
         }
     }
 
+    /// <summary>The organisation's latest runs, newest first (proposed changes left out: a quarantined run says how many in its reason).</summary>
+    public async Task<IReadOnlyList<SweepRun>> RecentRunsAsync(Guid organizationId, int count, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var runs = await db.SweepRuns.AsNoTracking().Where(r => r.OrganizationId == organizationId)
+            .OrderByDescending(r => r.StartedAt).Take(count).ToListAsync(cancellationToken);
+        runs.ForEach(r => r.ProposedChanges = null);
+        return runs;
+    }
+
     /// <summary>An admin's or staff's decision on a quarantined run: allow makes its changes (for users whose state has not moved since), reject makes none.</summary>
     /// <returns>null when there is no quarantined run with that id in the organisation.</returns>
     public async Task<SweepRun?> ReviewAsync(Guid organizationId, Guid runId, bool allow, string reviewer, CancellationToken cancellationToken = default)

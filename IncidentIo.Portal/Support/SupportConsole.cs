@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using Hangfire;
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Reachability;
 
 namespace IncidentIo.Portal.Support;
@@ -10,7 +12,8 @@ namespace IncidentIo.Portal.Support;
 /// "not found", never someone else's data. Actions are audited by the request classes with the
 /// asker as actor ("staff:…" for our staff).
 /// </summary>
-public sealed class SupportConsole(SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests)
+public sealed class SupportConsole(
+    SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests, ActiveUserSweep sweep, IBackgroundJobClient jobs)
 {
     public const string RetryTrigger = "retry";
 
@@ -91,6 +94,29 @@ public sealed class SupportConsole(SupportAccess access, ReachabilityDirectory d
     {
         var viewer = await DemandAsync(who, organizationId, cancellationToken);
         await requests.InstallForEveryoneAsync(organizationId, viewer.Actor, cancellationToken);
+    }
+
+    /// <summary>The active-user sweep's latest runs for the organisation.</summary>
+    public async Task<IReadOnlyList<SweepRun>> SweepRunsAsync(ClaimsPrincipal who, Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        return await sweep.RecentRunsAsync(organizationId, 10, cancellationToken);
+    }
+
+    /// <summary>"Run now" or "What would the next run do" (a dry run): queued for a worker, which records the run.</summary>
+    public async Task RunSweepAsync(ClaimsPrincipal who, Guid organizationId, bool dryRun, CancellationToken cancellationToken = default)
+    {
+        var viewer = await DemandAsync(who, organizationId, cancellationToken);
+        var actor = viewer.Actor;
+        jobs.Enqueue<ActiveUserSweepJobs>(j => j.RunAsync(organizationId, actor, dryRun, CancellationToken.None));
+    }
+
+    /// <summary>Allow or reject a quarantined run (audited with the asker).</summary>
+    /// <returns>null when there is no quarantined run with that id in the organisation.</returns>
+    public async Task<SweepRun?> ReviewSweepAsync(ClaimsPrincipal who, Guid organizationId, Guid runId, bool allow, CancellationToken cancellationToken = default)
+    {
+        var viewer = await DemandAsync(who, organizationId, cancellationToken);
+        return await sweep.ReviewAsync(organizationId, runId, allow, viewer.Actor, cancellationToken);
     }
 
     private async Task<Guid?> OrganizationForAsync(ClaimsPrincipal who, Guid userId, CancellationToken cancellationToken)

@@ -63,6 +63,7 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
             $"Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/externalId eq '{OurTeamsAppId}'\"",
             copied);
         await page.GetByTestId("copy-ps-all").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("copy-ps-all")).ToContainTextAsync("Copied");
         var script = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
         Assert.Contains("Connect-MgGraph -TenantId \"c0a7050c-0000-4000-8000-000000000000\" -Scopes \"TeamsAppInstallation.ReadWriteForUser\"", script, StringComparison.Ordinal);
         Assert.Contains("New-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\"", script, StringComparison.Ordinal);

@@ -1,0 +1,66 @@
+using Bunit;
+using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Portal.Support;
+
+namespace IncidentIo.Portal.Tests.Support;
+
+/// <summary>The sweep panel of the console: runs, and the review of a quarantined one, for whoever may act on the organisation only.</summary>
+public sealed class SweepPanelTests(SupportWorld world) : BunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
+{
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // MudBlazor's keyboard service can only be disposed asynchronously.
+    Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task A_quarantined_run_waits_for_review_and_a_rejection_changes_nobody()
+    {
+        world.AddTo(this, world.ContosoAdmin);
+        var run = await AddRunAsync(world.Contoso, SweepOutcome.Quarantined, "This run would deactivate 40 of 50 active users.");
+
+        var panel = Render<SweepPanel>(p => p.Add(c => c.OrganizationId, world.Contoso).Add(c => c.Who, world.ContosoAdmin));
+
+        var row = panel.FindAll("[data-testid=sweep-run]").Single(r => r.TextContent.Contains("would deactivate 40", StringComparison.Ordinal));
+        Assert.Equal("Quarantined", row.GetAttribute("data-outcome"));
+        Assert.Contains("Waiting for review", row.TextContent, StringComparison.Ordinal);
+        row.QuerySelector("[data-testid=sweep-reject]")!.Click();
+
+        panel.WaitForAssertion(() => Assert.Contains("Rejected: nobody changed.", panel.Find("[data-testid=sweep-message]").TextContent, StringComparison.Ordinal));
+        await using var db = world.NewContext();
+        var reviewed = db.SweepRuns.Single(r => r.Id == run);
+        Assert.Equal(SweepOutcome.Rejected, reviewed.Outcome);
+        Assert.Equal("user:admin@contoso.example", reviewed.ReviewedBy);
+    }
+
+    [Fact]
+    public async Task Another_organisations_admin_can_neither_read_nor_review_its_runs()
+    {
+        var run = await AddRunAsync(world.Contoso, SweepOutcome.Quarantined, "Waiting.");
+
+        await Assert.ThrowsAsync<SupportAccessDeniedException>(() => world.Console.SweepRunsAsync(world.FabrikamAdmin, world.Contoso));
+        await Assert.ThrowsAsync<SupportAccessDeniedException>(() => world.Console.ReviewSweepAsync(world.FabrikamAdmin, world.Contoso, run, allow: true));
+        await Assert.ThrowsAsync<SupportAccessDeniedException>(() => world.Console.RunSweepAsync(world.ContosoViewer, world.Contoso, dryRun: true));
+        Assert.Null(await world.Console.ReviewSweepAsync(world.FabrikamAdmin, world.Fabrikam, run, allow: true));
+        await using var db = world.NewContext();
+        Assert.Equal(SweepOutcome.Quarantined, db.SweepRuns.Single(r => r.Id == run).Outcome);
+    }
+
+    [Fact]
+    public void Staff_see_an_organisation_without_runs_told_so()
+    {
+        world.AddTo(this, world.Staff);
+
+        var panel = Render<SweepPanel>(p => p.Add(c => c.OrganizationId, world.Fabrikam).Add(c => c.Who, world.Staff));
+
+        Assert.NotNull(panel.Find("[data-testid=sweep-none]"));
+    }
+
+    private async Task<Guid> AddRunAsync(Guid organizationId, SweepOutcome outcome, string reason)
+    {
+        await using var db = world.NewContext();
+        var run = new SweepRun { OrganizationId = organizationId, RequestedBy = "schedule", Outcome = outcome, Reason = reason, StartedAt = DateTimeOffset.UtcNow, ProposedChanges = "" };
+        db.SweepRuns.Add(run);
+        await db.SaveChangesAsync();
+        return run.Id;
+    }
+}
