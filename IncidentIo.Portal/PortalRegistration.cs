@@ -1,9 +1,9 @@
 using Hangfire;
-using Hangfire.Dashboard;
 using IncidentIo.Domain;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Portal.Hosting;
+using IncidentIo.Portal.Operations;
 using IncidentIo.Portal.Setup;
 using IncidentIo.Portal.SignIn;
 using IncidentIo.Portal.Shell;
@@ -50,10 +50,10 @@ public static class PortalRegistration
 
         app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
 
-        // Operators only: until staff sign-in exists, the dashboard answers loopback requests only.
+        // Operators only: our staff, signed in, or someone on this machine.
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
-            Authorization = [new LocalRequestsOnlyAuthorizationFilter()],
+            Authorization = [new OperatorsDashboardFilter()],
             DashboardTitle = "IncidentIo jobs",
             AppPath = "/system",
         });

@@ -61,6 +61,15 @@ public sealed class ActiveUserSweep(
                 return await FinishAsync(run, cancellationToken);
             }
 
+            if (read.TeamsRead == 0)
+            {
+                // Nothing to compare against (our app is in no team yet, or was removed from all):
+                // deactivating everyone would lock the whole organisation out.
+                run.Outcome = SweepOutcome.Inconclusive;
+                run.Reason = "Nobody was deactivated: IncidentIo is installed in no team, so there is nobody to keep. Add it to a team (setup's install step) and run again.";
+                return await FinishAsync(run, cancellationToken);
+            }
+
             var changes = await DecideAsync(organizationId, read.Members, cancellationToken);
             run.ActiveBefore = changes.ActiveBefore;
             if (dryRun)

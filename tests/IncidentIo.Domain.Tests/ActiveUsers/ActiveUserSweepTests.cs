@@ -126,6 +126,19 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task With_our_bot_in_no_team_nobody_is_deactivated()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var activeBefore = await ActiveCountAsync(harness);
+
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Inconclusive, run.Outcome);
+        Assert.Contains("installed in no team", run.Reason, StringComparison.Ordinal);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
     public async Task A_dry_run_says_what_would_change_and_changes_nothing()
     {
         await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);

@@ -139,6 +139,26 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
     }
 
     /// <summary>Waits for the worker's answer to show; if it is another, says what the page explains (Microsoft's answer).</summary>
+    [Fact]
+    public async Task An_admin_asks_what_the_next_sweep_would_do_and_sees_the_answer_arrive()
+    {
+        var admin = await SetUpContosoAsAdminAsync();
+        // In Teams: Engineering → Manage team → Apps → IncidentIo → Add.
+        var added = await admin.APIRequest.PostAsync($"{SandboxOrigin}/sandbox/api/tenants/contoso.example/teams/c0a7050c-0002-4000-8000-000000000001/installed-apps",
+            new() { DataObject = new { externalId = OurTeamsAppId } });
+        Assert.Equal(200, added.Status);
+        await admin.GotoAsync($"{Url}/support/users");
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("sweep-none")).ToBeVisibleAsync();
+
+        await admin.GetByTestId("sweep-dry-run").ClickAsync();
+
+        var run = admin.GetByTestId("sweep-run").First;
+        await Assertions.Expect(run).ToHaveAttributeAsync("data-outcome", "DryRun", new() { Timeout = 30_000 });
+        await Assertions.Expect(run).ToContainTextAsync("user:admin@contoso.example");
+        await Browser.ScreenshotAsync(admin, "support-sweep-dry-run");
+    }
+
     private static async Task ExpectStateAsync(IPage page, string state)
     {
         try

@@ -23,24 +23,38 @@ public sealed class RealTimePacingTests(ITestOutputHelper output)
         await using var sandbox = await OwnSandbox.StartAsync(ThrottlingTests.UserLimit(limit));
         var token = await sandbox.AppTokenAsync(sandbox.ConsentedApp(DemoSeed.ContosoTenantId), DemoSeed.ContosoTenantId);
 
-        // One request per tick, not waiting for the previous answer: the send rate is the timer's.
-        var calls = new List<Task<HttpStatusCode>>();
-        var clock = Stopwatch.StartNew();
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / limit));
-        while (clock.Elapsed < TimeSpan.FromSeconds(3))
+        // A busy machine cannot keep a real-time schedule: such a try proves nothing either way, so
+        // it is tried again (up to three times); a 429 in any try fails at once.
+        var rate = 0.0;
+        for (var attempt = 1; attempt <= 3 && rate < limit * 0.7; attempt++)
         {
-            await timer.WaitForNextTickAsync();
-            calls.Add(SendAsync(sandbox, token));
+            // One request per tick, not waiting for the previous answer: the send rate is the timer's.
+            var calls = new List<Task<HttpStatusCode>>();
+            var clock = Stopwatch.StartNew();
+            using (var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / limit)))
+            {
+                while (clock.Elapsed < TimeSpan.FromSeconds(3))
+                {
+                    await timer.WaitForNextTickAsync();
+                    calls.Add(SendAsync(sandbox, token));
+                }
+            }
+
+            var elapsed = clock.Elapsed;
+            var statuses = await Task.WhenAll(calls);
+            rate = calls.Count / elapsed.TotalSeconds;
+            var throttled = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
+            output.WriteLine($"Paced client, try {attempt}: {calls.Count} requests in {elapsed.TotalSeconds:F2} s = {rate:F1}/s against a limit of {limit}/s; {throttled} x 429");
+            Assert.Equal(0, throttled);
+            Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+            if (rate < limit * 0.7)
+            {
+                // Let the bucket refill before trying again.
+                await Task.Delay(TimeSpan.FromSeconds(1));
+            }
         }
 
-        var elapsed = clock.Elapsed;
-        var statuses = await Task.WhenAll(calls);
-        var rate = calls.Count / elapsed.TotalSeconds;
-        var throttled = statuses.Count(s => s == HttpStatusCode.TooManyRequests);
-        output.WriteLine($"Paced client: {calls.Count} requests in {elapsed.TotalSeconds:F2} s = {rate:F1}/s against a limit of {limit}/s; {throttled} x 429");
-        Assert.Equal(0, throttled);
-        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
-        Assert.InRange(rate, limit * 0.7, limit * 1.01); // below the limit only when the machine is too busy to keep the schedule
+        Assert.InRange(rate, limit * 0.7, limit * 1.01);
     }
 
     private static async Task<HttpStatusCode> SendAsync(OwnSandbox sandbox, string token)
