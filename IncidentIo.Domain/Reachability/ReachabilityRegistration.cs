@@ -16,6 +16,7 @@ public static class ReachabilityRegistration
         services.AddSingleton<TenantGraphPacer>();
         services.AddSingleton<UserAppInstaller>();
         services.AddSingleton<AppInstallationRequests>();
+        services.AddSingleton<PersonTeams>();
         services.AddTransient<AppInstallationJobs>();
         return services;
     }

@@ -13,7 +13,7 @@ namespace IncidentIo.Portal.Support;
 /// asker as actor ("staff:…" for our staff).
 /// </summary>
 public sealed class SupportConsole(
-    SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests, ActiveUserSweep sweep, IBackgroundJobClient jobs)
+    SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests, ActiveUserSweep sweep, IBackgroundJobClient jobs, PersonTeams personTeams)
 {
     public const string RetryTrigger = "retry";
 
@@ -94,6 +94,13 @@ public sealed class SupportConsole(
     {
         var viewer = await DemandAsync(who, organizationId, cancellationToken);
         await requests.InstallForEveryoneAsync(organizationId, viewer.Actor, cancellationToken);
+    }
+
+    /// <summary>The teams a person of the organisation is in, asked of Microsoft now.</summary>
+    public async Task<string> TeamsOfAsync(ClaimsPrincipal who, Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        return await personTeams.DescribeAsync(organizationId, userId, cancellationToken);
     }
 
     /// <summary>The active-user sweep's latest runs for the organisation.</summary>

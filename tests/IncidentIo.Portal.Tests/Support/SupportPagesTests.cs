@@ -163,6 +163,12 @@ public sealed class SupportPagesTests(SupportWorld world) : BunitContext, IClass
         Assert.Equal("BlockedByPolicy", page.Find("[data-testid=compare-subject-state]").GetAttribute("data-state"));
         Assert.Equal("Installed", page.Find("[data-testid=compare-peer-state]").GetAttribute("data-state"));
         Assert.Contains(page.FindAll("[data-testid=compare-row]"), r => r.TextContent.Contains("Attempts recorded", StringComparison.Ordinal) && r.GetAttribute("data-differs") == "true");
+        var policy = page.FindAll("[data-testid=compare-row]").Single(r => r.TextContent.StartsWith("App permission policy", StringComparison.Ordinal));
+        Assert.Equal("true", policy.GetAttribute("data-differs"));
+        Assert.Contains("blocks IncidentIo", policy.TextContent, StringComparison.Ordinal);
+        Assert.Contains(page.FindAll("[data-testid=compare-row]"), r => r.TextContent.StartsWith("Has opened Teams", StringComparison.Ordinal));
+        // Their teams are a live call to Microsoft, made only when asked.
+        Assert.NotNull(page.Find("[data-testid=compare-teams]"));
     }
 
     [Fact]
