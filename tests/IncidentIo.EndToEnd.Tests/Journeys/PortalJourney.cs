@@ -1,4 +1,5 @@
 using IncidentIo.Testing;
+using Microsoft.Playwright;
 
 namespace IncidentIo.EndToEnd.Tests.Journeys;
 
@@ -24,6 +25,26 @@ public abstract class PortalJourney : IAsyncLifetime
     {
         (portal, Url, SandboxOrigin) = await PortalProcess.StartAsync(new Dictionary<string, string?> { ["DataFolder"] = dataFolder });
         Browser = await Browser.LaunchAsync();
+    }
+
+    /// <summary>
+    /// On Microsoft's (the Sandbox's) sign-in page: signs in as <paramref name="email"/>, accepts
+    /// the consent screen if Microsoft shows one, and waits to land on <paramref name="path"/>.
+    /// </summary>
+    protected async Task<IPage> CompleteSignInAsync(IPage page, string email, string path)
+    {
+        await page.GetByLabel("Email").FillAsync(email);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.WaitForLoadStateAsync();
+        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
+        if (!page.Url.StartsWith(Url, StringComparison.Ordinal) && await accept.CountAsync() > 0)
+        {
+            await accept.ClickAsync();
+        }
+
+        await page.WaitForURLAsync($"{Url}{path}", new() { Timeout = 15_000 });
+        await Browser.WaitForCircuitAsync(page);
+        return page;
     }
 
     public async Task DisposeAsync()

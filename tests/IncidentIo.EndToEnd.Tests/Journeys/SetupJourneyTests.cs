@@ -228,17 +228,6 @@ public sealed class SetupJourneyTests : PortalJourney
         await page.GotoAsync($"{Url}/setup");
         await Browser.WaitForCircuitAsync(page);
         await page.GetByTestId("setup-sign-in").ClickAsync();
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
-        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
-        if (!page.Url.StartsWith(Url, StringComparison.Ordinal) && await accept.CountAsync() > 0)
-        {
-            await accept.ClickAsync();
-        }
-
-        await page.WaitForURLAsync($"{Url}/setup", new() { Timeout = 15_000 });
-        await Browser.WaitForCircuitAsync(page);
-        return page;
+        return await CompleteSignInAsync(page, email, "/setup");
     }
 }

@@ -210,17 +210,6 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
     {
         var page = await Browser.NewPageAsync();
         await page.GotoAsync($"{Url}/signin?returnUrl={Uri.EscapeDataString(path)}");
-        await page.GetByLabel("Email").FillAsync(email);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
-        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
-        if (!page.Url.StartsWith(Url, StringComparison.Ordinal) && await accept.CountAsync() > 0)
-        {
-            await accept.ClickAsync();
-        }
-
-        await page.WaitForURLAsync($"{Url}{path}", new() { Timeout = 15_000 });
-        await Browser.WaitForCircuitAsync(page);
-        return page;
+        return await CompleteSignInAsync(page, email, path);
     }
 }
