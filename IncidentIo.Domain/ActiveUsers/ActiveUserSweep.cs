@@ -10,6 +10,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Identity.Client;
+using User = IncidentIo.Domain.Users.User;
 
 namespace IncidentIo.Domain.ActiveUsers;
 
@@ -57,7 +58,7 @@ public sealed class ActiveUserSweep(
             if (read.Failure is { } failure)
             {
                 run.Outcome = SweepOutcome.Inconclusive;
-                run.Reason = Clip($"Nobody was deactivated: {failure}", 4000);
+                run.Reason = ClippedText.Clip($"Nobody was deactivated: {failure}", 4000);
                 return await FinishAsync(run, cancellationToken);
             }
 
@@ -296,7 +297,7 @@ public sealed class ActiveUserSweep(
                 return (default, $"{said}, {attempt} times.");
             }
 
-            await Task.Delay(retryAfter ?? TimeSpan.FromMilliseconds(Math.Min(30_000, settings.FirstBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1))), clock, cancellationToken);
+            await Task.Delay(retryAfter ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
         }
     }
 
@@ -318,45 +319,21 @@ public sealed class ActiveUserSweep(
         var now = clock.GetUtcNow();
         var teams = teamNames is null ? "the teams where IncidentIo is installed"
             : teamNames.Count == 0 ? "any team (IncidentIo is installed in none)"
-            : $"any of the {teamNames.Count} teams where IncidentIo is installed ({Clip(string.Join(", ", teamNames), 300)})";
+            : $"any of the {teamNames.Count} teams where IncidentIo is installed ({ClippedText.Clip(string.Join(", ", teamNames), 300)})";
         var reason = $"Not a member of {teams}, in the sweep of {now:u} (run {run.Id:N}). " +
                      "To restore them, add them to a team where IncidentIo is installed, or add IncidentIo to a team they are in.";
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var deactivated = 0;
-        var reactivated = 0;
-        foreach (var chunk in deactivate.Chunk(500))
+        var deactivated = await ChangeUsersAsync(deactivate, user =>
         {
-            foreach (var user in await db.Users.Where(u => chunk.Contains(u.Id)).ToListAsync(cancellationToken))
-            {
-                var role = user.Role;
-                if (user.Deactivate(Clip(reason, 2000)!, now))
-                {
-                    deactivated++;
-                    db.AuditLog.Add(AuditLogEntry.Record(run.OrganizationId, now, Actor, "user.deactivated",
-                        $"{user.UserPrincipalName ?? user.DisplayName} (was {role}): {reason}"));
-                }
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-            db.ChangeTracker.Clear();
-        }
-
-        foreach (var chunk in reactivate.Chunk(500))
-        {
-            foreach (var user in await db.Users.Where(u => chunk.Contains(u.Id)).ToListAsync(cancellationToken))
-            {
-                if (user.Reactivate())
-                {
-                    reactivated++;
-                    db.AuditLog.Add(AuditLogEntry.Record(run.OrganizationId, now, Actor, "user.reactivated",
-                        $"{user.UserPrincipalName ?? user.DisplayName} is in a team where IncidentIo is installed again; role {user.Role} restored (run {run.Id:N})."));
-                }
-            }
-
-            await db.SaveChangesAsync(cancellationToken);
-            db.ChangeTracker.Clear();
-        }
+            var role = user.Role;
+            return user.Deactivate(ClippedText.Clip(reason, 2000), now)
+                ? ("user.deactivated", $"{user.UserPrincipalName ?? user.DisplayName} (was {role}): {reason}")
+                : null;
+        });
+        var reactivated = await ChangeUsersAsync(reactivate, user => user.Reactivate()
+            ? ("user.reactivated", $"{user.UserPrincipalName ?? user.DisplayName} is in a team where IncidentIo is installed again; role {user.Role} restored (run {run.Id:N}).")
+            : null);
 
         run.Deactivated = deactivated;
         run.Reactivated = reactivated;
@@ -365,6 +342,28 @@ public sealed class ActiveUserSweep(
         db.SweepRuns.Update(run);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+
+        // Loads the users a page at a time (tracking only that page), changes each, audits each change.
+        async Task<int> ChangeUsersAsync(IReadOnlyList<Guid> ids, Func<User, (string Action, string Details)?> change)
+        {
+            var changed = 0;
+            foreach (var chunk in ids.Chunk(500))
+            {
+                foreach (var user in await db.Users.Where(u => chunk.Contains(u.Id)).ToListAsync(cancellationToken))
+                {
+                    if (change(user) is { } audit)
+                    {
+                        changed++;
+                        db.AuditLog.Add(AuditLogEntry.Record(run.OrganizationId, now, Actor, audit.Action, audit.Details));
+                    }
+                }
+
+                await db.SaveChangesAsync(cancellationToken);
+                db.ChangeTracker.Clear();
+            }
+
+            return changed;
+        }
     }
 
     private async Task<SweepRun> FinishAsync(SweepRun run, CancellationToken cancellationToken)
@@ -375,8 +374,6 @@ public sealed class ActiveUserSweep(
         await db.SaveChangesAsync(cancellationToken);
         return run;
     }
-
-    private static string? Clip(string? text, int length) => text is null || text.Length <= length ? text : text[..(length - 1)] + "…";
 
     private sealed record MembersRead(int TeamsRead, HashSet<Guid> Members, IReadOnlyList<string> TeamNames, string? Failure);
 

@@ -27,13 +27,17 @@ public sealed class AppOnlyTokens(string clientId, string clientSecret, string i
         return result.AccessToken;
     }
 
+    /// <summary>The application permissions (<c>roles</c>) an app-only access token carries.</summary>
+    public static HashSet<string> RolesOf(string accessToken) =>
+        new JsonWebToken(accessToken).Claims.Where(c => c.Type == "roles").Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>The application permissions the tenant grants the app right now; empty when it was removed from the tenant.</summary>
     public async Task<IReadOnlySet<string>> GrantedAsync(Guid tenantId, CancellationToken cancellationToken = default)
     {
         try
         {
             var token = await AcquireAsync(tenantId, fresh: true, cancellationToken);
-            return new JsonWebToken(token).Claims.Where(c => c.Type == "roles").Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            return RolesOf(token);
         }
         catch (MsalServiceException error) when (error.ErrorCode is "unauthorized_client" or "invalid_client" || error.Message.Contains("AADSTS700016", StringComparison.Ordinal))
         {

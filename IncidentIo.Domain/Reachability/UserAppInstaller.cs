@@ -80,7 +80,7 @@ public sealed class UserAppInstaller(
                 Status = call.Status,
                 RequestId = call.RequestId,
                 ErrorCode = failed ? outcome.ErrorCode ?? call.Failure : null,
-                Message = failed ? Clip(outcome.Message, 2000) : null,
+                Message = failed ? ClippedText.Clip(outcome.Message, 2000) : null,
                 Outcome = outcome.State,
             });
         }
@@ -252,7 +252,7 @@ public sealed class UserAppInstaller(
             }
             else
             {
-                next ??= Backoff(installation.Attempts);
+                next ??= RetryBackoff.WithJitter(installation.Attempts, settings.FirstBackoff, settings.MaxBackoff);
             }
         }
         else
@@ -269,17 +269,11 @@ public sealed class UserAppInstaller(
         installation.NextAttemptAt = next is { } wait ? now + wait : null;
         installation.LastStatus = outcome.Status;
         installation.LastErrorCode = outcome.ErrorCode;
-        installation.LastError = Clip(outcome.Message, 2000);
+        installation.LastError = ClippedText.Clip(outcome.Message, 2000);
         if (state == InstallationState.Installed)
         {
             installation.VerifiedAt = now;
         }
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var seconds = Math.Min(settings.MaxBackoff.TotalSeconds, settings.FirstBackoff.TotalSeconds * Math.Pow(2, attempt - 1));
-        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
     }
 
     private static string ActionOf(string what) =>
@@ -287,8 +281,6 @@ public sealed class UserAppInstaller(
         : what.Contains("appCatalogs", StringComparison.Ordinal) ? "catalog"
         : what.StartsWith("POST", StringComparison.Ordinal) ? "install"
         : "check";
-
-    private static string? Clip(string? text, int length) => text is null || text.Length <= length ? text : text[..(length - 1)] + "…";
 
     private sealed record Outcome(InstallationState State, int? Status, string? ErrorCode, string? Message, TimeSpan? RetryIn, bool IsTransient = false);
 }

@@ -9,7 +9,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Client;
 using Microsoft.Identity.Web;
-using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace IncidentIo.Domain.Setup;
 
@@ -144,7 +143,7 @@ public sealed class AdminConsentFlow(
         {
             IReadOnlySet<string> roles = kind == ConsentKind.SetupPermissions
                 ? await setupApp.GrantedAsync(tenantId, cancellationToken)
-                : RolesOf((await tokens.GetAuthenticationResultForAppAsync(GraphClients.GraphScope, tenant: tenantId.ToString())).AccessToken);
+                : AppOnlyTokens.RolesOf((await tokens.GetAuthenticationResultForAppAsync(GraphClients.GraphScope, tenant: tenantId.ToString())).AccessToken);
             return [.. wanted.Where(name => !roles.Contains(name))];
         }
         catch (MsalServiceException)
@@ -152,9 +151,6 @@ public sealed class AdminConsentFlow(
             return [.. wanted];
         }
     }
-
-    private static HashSet<string> RolesOf(string accessToken) =>
-        new JsonWebToken(accessToken).Claims.Where(c => c.Type == "roles").Select(c => c.Value).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     private static void Record(ConsentRequest request, EntraError failure)
     {

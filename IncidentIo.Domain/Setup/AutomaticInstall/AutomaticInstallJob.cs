@@ -143,21 +143,21 @@ public sealed class AutomaticInstallJob(
             case OutcomeKind.Done:
                 step.State = StepState.Succeeded;
                 step.FinishedAt = now;
-                step.Detail = Clip(outcome.Text, 2000);
+                step.Detail = ClippedText.Clip(outcome.Text, 2000);
                 step.Error = null;
                 step.NextAttemptAt = null;
                 break;
             case OutcomeKind.Wait:
                 step.State = StepState.Waiting;
-                step.Detail = Clip(outcome.Text, 2000);
+                step.Detail = ClippedText.Clip(outcome.Text, 2000);
                 step.NextAttemptAt = now + outcome.Delay;
                 wait = outcome.Delay;
                 break;
             case OutcomeKind.Transient when step.Attempts + 1 < settings.MaxAttempts:
                 step.Attempts++;
                 step.State = StepState.Waiting;
-                step.Error = Clip(outcome.Text, 4000);
-                var delay = outcome.Delay ?? Backoff(step.Attempts);
+                step.Error = ClippedText.Clip(outcome.Text, 4000);
+                var delay = outcome.Delay ?? RetryBackoff.WithJitter(step.Attempts, TimeSpan.FromSeconds(2), settings.MaxBackoff);
                 step.NextAttemptAt = now + delay;
                 wait = delay;
                 break;
@@ -165,7 +165,7 @@ public sealed class AutomaticInstallJob(
                 step.Attempts += outcome.Kind == OutcomeKind.Transient ? 1 : 0;
                 step.State = StepState.Failed;
                 step.FinishedAt = now;
-                step.Error = Clip(outcome.Kind == OutcomeKind.Transient
+                step.Error = ClippedText.Clip(outcome.Kind == OutcomeKind.Transient
                     ? $"Microsoft kept failing after {step.Attempts} attempts. Last: {outcome.Text}"
                     : outcome.Text, 4000);
                 step.NextAttemptAt = null;
@@ -180,8 +180,6 @@ public sealed class AutomaticInstallJob(
         await db.SaveChangesAsync(cancellationToken);
         return wait;
     }
-
-    private static string Clip(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 
     private static void Finish(IncidentIoDbContext db, AutomaticInstall install, Organization organization, DateTimeOffset now)
     {
@@ -478,12 +476,6 @@ public sealed class AutomaticInstallJob(
             _ => " Retry; if it fails again, contact support with the request id.",
         };
         return StepOutcome.Failed(said + advice, requestId);
-    }
-
-    private TimeSpan Backoff(int attempt)
-    {
-        var seconds = Math.Min(settings.MaxBackoff.TotalSeconds, Math.Pow(2, attempt));
-        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
     }
 
     private static void Audit(IncidentIoDbContext db, AutomaticInstall install, IReadOnlyList<GraphCall> calls)
