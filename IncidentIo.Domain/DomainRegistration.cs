@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
@@ -55,6 +56,7 @@ public static class DomainRegistration
         services.AddAutomaticInstall(configuration);
         services.AddReachability(configuration);
         services.AddActiveUserSweep(configuration);
+        services.AddBot(configuration);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

@@ -1,6 +1,7 @@
 using System.Text;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
@@ -45,6 +46,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
 
     public DbSet<SweepRun> SweepRuns => Set<SweepRun>();
 
+    public DbSet<BotTeam> BotTeams => Set<BotTeam>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         modelBuilder.Entity<Organization>(organization =>
@@ -52,6 +55,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             organization.ToTable("organizations");
             organization.Property(o => o.Name).HasMaxLength(Organization.NameMaxLength);
             organization.HasIndex(o => o.MicrosoftTenantId).IsUnique();
+            organization.Property(o => o.BotServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);
             organization.Property(o => o.SetupStage).HasConversion<string>().HasMaxLength(40);
             organization.HasOne(o => o.Plan).WithMany().HasForeignKey(o => o.PlanCode).OnDelete(DeleteBehavior.Restrict);
         });
@@ -89,6 +93,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             user.HasIndex(u => new { u.OrganizationId, u.MicrosoftObjectId }).IsUnique();
             user.Property(u => u.DisplayName).HasMaxLength(User.DisplayNameMaxLength);
             user.Property(u => u.UserPrincipalName).HasMaxLength(User.UserPrincipalNameMaxLength);
+            user.Property(u => u.BotConversationId).HasMaxLength(User.BotConversationIdMaxLength);
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.RoleBeforeDeactivation).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.DeactivationReason).HasMaxLength(2000);
@@ -207,6 +212,16 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             run.Property(r => r.RequestedBy).HasMaxLength(320);
             run.Property(r => r.ReviewedBy).HasMaxLength(320);
             run.Property(r => r.Reason).HasMaxLength(4000);
+        });
+
+        modelBuilder.Entity<BotTeam>(team =>
+        {
+            team.ToTable("bot_teams");
+            team.HasOne<Organization>().WithMany().HasForeignKey(t => t.OrganizationId);
+            team.HasIndex(t => new { t.OrganizationId, t.TeamThreadId }).IsUnique();
+            team.Property(t => t.TeamThreadId).HasMaxLength(BotTeam.ThreadIdMaxLength);
+            team.Property(t => t.Name).HasMaxLength(BotTeam.NameMaxLength);
+            team.Property(t => t.ServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

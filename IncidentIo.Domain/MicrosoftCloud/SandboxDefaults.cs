@@ -14,6 +14,7 @@ public static class SandboxDefaults
     public const string MainAppSecret = "sandbox-main-app-secret";
     public const string SetupAppClientId = "5a1d7c3e-9b2f-4e61-8c4d-0f3e2a1b9c02";
     public const string SetupAppSecret = "sandbox-setup-app-secret";
+    public const string BotSecret = "sandbox-bot-secret";
 
     /// <summary>The Sandbox's "IncidentIo" tenant, where our support staff sign in (<c>staff@incidentio.example</c>).</summary>
     public const string StaffTenantId = "1c1de471-0000-4000-8000-000000000000";
@@ -38,6 +39,7 @@ public static class SandboxDefaults
             // Teams only lets an app install "itself" for users (…ConsentSelfForUser) when the
             // manifest's webApplicationInfo.id is that app: our main app registration.
             ["TeamsApp:TabSsoAppId"] = MainAppClientId,
+            ["Bot:ClientSecret"] = BotSecret,
             ["SetupApp:ClientId"] = SetupAppClientId,
             ["SetupApp:ClientSecret"] = SetupAppSecret,
             // The Sandbox creates teams in seconds; real Teams asks for polls 30 s apart.

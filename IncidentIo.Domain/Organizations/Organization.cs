@@ -28,6 +28,9 @@ public sealed class Organization
     /// <summary>When we last confirmed that admin consent #2 (the temporary setup app) is in place.</summary>
     public DateTimeOffset? SetupPermissionsGrantedAt { get; set; }
 
+    /// <summary>The Bot Framework connector for this tenant, from the latest activity Teams sent our bot.</summary>
+    public string? BotServiceUrl { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

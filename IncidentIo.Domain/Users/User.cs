@@ -8,6 +8,7 @@ public sealed class User
 {
     public const int DisplayNameMaxLength = 256;
     public const int UserPrincipalNameMaxLength = 320;
+    public const int BotConversationIdMaxLength = 200;
 
     public Guid Id { get; set; } = Guid.NewGuid();
 
@@ -34,6 +35,9 @@ public sealed class User
     public string? DeactivationReason { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The bot's 1:1 conversation with the user (<c>a:…</c>), once Teams has told us or we created it.</summary>
+    public string? BotConversationId { get; set; }
 
     /// <summary>Whether our app is installed for the user (needed for the bot to message them).</summary>
     public UserAppInstallation AppInstallation { get; set; } = new();

@@ -148,6 +148,61 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.ToTable("audit_log", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Bot.BotTeam", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("GraphTeamId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("graph_team_id");
+
+                    b.Property<long>("InstalledAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("installed_at");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long?>("RemovedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("removed_at");
+
+                    b.Property<string>("ServiceUrl")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_url");
+
+                    b.Property<string>("TeamThreadId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("team_thread_id");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bot_teams");
+
+                    b.HasIndex("OrganizationId", "TeamThreadId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bot_teams_organization_id_team_thread_id");
+
+                    b.ToTable("bot_teams", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Jobs.JobHeartbeat", b =>
                 {
                     b.Property<Guid>("Id")
@@ -267,6 +322,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
+
+                    b.Property<string>("BotServiceUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bot_service_url");
 
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
@@ -692,6 +752,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("id");
 
+                    b.Property<string>("BotConversationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bot_conversation_id");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -781,6 +846,16 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_sweep_runs_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Bot.BotTeam", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bot_teams_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>

@@ -1,0 +1,53 @@
+using IncidentIo.Domain.Bot.Connector;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace IncidentIo.Domain.Bot;
+
+public static class BotRegistration
+{
+    /// <summary>Our bot: <c>Bot:*</c> checked at start-up, and the connector it speaks to Teams through.</summary>
+    public static IServiceCollection AddBot(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
+        services.AddSingleton<BotConnector>();
+        return services;
+    }
+}
+
+internal sealed class BotOptionsValidator : IValidateOptions<BotOptions>
+{
+    public ValidateOptionsResult Validate(string? name, BotOptions options)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.ClientSecret))
+        {
+            failures.Add("Bot:ClientSecret is required: the client secret of the bot's Entra app registration (TeamsApp:BotId).");
+        }
+
+        foreach (var (key, value) in new[]
+                 {
+                     ("Bot:TokenAuthority", options.TokenAuthority), ("Bot:OpenIdMetadataUrl", options.OpenIdMetadataUrl),
+                 })
+        {
+            if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttps)
+            {
+                failures.Add($"{key} must be an absolute https address (it is '{value}').");
+            }
+        }
+
+        if (options.MaxActivityBytes is < 1024 or > 16 * 1024 * 1024)
+        {
+            failures.Add($"Bot:MaxActivityBytes must be between 1024 and 16777216 (it is {options.MaxActivityBytes}).");
+        }
+
+        if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"Bot:ClockSkew must be between 0 and 10 minutes (it is {options.ClockSkew}).");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
