@@ -155,7 +155,7 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
         var organizations = db.Organizations.AsNoTracking();
         if (search?.Trim() is { Length: > 0 } text)
         {
-            var pattern = ContainsPattern(text);
+            var pattern = UserSearch.ContainsPattern(text);
             organizations = Guid.TryParse(text, out var tenantId)
                 ? organizations.Where(o => o.MicrosoftTenantId == tenantId || o.Id == tenantId)
 #pragma warning disable CA1304, CA1311 // Translated to SQL lower(): it runs in the database, where .NET cultures do not apply.
@@ -177,7 +177,7 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
             .Select(o => new OrganizationChoice(o.Id, o.Name, o.MicrosoftTenantId)).SingleOrDefaultAsync(cancellationToken);
     }
 
-    private const string LikeEscape = "\\";
+    private const string LikeEscape = UserSearch.LikeEscape;
 
     /// <summary>One (state, active) group of <see cref="CountsAsync"/>.</summary>
     private sealed class CountRow
@@ -208,17 +208,7 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
             users = users.Where(u => u.IsActive == active);
         }
 
-        if (query.Search?.Trim() is { Length: > 0 } search)
-        {
-            // Lower-cased on both sides: SQLite's LIKE ignores ASCII case but PostgreSQL's does not.
-            var pattern = ContainsPattern(search);
-#pragma warning disable CA1304, CA1311 // Translated to SQL lower(): it runs in the database, where .NET cultures do not apply.
-            users = users.Where(u => EF.Functions.Like(u.DisplayName.ToLower(), pattern, LikeEscape)
-                                     || (u.UserPrincipalName != null && EF.Functions.Like(u.UserPrincipalName.ToLower(), pattern, LikeEscape)));
-#pragma warning restore CA1304, CA1311
-        }
-
-        return users;
+        return users.Matching(query.Search);
     }
 
     /// <summary>A stable order (the id breaks ties) so pages neither repeat nor skip anyone; empty values last either way.</summary>
@@ -251,15 +241,6 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
 
         IOrderedQueryable<User> Then<TKey>(IOrderedQueryable<User> source, Expression<Func<User, TKey>> key) =>
             descending ? source.ThenByDescending(key) : source.ThenBy(key);
-    }
-
-    private static string ContainsPattern(string text)
-    {
-        var escaped = text.ToLowerInvariant()
-            .Replace(LikeEscape, LikeEscape + LikeEscape, StringComparison.Ordinal)
-            .Replace("%", LikeEscape + "%", StringComparison.Ordinal)
-            .Replace("_", LikeEscape + "_", StringComparison.Ordinal);
-        return $"%{escaped}%";
     }
 }
 

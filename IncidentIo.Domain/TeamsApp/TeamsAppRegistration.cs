@@ -14,6 +14,7 @@ public static class TeamsAppRegistration
             .Bind(configuration.GetSection(TeamsAppOptions.Section))
             .ValidateOnStart();
         services.AddSingleton<TeamsAppPackage>();
+        services.AddSingleton<TeamsSsoTokens>();
         return services;
     }
 }
