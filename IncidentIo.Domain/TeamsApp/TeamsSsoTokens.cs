@@ -89,7 +89,8 @@ public sealed class TeamsSsoTokens
             logger.LogInformation("A Teams sign-in token was refused: {Reason}", result.Exception?.Message);
             return TeamsSsoResult.Rejected(result.Exception switch
             {
-                SecurityTokenExpiredException => "The sign-in token has expired.",
+                SecurityTokenExpiredException or SecurityTokenInvalidLifetimeException or SecurityTokenNotYetValidException =>
+                    "The sign-in token has expired (or is not valid yet). Reload the tab to get a fresh one.",
                 SecurityTokenInvalidAudienceException => "The sign-in token was issued to another app.",
                 SecurityTokenInvalidIssuerException => "The sign-in token was not issued by the tenant it names.",
                 _ => "The sign-in token's signature could not be verified.",

@@ -15,6 +15,8 @@ public static class PortalProcess
         {
             ["ASPNETCORE_URLS"] = url,
             ["Microsoft__SandboxOrigin"] = sandboxOrigin,
+            // Where Teams (the Sandbox's Teams view) loads our tab from: this Portal.
+            ["TeamsApp__PortalHost"] = new Uri(url).Authority,
         };
         var portal = ProductProcess.Start("IncidentIo.Portal", environment);
         await portal.WaitForOutputAsync($"IncidentIo portal is ready at {url}", TimeSpan.FromSeconds(90));

@@ -47,6 +47,48 @@ public abstract class PortalJourney : IAsyncLifetime
         return page;
     }
 
+    /// <summary>A browser of this person's own: signs in with Microsoft (the Sandbox) and lands on <paramref name="path"/>.</summary>
+    protected async Task<IPage> SignInAsync(string email, string path)
+    {
+        var page = await Browser.NewPageAsync();
+        await page.GotoAsync($"{Url}/signin?returnUrl={Uri.EscapeDataString(path)}");
+        return await CompleteSignInAsync(page, email, path);
+    }
+
+    /// <summary>Clicks a grant button and accepts on Microsoft's admin consent page, checking it lists <paramref name="permission"/>.</summary>
+    protected static async Task GrantAtMicrosoftAsync(IPage page, ILocator grant, string permission, string? screenshot)
+    {
+        await grant.ClickAsync();
+        await ChooseAccountIfAskedAsync(page, "admin@contoso.example");
+        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
+        await accept.WaitForAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(page.Locator("body")).ToContainTextAsync(permission);
+        if (screenshot is not null)
+        {
+            await Browser.ScreenshotAsync(page, screenshot);
+        }
+
+        await accept.ClickAsync();
+    }
+
+    /// <summary>Microsoft asks which account to use when it cannot tell; pick (or type) the one signed in before.</summary>
+    protected static async Task ChooseAccountIfAskedAsync(IPage page, string email)
+    {
+        var tile = page.Locator("button.tile", new() { HasText = email });
+        var emailBox = page.GetByLabel("Email");
+        var onward = page.GetByRole(AriaRole.Button, new() { Name = "Accept" }).Or(page.Locator("a#return"));
+        await tile.Or(emailBox).Or(onward).First.WaitForAsync(new() { Timeout = 15_000 });
+        if (await tile.IsVisibleAsync())
+        {
+            await tile.ClickAsync();
+        }
+        else if (await emailBox.IsVisibleAsync())
+        {
+            await emailBox.FillAsync(email);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        }
+    }
+
     public async Task DisposeAsync()
     {
         await Browser.DisposeAsync();

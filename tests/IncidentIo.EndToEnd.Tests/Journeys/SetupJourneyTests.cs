@@ -181,45 +181,11 @@ public sealed class SetupJourneyTests : PortalJourney
         await Assertions.Expect(page.GetByTestId("grant-global")).ToBeVisibleAsync();
     }
 
-    /// <summary>Clicks a grant button and accepts on Microsoft's admin consent page, checking it lists <paramref name="permission"/>.</summary>
-    private static async Task GrantAtMicrosoftAsync(IPage page, ILocator grant, string permission, string? screenshot)
-    {
-        await grant.ClickAsync();
-        await ChooseAccountIfAskedAsync(page, "admin@contoso.example");
-        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
-        await accept.WaitForAsync(new() { Timeout = 15_000 });
-        await Assertions.Expect(page.Locator("body")).ToContainTextAsync(permission);
-        if (screenshot is not null)
-        {
-            await Browser.ScreenshotAsync(page, screenshot);
-        }
-
-        await accept.ClickAsync();
-    }
-
     private async Task<List<JsonElement>> SandboxTeamsAsync(IPage page)
     {
         var response = await page.APIRequest.GetAsync($"{SandboxOrigin}/sandbox/api/tenants/{Contoso}/teams");
         Assert.Equal(200, response.Status);
         return [.. JsonDocument.Parse(await response.TextAsync()).RootElement.EnumerateArray()];
-    }
-
-    /// <summary>Microsoft asks which account to use when it cannot tell; pick (or type) the one signed in before.</summary>
-    private static async Task ChooseAccountIfAskedAsync(IPage page, string email)
-    {
-        var tile = page.Locator("button.tile", new() { HasText = email });
-        var emailBox = page.GetByLabel("Email");
-        var onward = page.GetByRole(AriaRole.Button, new() { Name = "Accept" }).Or(page.Locator("a#return"));
-        await tile.Or(emailBox).Or(onward).First.WaitForAsync(new() { Timeout = 15_000 });
-        if (await tile.IsVisibleAsync())
-        {
-            await tile.ClickAsync();
-        }
-        else if (await emailBox.IsVisibleAsync())
-        {
-            await emailBox.FillAsync(email);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        }
     }
 
     private async Task<IPage> SignInToSetupAsync(string email)

@@ -187,29 +187,10 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
 
         await page.GetByTestId("confirm-details").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Choose Team" }).ClickAsync();
-        await page.GetByTestId("grant-global").ClickAsync();
-        var accept = page.GetByRole(AriaRole.Button, new() { Name = "Accept" });
-        // Microsoft may ask which account to use: the one signed in before.
-        var tile = page.Locator("button.tile", new() { HasText = "admin@contoso.example" });
-        await tile.Or(accept).First.WaitForAsync(new() { Timeout = 15_000 });
-        if (await tile.IsVisibleAsync())
-        {
-            await tile.ClickAsync();
-        }
-
-        await accept.WaitForAsync(new() { Timeout = 15_000 });
-        await accept.ClickAsync();
+        await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-global"), "User.ReadBasic.All", screenshot: null);
         await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
         await Browser.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByTestId("global-granted")).ToBeAttachedAsync();
         return page;
-    }
-
-    /// <summary>A browser of this person's own: signs in with Microsoft (the Sandbox) and lands on <paramref name="path"/>.</summary>
-    private async Task<IPage> SignInAsync(string email, string path)
-    {
-        var page = await Browser.NewPageAsync();
-        await page.GotoAsync($"{Url}/signin?returnUrl={Uri.EscapeDataString(path)}");
-        return await CompleteSignInAsync(page, email, path);
     }
 }
