@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Health;
@@ -57,6 +58,7 @@ public static class DomainRegistration
         services.AddReachability(configuration);
         services.AddActiveUserSweep(configuration);
         services.AddBot(configuration);
+        services.AddIncidentsAndAnnouncements(configuration);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()

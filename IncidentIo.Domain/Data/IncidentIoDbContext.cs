@@ -1,7 +1,9 @@
 using System.Text;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
@@ -47,6 +49,14 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<SweepRun> SweepRuns => Set<SweepRun>();
 
     public DbSet<BotTeam> BotTeams => Set<BotTeam>();
+
+    public DbSet<Incident> Incidents => Set<Incident>();
+
+    public DbSet<IncidentUpdate> IncidentUpdates => Set<IncidentUpdate>();
+
+    public DbSet<AnnouncementRule> AnnouncementRules => Set<AnnouncementRule>();
+
+    public DbSet<AnnouncementDelivery> AnnouncementDeliveries => Set<AnnouncementDelivery>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -222,6 +232,76 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             team.Property(t => t.TeamThreadId).HasMaxLength(BotTeam.ThreadIdMaxLength);
             team.Property(t => t.Name).HasMaxLength(BotTeam.NameMaxLength);
             team.Property(t => t.ServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);
+        });
+
+        // Incidents and announcements.
+        modelBuilder.Entity<Incident>(incident =>
+        {
+            incident.ToTable("incidents");
+            incident.HasOne<Organization>().WithMany().HasForeignKey(i => i.OrganizationId);
+            incident.HasIndex(i => new { i.OrganizationId, i.Number }).IsUnique();
+            incident.HasIndex(i => new { i.OrganizationId, i.Status });
+            incident.Ignore(i => i.Reference);
+            incident.Property(i => i.Name).HasMaxLength(Incident.NameMaxLength);
+            incident.Property(i => i.Summary).HasMaxLength(Incident.SummaryMaxLength);
+            incident.Property(i => i.Type).HasMaxLength(Incident.TypeMaxLength);
+            incident.Property(i => i.Severity).HasConversion<string>().HasMaxLength(10);
+            incident.Property(i => i.Status).HasConversion<string>().HasMaxLength(20);
+            incident.Property(i => i.Version).IsConcurrencyToken();
+            incident.HasOne<User>().WithMany().HasForeignKey(i => i.LeadUserId).OnDelete(DeleteBehavior.Restrict);
+            incident.HasOne<User>().WithMany().HasForeignKey(i => i.DeclaredByUserId).OnDelete(DeleteBehavior.Restrict);
+            incident.HasMany(i => i.Updates).WithOne().HasForeignKey(u => u.IncidentId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<IncidentUpdate>(update =>
+        {
+            update.ToTable("incident_updates");
+            update.Property(u => u.Kind).HasConversion<string>().HasMaxLength(20);
+            update.Property(u => u.From).HasMaxLength(IncidentUpdate.ValueMaxLength);
+            update.Property(u => u.To).HasMaxLength(IncidentUpdate.ValueMaxLength);
+            // The sweep's question: which updates were never announced?
+            update.HasIndex(u => u.ProcessedAt);
+        });
+
+        modelBuilder.Entity<AnnouncementRule>(rule =>
+        {
+            rule.ToTable("announcement_rules");
+            rule.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
+            rule.HasOne<BotTeam>().WithMany().HasForeignKey(r => r.BotTeamId).OnDelete(DeleteBehavior.Cascade);
+            rule.HasIndex(r => r.OrganizationId);
+            rule.Property(r => r.Name).HasMaxLength(AnnouncementRule.NameMaxLength);
+            rule.Property(r => r.ChannelConversationId).HasMaxLength(BotTeam.ThreadIdMaxLength);
+            rule.Property(r => r.ChannelName).HasMaxLength(AnnouncementRule.ChannelNameMaxLength);
+            rule.Property(r => r.MinimumSeverity).HasConversion<string>().HasMaxLength(10);
+            // One type per line, as plans' items are.
+            rule.Property(r => r.IncidentTypes).HasMaxLength(4000).HasConversion(
+                types => string.Join('\n', types),
+                text => text.Length == 0 ? new List<string>() : text.Split('\n', StringSplitOptions.None).ToList(),
+                new ValueComparer<List<string>>(
+                    (a, b) => a!.SequenceEqual(b!),
+                    list => list.Aggregate(0, (hash, item) => HashCode.Combine(hash, item.GetHashCode(StringComparison.Ordinal))),
+                    list => list.ToList()));
+        });
+
+        modelBuilder.Entity<AnnouncementDelivery>(delivery =>
+        {
+            delivery.ToTable("announcement_deliveries");
+            delivery.HasOne<Incident>().WithMany().HasForeignKey(d => d.IncidentId).OnDelete(DeleteBehavior.Cascade);
+            delivery.HasOne<IncidentUpdate>().WithMany().HasForeignKey(d => d.IncidentUpdateId).OnDelete(DeleteBehavior.Cascade);
+            // Two rules naming one channel, or two workers creating deliveries at once: one row.
+            delivery.HasIndex(d => new { d.IncidentUpdateId, d.Target }).IsUnique();
+            delivery.HasIndex(d => new { d.State, d.NextAttemptAt });
+            delivery.HasIndex(d => d.IncidentId);
+            delivery.Property(d => d.Kind).HasConversion<string>().HasMaxLength(20);
+            delivery.Property(d => d.State).HasConversion<string>().HasMaxLength(20);
+            delivery.Property(d => d.Target).HasMaxLength(AnnouncementDelivery.TargetMaxLength);
+            delivery.Property(d => d.TargetName).HasMaxLength(AnnouncementDelivery.TargetNameMaxLength);
+            delivery.Property(d => d.ServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);
+            delivery.Property(d => d.ConversationId).HasMaxLength(BotTeam.ThreadIdMaxLength);
+            delivery.Property(d => d.ActivityId).HasMaxLength(200);
+            delivery.Property(d => d.LastErrorCode).HasMaxLength(100);
+            delivery.Property(d => d.LastError).HasMaxLength(AnnouncementDelivery.ErrorMaxLength);
+            delivery.Property(d => d.CorrelationId).HasMaxLength(100);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
@@ -74,7 +75,7 @@ public static class JobsRegistration
     }
 
     /// <summary>Registers (or updates) the recurring jobs where a job server runs.</summary>
-    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall, IOptions<AppInstallationOptions> appInstallation, IOptions<ActiveUserSweepOptions> activeUsers) : IHostedService
+    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall, IOptions<AppInstallationOptions> appInstallation, IOptions<ActiveUserSweepOptions> activeUsers, IOptions<AnnouncementOptions> announcements) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -86,6 +87,8 @@ public static class JobsRegistration
                 "app-installation-reconcile", job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule);
             recurringJobs.AddOrUpdate<ActiveUserSweepJobs>(
                 "active-user-sweep", job => job.ScheduleAllAsync(CancellationToken.None), activeUsers.Value.Schedule);
+            recurringJobs.AddOrUpdate<AnnouncementJobs>(
+                "announcements-sweep", job => job.SweepAsync(CancellationToken.None), announcements.Value.SweepSchedule);
             return Task.CompletedTask;
         }
 

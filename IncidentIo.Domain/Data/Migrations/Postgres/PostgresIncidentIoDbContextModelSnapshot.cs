@@ -108,6 +108,224 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.ToTable("sweep_runs", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActivityId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("activity_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ConversationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<string>("CorrelationId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("correlation_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("incident_id");
+
+                    b.Property<Guid>("IncidentUpdateId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("incident_update_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("LastErrorCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("last_error_code");
+
+                    b.Property<int?>("LastStatus")
+                        .HasColumnType("integer")
+                        .HasColumnName("last_status");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
+                    b.Property<DateTimeOffset?>("NextAttemptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<Guid?>("RecipientUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("recipient_user_id");
+
+                    b.Property<DateTimeOffset?>("SentAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("ServiceUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("service_url");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(220)
+                        .HasColumnType("character varying(220)")
+                        .HasColumnName("target");
+
+                    b.Property<string>("TargetName")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("target_name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<DateTimeOffset?>("WaitingSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("waiting_since");
+
+                    b.HasKey("Id")
+                        .HasName("pk_announcement_deliveries");
+
+                    b.HasIndex("IncidentId")
+                        .HasDatabaseName("ix_announcement_deliveries_incident_id");
+
+                    b.HasIndex("IncidentUpdateId", "Target")
+                        .IsUnique()
+                        .HasDatabaseName("ix_announcement_deliveries_incident_update_id_target");
+
+                    b.HasIndex("State", "NextAttemptAt")
+                        .HasDatabaseName("ix_announcement_deliveries_state_next_attempt_at");
+
+                    b.ToTable("announcement_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("BotTeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("bot_team_id");
+
+                    b.Property<string>("ChannelConversationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("channel_conversation_id");
+
+                    b.Property<string>("ChannelName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("channel_name");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IncidentTypes")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("incident_types");
+
+                    b.Property<bool>("IncludePrivate")
+                        .HasColumnType("boolean")
+                        .HasColumnName("include_private");
+
+                    b.Property<bool>("IncludeTest")
+                        .HasColumnType("boolean")
+                        .HasColumnName("include_test");
+
+                    b.Property<bool>("IsEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_enabled");
+
+                    b.Property<string>("MinimumSeverity")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("minimum_severity");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<bool>("OnDeclared")
+                        .HasColumnType("boolean")
+                        .HasColumnName("on_declared");
+
+                    b.Property<bool>("OnResolved")
+                        .HasColumnType("boolean")
+                        .HasColumnName("on_resolved");
+
+                    b.Property<bool>("OnSeverityChanged")
+                        .HasColumnType("boolean")
+                        .HasColumnName("on_severity_changed");
+
+                    b.Property<bool>("OnStatusChanged")
+                        .HasColumnType("boolean")
+                        .HasColumnName("on_status_changed");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_announcement_rules");
+
+                    b.HasIndex("BotTeamId")
+                        .HasDatabaseName("ix_announcement_rules_bot_team_id");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_announcement_rules_organization_id");
+
+                    b.ToTable("announcement_rules", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Audit.AuditLogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -208,6 +426,157 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasDatabaseName("ix_bot_teams_organization_id_team_thread_id");
 
                     b.ToTable("bot_teams", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("DeclaredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("declared_at");
+
+                    b.Property<Guid>("DeclaredByUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("declared_by_user_id");
+
+                    b.Property<bool>("IsPrivate")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_private");
+
+                    b.Property<bool>("IsTest")
+                        .HasColumnType("boolean")
+                        .HasColumnName("is_test");
+
+                    b.Property<Guid>("LeadUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("lead_user_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("integer")
+                        .HasColumnName("number");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTimeOffset?>("ResolvedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
+                        .HasColumnName("severity");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Summary")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("summary");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("character varying(60)")
+                        .HasColumnName("type");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_incidents");
+
+                    b.HasIndex("DeclaredByUserId")
+                        .HasDatabaseName("ix_incidents_declared_by_user_id");
+
+                    b.HasIndex("LeadUserId")
+                        .HasDatabaseName("ix_incidents_lead_user_id");
+
+                    b.HasIndex("OrganizationId", "Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_incidents_organization_id_number");
+
+                    b.HasIndex("OrganizationId", "Status")
+                        .HasDatabaseName("ix_incidents_organization_id_status");
+
+                    b.ToTable("incidents", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.IncidentUpdate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ActorUserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("actor_user_id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("From")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("from");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("incident_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTimeOffset?>("ProcessedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("processed_at");
+
+                    b.Property<string>("To")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_incident_updates");
+
+                    b.HasIndex("IncidentId")
+                        .HasDatabaseName("ix_incident_updates_incident_id");
+
+                    b.HasIndex("ProcessedAt")
+                        .HasDatabaseName("ix_incident_updates_processed_at");
+
+                    b.ToTable("incident_updates", (string)null);
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Jobs.JobHeartbeat", b =>
@@ -859,6 +1228,40 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasConstraintName("fk_sweep_runs_organizations_organization_id");
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementDelivery", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_deliveries_incidents_incident_id");
+
+                    b.HasOne("IncidentIo.Domain.Incidents.IncidentUpdate", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentUpdateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_deliveries_incident_updates_incident_update_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementRule", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Bot.BotTeam", null)
+                        .WithMany()
+                        .HasForeignKey("BotTeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_rules_bot_teams_bot_team_id");
+
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_rules_organizations_organization_id");
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Bot.BotTeam", b =>
                 {
                     b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
@@ -867,6 +1270,40 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_bot_teams_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("DeclaredByUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_incidents_users_declared_by_user_id");
+
+                    b.HasOne("IncidentIo.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("LeadUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_incidents_users_lead_user_id");
+
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_incidents_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.IncidentUpdate", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Incidents.Incident", null)
+                        .WithMany("Updates")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_incident_updates_incidents_incident_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>
@@ -997,6 +1434,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Organization");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
+                {
+                    b.Navigation("Updates");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>

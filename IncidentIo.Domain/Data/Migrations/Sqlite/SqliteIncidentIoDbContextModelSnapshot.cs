@@ -103,6 +103,224 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.ToTable("sweep_runs", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementDelivery", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActivityId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activity_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("ConversationId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<string>("CorrelationId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("correlation_id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
+
+                    b.Property<Guid>("IncidentUpdateId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_update_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("LastErrorCode")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error_code");
+
+                    b.Property<int?>("LastStatus")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("last_status");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lease_until");
+
+                    b.Property<long?>("NextAttemptAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("next_attempt_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<Guid?>("RecipientUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("recipient_user_id");
+
+                    b.Property<long?>("SentAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sent_at");
+
+                    b.Property<string>("ServiceUrl")
+                        .HasMaxLength(500)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("service_url");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<string>("Target")
+                        .IsRequired()
+                        .HasMaxLength(220)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target");
+
+                    b.Property<string>("TargetName")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("target_name");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<long?>("WaitingSince")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("waiting_since");
+
+                    b.HasKey("Id")
+                        .HasName("pk_announcement_deliveries");
+
+                    b.HasIndex("IncidentId")
+                        .HasDatabaseName("ix_announcement_deliveries_incident_id");
+
+                    b.HasIndex("IncidentUpdateId", "Target")
+                        .IsUnique()
+                        .HasDatabaseName("ix_announcement_deliveries_incident_update_id_target");
+
+                    b.HasIndex("State", "NextAttemptAt")
+                        .HasDatabaseName("ix_announcement_deliveries_state_next_attempt_at");
+
+                    b.ToTable("announcement_deliveries", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementRule", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("BotTeamId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bot_team_id");
+
+                    b.Property<string>("ChannelConversationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel_conversation_id");
+
+                    b.Property<string>("ChannelName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("channel_name");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("IncidentTypes")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_types");
+
+                    b.Property<bool>("IncludePrivate")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("include_private");
+
+                    b.Property<bool>("IncludeTest")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("include_test");
+
+                    b.Property<bool>("IsEnabled")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_enabled");
+
+                    b.Property<string>("MinimumSeverity")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("minimum_severity");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<bool>("OnDeclared")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("on_declared");
+
+                    b.Property<bool>("OnResolved")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("on_resolved");
+
+                    b.Property<bool>("OnSeverityChanged")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("on_severity_changed");
+
+                    b.Property<bool>("OnStatusChanged")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("on_status_changed");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_announcement_rules");
+
+                    b.HasIndex("BotTeamId")
+                        .HasDatabaseName("ix_announcement_rules_bot_team_id");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_announcement_rules_organization_id");
+
+                    b.ToTable("announcement_rules", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Audit.AuditLogEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -201,6 +419,157 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasDatabaseName("ix_bot_teams_organization_id_team_thread_id");
 
                     b.ToTable("bot_teams", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("DeclaredAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("declared_at");
+
+                    b.Property<Guid>("DeclaredByUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("declared_by_user_id");
+
+                    b.Property<bool>("IsPrivate")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_private");
+
+                    b.Property<bool>("IsTest")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("is_test");
+
+                    b.Property<Guid>("LeadUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lead_user_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Number")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("number");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long?>("ResolvedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("resolved_at");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("severity");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Summary")
+                        .HasMaxLength(4000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("summary");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(60)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_incidents");
+
+                    b.HasIndex("DeclaredByUserId")
+                        .HasDatabaseName("ix_incidents_declared_by_user_id");
+
+                    b.HasIndex("LeadUserId")
+                        .HasDatabaseName("ix_incidents_lead_user_id");
+
+                    b.HasIndex("OrganizationId", "Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_incidents_organization_id_number");
+
+                    b.HasIndex("OrganizationId", "Status")
+                        .HasDatabaseName("ix_incidents_organization_id_status");
+
+                    b.ToTable("incidents", (string)null);
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.IncidentUpdate", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ActorUserId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("actor_user_id");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("at");
+
+                    b.Property<string>("From")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("from");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incident_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long?>("ProcessedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("processed_at");
+
+                    b.Property<string>("To")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("to");
+
+                    b.HasKey("Id")
+                        .HasName("pk_incident_updates");
+
+                    b.HasIndex("IncidentId")
+                        .HasDatabaseName("ix_incident_updates_incident_id");
+
+                    b.HasIndex("ProcessedAt")
+                        .HasDatabaseName("ix_incident_updates_processed_at");
+
+                    b.ToTable("incident_updates", (string)null);
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Jobs.JobHeartbeat", b =>
@@ -848,6 +1217,40 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasConstraintName("fk_sweep_runs_organizations_organization_id");
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementDelivery", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_deliveries_incidents_incident_id");
+
+                    b.HasOne("IncidentIo.Domain.Incidents.IncidentUpdate", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentUpdateId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_deliveries_incident_updates_incident_update_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Announcements.AnnouncementRule", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Bot.BotTeam", null)
+                        .WithMany()
+                        .HasForeignKey("BotTeamId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_rules_bot_teams_bot_team_id");
+
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_announcement_rules_organizations_organization_id");
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Bot.BotTeam", b =>
                 {
                     b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
@@ -856,6 +1259,40 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_bot_teams_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("DeclaredByUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_incidents_users_declared_by_user_id");
+
+                    b.HasOne("IncidentIo.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("LeadUserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_incidents_users_lead_user_id");
+
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_incidents_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.IncidentUpdate", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Incidents.Incident", null)
+                        .WithMany("Updates")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_incident_updates_incidents_incident_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>
@@ -986,6 +1423,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Organization");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
+                {
+                    b.Navigation("Updates");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Organizations.Organization", b =>

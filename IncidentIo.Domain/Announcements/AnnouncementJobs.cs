@@ -1,0 +1,387 @@
+using System.Net;
+using Hangfire;
+using IncidentIo.Domain.Bot.Connector;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Incidents;
+using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.TeamsApp;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace IncidentIo.Domain.Announcements;
+
+/// <summary>
+/// The worker's side of announcing: turns an incident update into deliveries (one per distinct
+/// channel its rules name, plus the lead's DM on declare) and sends each at most once. The
+/// database is the source of truth: the recurring sweep finds updates whose job was lost, retries
+/// due failures, looks again at DMs waiting for an install, and settles abandoned sends.
+/// </summary>
+public sealed class AnnouncementJobs(
+    IDbContextFactory<IncidentIoDbContext> dbFactory,
+    BotConnector connector,
+    AppInstallationRequests installs,
+    IBackgroundJobClient jobs,
+    IOptions<AnnouncementOptions> options,
+    IOptions<TeamsAppOptions> teamsApp,
+    TimeProvider clock,
+    ILogger<AnnouncementJobs> logger)
+{
+    public const string Actor = "job:announcements";
+
+    private readonly AnnouncementOptions settings = options.Value;
+
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Announce incident update {0}")]
+    public async Task AnnounceAsync(Guid updateId, CancellationToken cancellationToken)
+    {
+        await CreateDeliveriesAsync(updateId, cancellationToken);
+        List<Guid> pending;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            pending = await db.Set<AnnouncementDelivery>().Where(d => d.IncidentUpdateId == updateId && d.State == DeliveryState.Pending)
+                .OrderBy(d => d.CreatedAt).Select(d => d.Id).ToListAsync(cancellationToken);
+        }
+
+        foreach (var id in pending)
+        {
+            await DeliverAsync(id, cancellationToken);
+        }
+    }
+
+    /// <summary>Creates the update's deliveries once: the unique (update, target) index turns a second worker's copies away.</summary>
+    public async Task CreateDeliveriesAsync(Guid updateId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var update = await db.Set<IncidentUpdate>().SingleOrDefaultAsync(u => u.Id == updateId, cancellationToken);
+        if (update is null || update.ProcessedAt is not null)
+        {
+            return;
+        }
+
+        var incident = await db.Set<Incident>().SingleAsync(i => i.Id == update.IncidentId, cancellationToken);
+        var rules = await db.Set<AnnouncementRule>().Where(r => r.OrganizationId == incident.OrganizationId && r.IsEnabled).ToListAsync(cancellationToken);
+        var teams = await db.BotTeams.Where(t => t.OrganizationId == incident.OrganizationId && t.RemovedAt == null).ToListAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        foreach (var target in AnnouncementTargets.For(incident, update.Kind, rules, teams))
+        {
+            db.Add(NewDelivery(update, DeliveryKind.ChannelCard, target.ConversationId, target.Name, now, target.ServiceUrl, target.ConversationId));
+        }
+
+        if (update.Kind == IncidentUpdateKind.Declared)
+        {
+            var lead = await db.Users.Where(u => u.Id == incident.LeadUserId).Select(u => u.DisplayName).SingleAsync(cancellationToken);
+            db.Add(NewDelivery(update, DeliveryKind.LeadMessage, $"user:{incident.LeadUserId}", lead, now, recipient: incident.LeadUserId));
+        }
+
+        update.ProcessedAt = now;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Another worker created them at the same moment.
+            logger.LogInformation("Deliveries of update {UpdateId} were created by another worker", updateId);
+        }
+    }
+
+    private static AnnouncementDelivery NewDelivery(IncidentUpdate update, DeliveryKind kind, string target, string name, DateTimeOffset now,
+        string? serviceUrl = null, string? conversationId = null, Guid? recipient = null) => new()
+    {
+        OrganizationId = update.OrganizationId,
+        IncidentId = update.IncidentId,
+        IncidentUpdateId = update.Id,
+        Kind = kind,
+        Target = target,
+        TargetName = ClippedText.Clip(name, AnnouncementDelivery.TargetNameMaxLength),
+        ServiceUrl = serviceUrl,
+        ConversationId = conversationId,
+        RecipientUserId = recipient,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    /// <summary>Sends one delivery if it is due and no other worker holds it; never sends one already sent.</summary>
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Deliver announcement {0}")]
+    public async Task DeliverAsync(Guid deliveryId, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        AnnouncementDelivery? delivery;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            delivery = await db.Set<AnnouncementDelivery>().AsNoTracking().SingleOrDefaultAsync(d => d.Id == deliveryId, cancellationToken);
+        }
+
+        if (delivery is null || !IsDue(delivery, now))
+        {
+            return;
+        }
+
+        if (delivery.State == DeliveryState.WaitingForInstall && !await InstallSettledAsync(delivery, now, cancellationToken))
+        {
+            return;
+        }
+
+        if (!await ClaimAsync(delivery, now, cancellationToken))
+        {
+            return; // another worker has it, or it changed since we read it
+        }
+
+        try
+        {
+            var (activityId, conversationId) = await SendAsync(delivery, cancellationToken);
+            await FinishAsync(deliveryId, s => s
+                .SetProperty(d => d.State, DeliveryState.Sent)
+                .SetProperty(d => d.ActivityId, activityId)
+                .SetProperty(d => d.ConversationId, conversationId)
+                .SetProperty(d => d.SentAt, clock.GetUtcNow())
+                .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
+                .SetProperty(d => d.LastError, (string?)null), alsoIfUnknown: true);
+        }
+        catch (BotConnectorException e) when (delivery.Kind == DeliveryKind.LeadMessage && e.Status == HttpStatusCode.Forbidden)
+        {
+            await WaitForInstallAsync(delivery, e, cancellationToken);
+        }
+        catch (BotConnectorException e)
+        {
+            await FailAsync(delivery, e.IsTransient, (int)e.Status, e.Code, $"Teams answered {(int)e.Status} {e.Code}: {e.ConnectorMessage}", e.CorrelationId, e.RetryAfter);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
+        {
+            // Nothing reached Teams: safe to try again.
+            await FailAsync(delivery, transient: true, null, "ConnectionError", $"Could not reach Teams: {e.Message}", null, null);
+        }
+        catch (RecipientUnreachableException e)
+        {
+            await FinishAsync(deliveryId, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // The request may have reached Teams (a timeout, a connection dropped mid-answer): the
+            // post may exist. Not sent again by itself; see DeliveryState.OutcomeUnknown.
+            logger.LogWarning(e, "Delivery {DeliveryId} ended without an answer from Teams", deliveryId);
+            await FinishAsync(deliveryId, s => s
+                .SetProperty(d => d.State, DeliveryState.OutcomeUnknown)
+                .SetProperty(d => d.LastError, ClippedText.Clip($"No answer from Teams ({e.GetType().Name}: {e.Message}); the message may or may not have been posted. Check the channel, then send again if it is missing.", AnnouncementDelivery.ErrorMaxLength)));
+        }
+    }
+
+    private static bool IsDue(AnnouncementDelivery delivery, DateTimeOffset now) => delivery.State switch
+    {
+        DeliveryState.Pending => true,
+        DeliveryState.Failed or DeliveryState.WaitingForInstall => delivery.NextAttemptAt <= now,
+        _ => false,
+    };
+
+    /// <summary>
+    /// Takes the delivery with a conditional UPDATE from the state just read: of two workers, one
+    /// gets the row. The lease tells the sweep when a worker has been gone too long.
+    /// </summary>
+    private async Task<bool> ClaimAsync(AnnouncementDelivery delivery, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var state = delivery.State;
+        var next = delivery.NextAttemptAt;
+        return await db.Set<AnnouncementDelivery>()
+            .Where(d => d.Id == delivery.Id && d.State == state && d.NextAttemptAt == next)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(d => d.State, DeliveryState.Sending)
+                .SetProperty(d => d.LeaseUntil, now + settings.LeaseDuration)
+                .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+                .SetProperty(d => d.UpdatedAt, now), cancellationToken) == 1;
+    }
+
+    private async Task<(string ActivityId, string ConversationId)> SendAsync(AnnouncementDelivery delivery, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var incident = await db.Set<Incident>().AsNoTracking().SingleAsync(i => i.Id == delivery.IncidentId, cancellationToken);
+        var update = await db.Set<IncidentUpdate>().AsNoTracking().SingleAsync(u => u.Id == delivery.IncidentUpdateId, cancellationToken);
+        var lead = await db.Users.SingleAsync(u => u.Id == incident.LeadUserId, cancellationToken);
+        var open = new Uri($"https://{teamsApp.Value.PortalHost}/incidents/{incident.Id}");
+        if (delivery.Kind == DeliveryKind.ChannelCard)
+        {
+            var card = AnnouncementCard.ForChannel(incident, update.Kind, lead.DisplayName, open);
+            return (await connector.SendAsync(new Uri(delivery.ServiceUrl!), delivery.ConversationId!, card, cancellationToken), delivery.ConversationId!);
+        }
+
+        var recipient = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == delivery.RecipientUserId, cancellationToken);
+        var serviceUrl = recipient.Organization!.BotServiceUrl
+                         ?? await db.BotTeams.Where(t => t.OrganizationId == recipient.OrganizationId && t.RemovedAt == null).Select(t => t.ServiceUrl).FirstOrDefaultAsync(cancellationToken)
+                         ?? throw new RecipientUnreachableException("Teams has not yet told us where to reach your organisation (our bot has had no message from it): add our app to a team first.");
+        var conversationId = recipient.BotConversationId;
+        if (conversationId is null)
+        {
+            // Teams answers the same 1:1 conversation every time; keep it for next time.
+            conversationId = await connector.CreatePersonalConversationAsync(new Uri(serviceUrl), recipient.Organization.MicrosoftTenantId, recipient.MicrosoftObjectId, cancellationToken);
+            recipient.BotConversationId = conversationId;
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        var message = AnnouncementCard.ForLead(incident, lead.DisplayName, open);
+        return (await connector.SendAsync(new Uri(serviceUrl), conversationId, message, cancellationToken), conversationId);
+    }
+
+    /// <summary>The lead does not have our app: ask the Reachability module to install it, and look again later.</summary>
+    private async Task WaitForInstallAsync(AnnouncementDelivery delivery, BotConnectorException e, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var next = now + settings.InstallCheckInterval;
+        await FinishAsync(delivery.Id, s => s
+            .SetProperty(d => d.State, DeliveryState.WaitingForInstall)
+            .SetProperty(d => d.WaitingSince, d => d.WaitingSince ?? now)
+            .SetProperty(d => d.NextAttemptAt, next)
+            .SetProperty(d => d.LastStatus, (int)e.Status)
+            .SetProperty(d => d.LastErrorCode, e.Code)
+            .SetProperty(d => d.CorrelationId, e.CorrelationId)
+            .SetProperty(d => d.LastError, ClippedText.Clip($"Our app is not installed for this person ({e.Code}); installing it for them.", AnnouncementDelivery.ErrorMaxLength)));
+        if (delivery.WaitingSince is null)
+        {
+            await installs.InstallAsync(delivery.OrganizationId, delivery.RecipientUserId!.Value, "dm-needed", Actor, cancellationToken);
+        }
+
+        jobs.Schedule<AnnouncementJobs>(j => j.DeliverAsync(delivery.Id, CancellationToken.None), next);
+    }
+
+    /// <summary>
+    /// A DM waiting for its person's install: true when an install attempt since the wait began
+    /// found our app installed (send now). Otherwise the delivery becomes unreachable with the
+    /// installation's reason when it ended where no DM can follow, or waits on.
+    /// </summary>
+    private async Task<bool> InstallSettledAsync(AnnouncementDelivery delivery, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var since = delivery.WaitingSince ?? delivery.UpdatedAt;
+        var installation = await db.Users.Where(u => u.Id == delivery.RecipientUserId).Select(u => u.AppInstallation).SingleAsync(cancellationToken);
+        var answered = installation.ChangedAt >= since || installation.VerifiedAt >= since
+                       || await db.AppInstallationAttempts.AnyAsync(a => a.UserId == delivery.RecipientUserId && a.At >= since, cancellationToken);
+        if (answered && installation.State == InstallationState.Installed)
+        {
+            return true;
+        }
+
+        string? why = answered ? UnreachableReason(installation) : null;
+        if (why is null && now - since > settings.InstallWaitLimit)
+        {
+            why = $"Our app was still not installed for this person after {settings.InstallWaitLimit.TotalHours:0.#} hours ({installation.State}).";
+        }
+
+        var state = delivery.State;
+        if (why is not null)
+        {
+            await db.Set<AnnouncementDelivery>().Where(d => d.Id == delivery.Id && d.State == state)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.State, DeliveryState.Unreachable)
+                    .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
+                    .SetProperty(d => d.LastError, ClippedText.Clip(why, AnnouncementDelivery.ErrorMaxLength))
+                    .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+            return false;
+        }
+
+        var next = now + settings.InstallCheckInterval;
+        await db.Set<AnnouncementDelivery>().Where(d => d.Id == delivery.Id && d.State == state)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.NextAttemptAt, next).SetProperty(d => d.UpdatedAt, now), cancellationToken);
+        jobs.Schedule<AnnouncementJobs>(j => j.DeliverAsync(delivery.Id, CancellationToken.None), next);
+        return false;
+    }
+
+    /// <summary>Why a DM cannot follow the installation's outcome, or null while it may still succeed.</summary>
+    public static string? UnreachableReason(UserAppInstallation installation) => installation.State switch
+    {
+        InstallationState.BlockedByPolicy => $"A Teams app permission policy blocks our app for this person: a Teams admin must allow it. {installation.LastError}".Trim(),
+        InstallationState.NeverOpenedTeams => "This person has never opened Teams, so our app cannot be installed for them yet.",
+        InstallationState.NotInCatalog => $"Our app is not in your organisation's Teams app catalog. {installation.LastError}".Trim(),
+        InstallationState.Failed => $"Installing our app for this person failed: {installation.LastError ?? "no reason given"}",
+        _ => null,
+    };
+
+    private async Task FailAsync(AnnouncementDelivery delivery, bool transient, int? status, string? code, string message, string? correlationId, TimeSpan? retryAfter)
+    {
+        var attempts = delivery.Attempts + 1;
+        var retry = transient && attempts < settings.MaxAttempts;
+        DateTimeOffset? next = retry ? clock.GetUtcNow() + (retryAfter ?? RetryBackoff.WithJitter(attempts, settings.FirstBackoff, settings.MaxBackoff)) : null;
+        var text = retry ? message : transient ? $"Gave up after {attempts} attempts. {message}" : message;
+        await FinishAsync(delivery.Id, s => s
+            .SetProperty(d => d.State, DeliveryState.Failed)
+            .SetProperty(d => d.NextAttemptAt, next)
+            .SetProperty(d => d.LastStatus, status)
+            .SetProperty(d => d.LastErrorCode, code)
+            .SetProperty(d => d.CorrelationId, correlationId)
+            .SetProperty(d => d.LastError, ClippedText.Clip(text, AnnouncementDelivery.ErrorMaxLength)));
+        if (next is { } at)
+        {
+            jobs.Schedule<AnnouncementJobs>(j => j.DeliverAsync(delivery.Id, CancellationToken.None), at);
+        }
+    }
+
+    /// <summary>
+    /// Records the outcome of a send this worker claimed, releasing the lease. A success is also
+    /// recorded over "outcome unknown" (the sweep gave up on us while the answer was on its way).
+    /// </summary>
+    private async Task FinishAsync(Guid deliveryId, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<AnnouncementDelivery>> set, bool alsoIfUnknown = false)
+    {
+        var now = clock.GetUtcNow();
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        await db.Set<AnnouncementDelivery>()
+            .Where(d => d.Id == deliveryId && (d.State == DeliveryState.Sending || (alsoIfUnknown && d.State == DeliveryState.OutcomeUnknown)))
+            .ExecuteUpdateAsync(s =>
+            {
+                set(s);
+                s.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null).SetProperty(d => d.UpdatedAt, now);
+            }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Recurring: what a lost job or a stopped worker left behind. A delivery still "sending" past
+    /// its lease is marked outcome-unknown, not sent again: the worker may have posted it before it
+    /// stopped, and the connector offers no way to look a post up by anything we chose
+    /// (a client-supplied id or idempotency key), so resending risks a duplicate in the channel.
+    /// An admin can send it again after checking.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    [DisableConcurrentExecution(timeoutInSeconds: 60)]
+    public async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        List<Guid> updates;
+        List<Guid> due;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            var abandoned = await db.Set<AnnouncementDelivery>()
+                .Where(d => d.State == DeliveryState.Sending && d.LeaseUntil < now)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(d => d.State, DeliveryState.OutcomeUnknown)
+                    .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(d => d.LastError, "The worker sending this stopped before Teams answered: the message may or may not have been posted. Check the channel, then send again if it is missing.")
+                    .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+            if (abandoned > 0)
+            {
+                logger.LogWarning("{Count} deliveries were abandoned mid-send and are marked outcome unknown", abandoned);
+            }
+
+            // A moment's grace so the job queued with the change gets there first.
+            var settled = now - TimeSpan.FromSeconds(30);
+            updates = await db.Set<IncidentUpdate>().Where(u => u.ProcessedAt == null && u.At < settled)
+                .OrderBy(u => u.At).Select(u => u.Id).Take(200).ToListAsync(cancellationToken);
+            due = await db.Set<AnnouncementDelivery>()
+                .Where(d => (d.State == DeliveryState.Pending && d.CreatedAt < settled)
+                            || ((d.State == DeliveryState.Failed || d.State == DeliveryState.WaitingForInstall) && d.NextAttemptAt <= now))
+                .OrderBy(d => d.CreatedAt).Select(d => d.Id).Take(500).ToListAsync(cancellationToken);
+        }
+
+        foreach (var updateId in updates)
+        {
+            await AnnounceAsync(updateId, cancellationToken);
+        }
+
+        foreach (var deliveryId in due)
+        {
+            await DeliverAsync(deliveryId, cancellationToken);
+        }
+    }
+
+    /// <summary>The person cannot be messaged, for a reason no retry fixes.</summary>
+    private sealed class RecipientUnreachableException(string message) : Exception(message);
+}
