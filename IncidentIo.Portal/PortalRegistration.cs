@@ -8,6 +8,7 @@ using IncidentIo.Portal.Setup;
 using IncidentIo.Portal.SignIn;
 using IncidentIo.Portal.Shell;
 using IncidentIo.Portal.Support;
+using IncidentIo.Portal.TeamsTab;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
@@ -31,6 +32,7 @@ public static class PortalRegistration
         builder.AddPortalSignIn();
         builder.Services.AddSupportContact(builder.Configuration);
         builder.Services.AddSupportConsole();
+        builder.Services.AddTeamsTab(builder.Configuration);
         return builder;
     }
 
@@ -42,6 +44,7 @@ public static class PortalRegistration
             app.UseHsts();
         }
 
+        app.UseTeamsTabFraming();
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseHttpsRedirection();
         app.UseAuthentication();
@@ -61,8 +64,10 @@ public static class PortalRegistration
         app.MapPortalSignIn();
         app.MapTeamsAppPackage();
         app.MapConsentEndpoints();
+        app.MapTeamsJs();
         app.MapStaticAssets();
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        // Framing is decided per page by UseTeamsTabFraming, not by Blazor's one policy for all.
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
 
         app.Lifetime.ApplicationStarted.Register(() => AnnounceAddresses(app));
         return app;

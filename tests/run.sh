@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test suite. On a fresh Debian machine (as root) it first installs what the tests
-# need: PostgreSQL server binaries (each test process starts its own throwaway cluster) and
-# Chromium (end-to-end journeys). Ends with the line "N passed, N failed".
+# need: PostgreSQL server binaries (each test process starts its own throwaway cluster),
+# Chromium (end-to-end journeys) and npm (the Teams tab's script, installed at build).
+# Ends with the line "N passed, N failed".
 set -uo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,6 +17,8 @@ install_missing() {
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
   command -v chromium >/dev/null || missing+=(chromium)
   command -v runuser >/dev/null || missing+=(util-linux)
+  # The Portal build installs the Teams tab's script from npm.
+  command -v npm >/dev/null || missing+=(nodejs npm)
   if [ ${#missing[@]} -eq 0 ]; then
     return 0
   fi

@@ -1,0 +1,43 @@
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Setup;
+using IncidentIo.Domain.TeamsApp;
+using IncidentIo.Domain.Users;
+using Microsoft.EntityFrameworkCore;
+
+namespace IncidentIo.Portal.TeamsTab;
+
+/// <summary>
+/// Signs a tab's circuit in from the Teams SSO token (our cookie does not reach an iframe on
+/// Teams' site): the token must be valid and from a tenant that has set us up.
+/// </summary>
+public sealed class TeamsTabSignIn(TeamsSsoTokens tokens, OrganizationOnboarding onboarding, IDbContextFactory<IncidentIoDbContext> dbFactory)
+{
+    public async Task<TeamsTabSession> SignInAsync(string? token, CancellationToken cancellationToken = default)
+    {
+        var result = await tokens.ValidateAsync(token, cancellationToken);
+        if (!result.IsValid)
+        {
+            return TeamsTabSession.Refused(result.Problem!);
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            // A tab from a tenant we do not know must not create an organisation: setup does that.
+            if (!await db.Organizations.AnyAsync(o => o.MicrosoftTenantId == result.TenantId, cancellationToken))
+            {
+                return TeamsTabSession.Refused("Your organisation has not set up IncidentIo yet. An admin can start at the IncidentIo portal.");
+            }
+        }
+
+        var membership = await onboarding.EnsureMemberAsync(result.Principal!, cancellationToken);
+        return new TeamsTabSession(membership.Organization.Id, membership.Organization.Name, membership.User.Id, membership.User.DisplayName, membership.User.Role, null);
+    }
+}
+
+/// <summary>Who is using this tab, as proven by their Teams SSO token; or why nobody is.</summary>
+public sealed record TeamsTabSession(Guid OrganizationId, string OrganizationName, Guid UserId, string DisplayName, UserRole Role, string? Problem)
+{
+    public bool IsSignedIn => Problem is null;
+
+    public static TeamsTabSession Refused(string problem) => new(Guid.Empty, "", Guid.Empty, "", UserRole.Viewer, problem);
+}
