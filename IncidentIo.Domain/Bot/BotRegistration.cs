@@ -13,6 +13,7 @@ public static class BotRegistration
         services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
         services.AddSingleton<BotConnector>();
+        services.AddSingleton<TeamInstalls>();
         return services;
     }
 }

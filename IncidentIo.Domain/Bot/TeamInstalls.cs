@@ -1,0 +1,181 @@
+using System.Net;
+using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Setup.AutomaticInstall;
+using IncidentIo.Domain.TeamsApp;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Graph.Models;
+using Microsoft.Graph.Models.ODataErrors;
+using Microsoft.Identity.Client;
+
+namespace IncidentIo.Domain.Bot;
+
+/// <summary>
+/// Our app in teams other than the Incidents team: which of a person's teams have it, and adding it
+/// to one with a click. Adding needs <c>TeamsAppInstallation.ReadWriteForTeam.All</c>, which only
+/// the temporary setup app holds (while the customer keeps it granted); without it we say how to
+/// add the app by hand. Teams then tells our bot, which records the team.
+/// </summary>
+public sealed class TeamInstalls(
+    IDbContextFactory<IncidentIoDbContext> dbFactory,
+    MainAppTokens mainTokens,
+    SetupAppTokens setupTokens,
+    IOptions<TeamsAppOptions> teamsApp,
+    IOptions<AppInstallationOptions> installOptions,
+    IServiceProvider services,
+    TimeProvider clock)
+{
+    public const string InstallPermission = "TeamsAppInstallation.ReadWriteForTeam.All";
+
+    public const string ByHand =
+        "In Teams, open the team → ⋯ → Manage team → Apps → Get more apps, search for IncidentIo and select Add. " +
+        "A team owner can do this; your Teams admin may need to allow the app first.";
+
+    /// <summary>The teams a person is in, each with whether our app is installed there; or why Microsoft could not say.</summary>
+    public async Task<PersonTeamsAnswer> TeamsOfAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        var person = await PersonAsync(organizationId, userId, cancellationToken);
+        if (person is null)
+        {
+            return PersonTeamsAnswer.Failed("No such person in this organisation.");
+        }
+
+        using var graph = new RecordedGraph(services, ct => mainTokens.AcquireAsync(person.TenantId, cancellationToken: ct), installOptions.Value.CallTimeout, clock);
+        try
+        {
+            var joined = await graph.Client.Users[person.ObjectId.ToString()].JoinedTeams.GetAsync(cancellationToken: cancellationToken);
+            var teams = new List<PersonTeam>();
+            foreach (var team in joined?.Value ?? [])
+            {
+                if (Guid.TryParse(team.Id, out var teamId))
+                {
+                    teams.Add(new PersonTeam(teamId, team.DisplayName ?? team.Id!, await HasOurAppAsync(graph, teamId, cancellationToken)));
+                }
+            }
+
+            return new PersonTeamsAnswer([.. teams.OrderBy(t => t.Name, StringComparer.CurrentCulture)], null);
+        }
+        catch (ODataError error)
+        {
+            return PersonTeamsAnswer.Failed($"Microsoft could not say ({error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}).");
+        }
+        catch (Exception error) when (error is MsalException or HttpRequestException or TaskCanceledException)
+        {
+            return PersonTeamsAnswer.Failed($"Microsoft could not say ({error.GetType().Name}).");
+        }
+    }
+
+    /// <summary>Whether a one-click install can work now: the temporary setup app is configured and still granted.</summary>
+    public async Task<bool> CanInstallAsync(Guid organizationId, CancellationToken cancellationToken = default)
+    {
+        if (!setupTokens.IsConfigured || await TenantOfAsync(organizationId, cancellationToken) is not { } tenantId)
+        {
+            return false;
+        }
+
+        try
+        {
+            return (await setupTokens.GrantedAsync(tenantId, cancellationToken)).Contains(InstallPermission);
+        }
+        catch (MsalException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Adds our app to a team, as <paramref name="actor"/>; audited.</summary>
+    public async Task<TeamInstallOutcome> InstallAsync(Guid organizationId, Guid teamId, string actor, CancellationToken cancellationToken = default)
+    {
+        if (await TenantOfAsync(organizationId, cancellationToken) is not { } tenantId)
+        {
+            return new TeamInstallOutcome(false, "No such organisation.");
+        }
+
+        if (!await CanInstallAsync(organizationId, cancellationToken))
+        {
+            return new TeamInstallOutcome(false,
+                $"We cannot add apps to teams: that needs the temporary setup permissions ({InstallPermission}), which are not granted now. " +
+                $"Grant them again in setup's last step, or add the app by hand. {ByHand}");
+        }
+
+        using var graph = new RecordedGraph(services, ct => setupTokens.AcquireAsync(tenantId, cancellationToken: ct), installOptions.Value.CallTimeout, clock);
+        string said;
+        try
+        {
+            if (await HasOurAppAsync(graph, teamId, cancellationToken))
+            {
+                return new TeamInstallOutcome(true, "Our app was already in the team.");
+            }
+
+            var catalog = await graph.Client.AppCatalogs.TeamsApps.GetAsync(
+                request => request.QueryParameters.Filter = $"externalId eq '{teamsApp.Value.AppId}'", cancellationToken);
+            if (catalog?.Value?.FirstOrDefault()?.Id is not { } catalogId)
+            {
+                return new TeamInstallOutcome(false, "Our app is not in your organisation's Teams app catalog: in the Teams admin center, allow IncidentIo (or upload our app package), then try again.");
+            }
+
+            await graph.Client.Teams[teamId.ToString()].InstalledApps.PostAsync(new TeamsAppInstallation
+            {
+                AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogId}" },
+            }, cancellationToken: cancellationToken);
+            said = "Added our app to the team. Its members count as active from now on.";
+        }
+        catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
+        {
+            said = "Our app was already in the team.";
+        }
+        catch (ODataError error)
+        {
+            var requestId = error.Error?.InnerError?.RequestId;
+            return new TeamInstallOutcome(false, error.ResponseStatusCode switch
+            {
+                403 => $"Microsoft refused (403 {error.Error?.Code}): the temporary setup permissions may have just been removed, or a policy blocks our app. {ByHand} (request id {requestId})",
+                404 => $"Microsoft does not know that team any more (404). (request id {requestId})",
+                _ => $"Microsoft answered {error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}. Try again in a moment. (request id {requestId})",
+            });
+        }
+        catch (Exception error) when (error is MsalException or HttpRequestException or TaskCanceledException)
+        {
+            return new TeamInstallOutcome(false, $"Microsoft could not be reached ({error.GetType().Name}). Try again in a moment.");
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.AuditLog.Add(AuditLogEntry.Record(organizationId, clock.GetUtcNow(), actor, "teams-app.installed-in-team", $"team {teamId}"));
+        await db.SaveChangesAsync(cancellationToken);
+        return new TeamInstallOutcome(true, said);
+    }
+
+    private async Task<bool> HasOurAppAsync(RecordedGraph graph, Guid teamId, CancellationToken cancellationToken)
+    {
+        var installed = await graph.Client.Teams[teamId.ToString()].InstalledApps.GetAsync(
+            request => request.QueryParameters.Filter = $"teamsApp/externalId eq '{teamsApp.Value.AppId}'", cancellationToken);
+        return installed?.Value is { Count: > 0 };
+    }
+
+    private async Task<Guid?> TenantOfAsync(Guid organizationId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Organizations.Where(o => o.Id == organizationId).Select(o => (Guid?)o.MicrosoftTenantId).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    private async Task<Person?> PersonAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.Where(u => u.Id == userId && u.OrganizationId == organizationId)
+            .Select(u => new Person(u.MicrosoftObjectId, u.Organization!.MicrosoftTenantId)).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    private sealed record Person(Guid ObjectId, Guid TenantId);
+}
+
+public sealed record PersonTeam(Guid TeamId, string Name, bool HasOurApp);
+
+public sealed record PersonTeamsAnswer(IReadOnlyList<PersonTeam> Teams, string? Problem)
+{
+    public static PersonTeamsAnswer Failed(string problem) => new([], problem);
+}
+
+public sealed record TeamInstallOutcome(bool Succeeded, string Message);

@@ -1,0 +1,114 @@
+using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Setup.AutomaticInstall;
+using IncidentIo.Domain.Tests.Reachability;
+using IncidentIo.Sandbox.State;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IncidentIo.Domain.Tests.Bot;
+
+/// <summary>
+/// A person's teams with and without our app, and adding it to one with a click: only while the
+/// temporary setup app's permission is granted, otherwise the way to do it by hand.
+/// </summary>
+public sealed class TeamInstallsTests
+{
+    private const string SetupClientId = "5a1d7c3e-9b2f-4e61-8c4d-0f3e2a1b9c02";
+    private static readonly Guid Contoso = DemoSeed.ContosoTenantId;
+
+    private static async Task<ReachabilityHarness> StartAsync(bool grantSetupApp)
+    {
+        var harness = await ReachabilityHarness.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["SetupApp:ClientId"] = SetupClientId,
+            ["SetupApp:ClientSecret"] = "setup-secret",
+        });
+        harness.Sandbox.RegisterApp(new AppRegistration
+        {
+            ClientId = SetupClientId, DisplayName = "IncidentIo setup (temporary)", ClientSecrets = ["setup-secret"], ApplicationPermissions = [.. SetupPermissions.Names],
+        });
+        if (grantSetupApp)
+        {
+            harness.Sandbox.State.GrantAdminConsent(Contoso, SetupClientId, SetupPermissions.Names, []);
+        }
+
+        harness.Sandbox.State.Teams.InstallInTeam(Contoso, TeamsSeed.EngineeringTeamId, CatalogId(harness));
+        return harness;
+    }
+
+    private static Guid CatalogId(ReachabilityHarness harness) =>
+        harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+
+    private static TeamInstalls Installs(ServiceProvider services) => services.GetRequiredService<TeamInstalls>();
+
+    private static ServiceProvider Services(ReachabilityHarness harness) =>
+        harness.BuildServices(s => s.AddAutomaticInstall(harness.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>())
+            .AddBot(harness.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()));
+
+    private static bool OperationsHasOurApp(ReachabilityHarness harness) =>
+        harness.Sandbox.State.Teams.Installations(InstallationScope.Team, TeamsSeed.OperationsTeamId).Any(i => i.TeamsAppId == CatalogId(harness));
+
+    [Fact]
+    public async Task A_persons_teams_say_which_have_our_app()
+    {
+        await using var harness = await StartAsync(grantSetupApp: false);
+        await using var services = Services(harness);
+        var uma = await harness.UserAsync("user@contoso.example");
+
+        var answer = await Installs(services).TeamsOfAsync(harness.OrganizationId, uma.Id);
+
+        Assert.Null(answer.Problem);
+        Assert.Equal([("Engineering", true), ("Operations", false)], answer.Teams.Select(t => (t.Name, t.HasOurApp)));
+    }
+
+    [Fact]
+    public async Task With_the_temporary_permission_granted_one_click_adds_our_app_and_audits_it()
+    {
+        await using var harness = await StartAsync(grantSetupApp: true);
+        await using var services = Services(harness);
+
+        Assert.True(await Installs(services).CanInstallAsync(harness.OrganizationId));
+        var outcome = await Installs(services).InstallAsync(harness.OrganizationId, TeamsSeed.OperationsTeamId, "user:admin@contoso.example");
+
+        Assert.True(outcome.Succeeded, outcome.Message);
+        Assert.True(OperationsHasOurApp(harness));
+        await using var db = await harness.DbAsync();
+        Assert.Single(await db.AuditLog.Where(a => a.Action == "teams-app.installed-in-team" && a.Actor == "user:admin@contoso.example").ToListAsync());
+
+        var again = await Installs(services).InstallAsync(harness.OrganizationId, TeamsSeed.OperationsTeamId, "user:admin@contoso.example");
+        Assert.True(again.Succeeded);
+        Assert.Contains("already", again.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_the_temporary_permission_it_says_how_to_do_it_by_hand_and_changes_nothing()
+    {
+        await using var harness = await StartAsync(grantSetupApp: false);
+        await using var services = Services(harness);
+
+        var outcome = await Installs(services).InstallAsync(harness.OrganizationId, TeamsSeed.OperationsTeamId, "user:admin@contoso.example");
+
+        Assert.False(outcome.Succeeded);
+        Assert.Contains(TeamInstalls.InstallPermission, outcome.Message, StringComparison.Ordinal);
+        Assert.Contains("Manage team", outcome.Message, StringComparison.Ordinal);
+        Assert.False(OperationsHasOurApp(harness));
+        await using var db = await harness.DbAsync();
+        Assert.Empty(await db.AuditLog.Where(a => a.Action == "teams-app.installed-in-team").ToListAsync());
+    }
+
+    [Fact]
+    public async Task Another_organisations_person_or_team_gets_nothing()
+    {
+        await using var harness = await StartAsync(grantSetupApp: true);
+        await using var services = Services(harness);
+        var uma = await harness.UserAsync("user@contoso.example");
+
+        var answer = await Installs(services).TeamsOfAsync(Guid.NewGuid(), uma.Id);
+        var outcome = await Installs(services).InstallAsync(Guid.NewGuid(), TeamsSeed.OperationsTeamId, "user:intruder@fabrikam.example");
+
+        Assert.NotNull(answer.Problem);
+        Assert.Empty(answer.Teams);
+        Assert.False(outcome.Succeeded);
+        Assert.False(OperationsHasOurApp(harness));
+    }
+}
