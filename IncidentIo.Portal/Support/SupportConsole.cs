@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Reachability;
 
 namespace IncidentIo.Portal.Support;
@@ -13,7 +14,7 @@ namespace IncidentIo.Portal.Support;
 /// asker as actor ("staff:…" for our staff).
 /// </summary>
 public sealed class SupportConsole(
-    SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests, ActiveUserSweep sweep, IBackgroundJobClient jobs, PersonTeams personTeams)
+    SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests, ActiveUserSweep sweep, IBackgroundJobClient jobs, PersonTeams personTeams, TeamInstalls teamInstalls)
 {
     public const string RetryTrigger = "retry";
 
@@ -101,6 +102,28 @@ public sealed class SupportConsole(
     {
         await DemandAsync(who, organizationId, cancellationToken);
         return await personTeams.DescribeAsync(organizationId, userId, cancellationToken);
+    }
+
+    /// <summary>A person's teams, each with whether our app is in it, and whether we can add it with a click.</summary>
+    public async Task<(PersonTeamsAnswer Teams, bool CanInstall)> TeamsWithOurAppAsync(ClaimsPrincipal who, Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        await DemandAsync(who, organizationId, cancellationToken);
+        var teams = await teamInstalls.TeamsOfAsync(organizationId, userId, cancellationToken);
+        return (teams, teams.Teams.Any(t => !t.HasOurApp) && await teamInstalls.CanInstallAsync(organizationId, cancellationToken));
+    }
+
+    /// <summary>Adds our app to a team (audited with the asker); on success a sweep run is queued so its members count at once.</summary>
+    public async Task<TeamInstallOutcome> InstallInTeamAsync(ClaimsPrincipal who, Guid organizationId, Guid teamId, CancellationToken cancellationToken = default)
+    {
+        var viewer = await DemandAsync(who, organizationId, cancellationToken);
+        var actor = viewer.Actor;
+        var outcome = await teamInstalls.InstallAsync(organizationId, teamId, actor, cancellationToken);
+        if (outcome.Succeeded)
+        {
+            jobs.Enqueue<ActiveUserSweepJobs>(j => j.RunAsync(organizationId, actor, false, CancellationToken.None));
+        }
+
+        return outcome;
     }
 
     /// <summary>The active-user sweep's latest runs for the organisation.</summary>
