@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.TeamsApp;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Identity.Client;
 
@@ -18,14 +19,27 @@ public sealed class BotConnector
 {
     private const string CorrelationHeader = "X-Correlating-OperationId";
 
+    /// <summary>The per-tenant window of calls whose tenant we were not told: shared, so on the safe side.</summary>
+    private const string UnknownTenant = "unknown";
+
     private readonly IHttpClientFactory httpClients;
+    private readonly BotConnectorOptions options;
+    private readonly TimeProvider clock;
+    private readonly ILogger<BotConnector> logger;
+    private readonly ConnectorPacer pacer;
     private readonly string botId;
     private readonly string scope;
     private readonly Lazy<IConfidentialClientApplication> tokens;
 
-    public BotConnector(IHttpClientFactory httpClients, IMsalHttpClientFactory msalHttpClients, IOptions<BotOptions> bot, IOptions<TeamsAppOptions> teamsApp)
+    public BotConnector(
+        IHttpClientFactory httpClients, IMsalHttpClientFactory msalHttpClients, IOptions<BotOptions> bot, IOptions<BotConnectorOptions> connector,
+        IOptions<TeamsAppOptions> teamsApp, TimeProvider clock, ILogger<BotConnector> logger)
     {
         this.httpClients = httpClients;
+        options = connector.Value;
+        this.clock = clock;
+        this.logger = logger;
+        pacer = new ConnectorPacer(options, clock);
         botId = teamsApp.Value.BotId;
         scope = bot.Value.ConnectorScope;
         // One client for every tenant: a multi-tenant bot's connector tokens all come from the
@@ -51,23 +65,88 @@ public sealed class BotConnector
             ["channelData"] = new JsonObject { ["tenant"] = new JsonObject { ["id"] = tenantId.ToString() } },
             ["isGroup"] = false,
         };
-        var answer = await CallAsync(HttpMethod.Post, Address(serviceUrl, "v3/conversations"), body, cancellationToken);
+        // Teams answers the same conversation every time, so trying again after a 5xx is safe.
+        var answer = await CallAsync(HttpMethod.Post, Address(serviceUrl, "v3/conversations"), body, null, tenantId.ToString(), cancellationToken);
+        var conversationId = RequiredText(answer, "id");
+        pacer.Record(conversationId);
+        return conversationId;
+    }
+
+    /// <summary>
+    /// Posts <paramref name="activity"/> to a channel thread or a chat; returns the new activity's id.
+    /// Sends to one conversation go out in the order of the calls, one at a time, within Teams'
+    /// per-thread limits (<c>Bot:Connector:*</c>); throttling and 412/502/503/504 are retried.
+    /// The tenant's limit is kept per <c>channelData.tenant.id</c> (or <c>conversation.tenantId</c>)
+    /// when the activity names it, otherwise in one window shared by all such sends.
+    /// </summary>
+    public async Task<string> SendAsync(Uri serviceUrl, string conversationId, JsonObject activity, CancellationToken cancellationToken = default)
+    {
+        // Joined before anything is awaited: the queue's order is the order of the calls.
+        using var turn = pacer.Enqueue(conversationId);
+        await turn.WaitAsync(cancellationToken);
+        var tenant = Text(activity["channelData"]?["tenant"]?["id"]) ?? Text(activity["conversation"]?["tenantId"]) ?? UnknownTenant;
+        // A 502/504 may hide a message that was posted: Microsoft asks for retries all the same,
+        // and a rare duplicate beats a lost incident update.
+        var answer = await CallAsync(
+            HttpMethod.Post, Address(serviceUrl, $"v3/conversations/{Uri.EscapeDataString(conversationId)}/activities"), activity, turn.Lane, tenant, cancellationToken);
         return RequiredText(answer, "id");
     }
 
-    /// <summary>Posts <paramref name="activity"/> to a channel thread or a chat; returns the new activity's id.</summary>
-    public async Task<string> SendAsync(Uri serviceUrl, string conversationId, JsonObject activity, CancellationToken cancellationToken = default)
+    /// <summary>The team's name and Microsoft 365 group; <paramref name="teamThreadId"/> is its General channel's thread id.</summary>
+    public async Task<BotTeamDetails> GetTeamDetailsAsync(Uri serviceUrl, string teamThreadId, CancellationToken cancellationToken = default)
     {
-        var answer = await CallAsync(HttpMethod.Post, Address(serviceUrl, $"v3/conversations/{Uri.EscapeDataString(conversationId)}/activities"), activity, cancellationToken);
-        return RequiredText(answer, "id");
+        var answer = await CallAsync(HttpMethod.Get, Address(serviceUrl, $"v3/teams/{Uri.EscapeDataString(teamThreadId)}"), null, null, UnknownTenant, cancellationToken);
+        return new BotTeamDetails(
+            Text(answer["id"]) ?? teamThreadId, Text(answer["name"]) ?? "", Guid.TryParse(Text(answer["aadGroupId"]), out var group) ? group : null);
+    }
+
+    /// <summary>The team's channels (thread id and name).</summary>
+    public async Task<IReadOnlyList<BotChannel>> GetTeamChannelsAsync(Uri serviceUrl, string teamThreadId, CancellationToken cancellationToken = default)
+    {
+        var answer = await CallAsync(
+            HttpMethod.Get, Address(serviceUrl, $"v3/teams/{Uri.EscapeDataString(teamThreadId)}/conversations"), null, null, UnknownTenant, cancellationToken);
+        return answer["conversations"] is JsonArray conversations
+            ? [.. conversations.OfType<JsonObject>().Where(c => Text(c["id"]) is not null).Select(c => new BotChannel(Text(c["id"])!, Text(c["name"])))]
+            : [];
     }
 
     /// <summary><paramref name="serviceUrl"/> joined with a <c>v3/…</c> path: it usually ends with '/', and a doubled one is a different path.</summary>
     private static Uri Address(Uri serviceUrl, string path) => new(serviceUrl.AbsoluteUri.TrimEnd('/') + "/" + path);
 
-    private async Task<JsonObject> CallAsync(HttpMethod method, Uri address, JsonObject? body, CancellationToken cancellationToken)
+    /// <summary>
+    /// One connector call within the thread's (when given) and the tenant's limits; 429, 412 and
+    /// 502/503/504 are tried again (after <c>Retry-After</c>, or a growing backoff) up to
+    /// <c>Bot:Connector:MaxRetries</c> times, then thrown as transient. Other errors are thrown at once.
+    /// </summary>
+    private async Task<JsonObject> CallAsync(
+        HttpMethod method, Uri address, JsonObject? body, ConnectorPacer.Lane? lane, string tenant, CancellationToken cancellationToken)
     {
-        var token = await AcquireTokenAsync(cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            var token = await AcquireTokenAsync(cancellationToken);
+            var slot = await pacer.TakeAsync(lane, tenant, cancellationToken);
+            try
+            {
+                return await CallOnceAsync(method, address, body, token, cancellationToken);
+            }
+            catch (BotConnectorException error) when (error.IsTransient && attempt <= options.MaxRetries)
+            {
+                var wait = error.RetryAfter ?? RetryBackoff.WithJitter(attempt, options.FirstRetryDelay, options.MaxRetryDelay);
+                logger.LogWarning(
+                    "Teams answered {Status} {Code} to {Method} {Address} (correlation {CorrelationId}); try {Attempt} of {Attempts} in {Wait}",
+                    (int)error.Status, error.Code, method, address.AbsolutePath, error.CorrelationId, attempt + 1, options.MaxRetries + 1, wait);
+                pacer.Complete(slot); // answered now, not after the wait (completing twice is harmless)
+                await Task.Delay(wait, clock, cancellationToken);
+            }
+            finally
+            {
+                pacer.Complete(slot);
+            }
+        }
+    }
+
+    private async Task<JsonObject> CallOnceAsync(HttpMethod method, Uri address, JsonObject? body, string token, CancellationToken cancellationToken)
+    {
         using var request = new HttpRequestMessage(method, address);
         request.Headers.Authorization = new("Bearer", token);
         if (body is not null)

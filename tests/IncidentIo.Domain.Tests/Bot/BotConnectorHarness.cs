@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Net;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Bot.Connector;
 using IncidentIo.Domain.Hosting;
@@ -25,8 +27,10 @@ public sealed class BotConnectorHarness : IAsyncDisposable
 
     private readonly string dataFolder;
 
-    private BotConnectorHarness(string dataFolder, SandboxHost sandbox, ServiceProvider services, Team withApp, Team withoutApp)
+    private BotConnectorHarness(
+        string dataFolder, SandboxHost sandbox, ServiceProvider services, Team withApp, Team withoutApp, ConcurrentQueue<(string Path, HttpStatusCode Status)> answers)
     {
+        ConnectorAnswers = answers;
         this.dataFolder = dataFolder;
         Sandbox = sandbox;
         Services = services;
@@ -45,6 +49,11 @@ public sealed class BotConnectorHarness : IAsyncDisposable
     public Team TeamWithApp { get; }
 
     public Team TeamWithoutApp { get; }
+
+    /// <summary>The status of every connector answer the product received (token requests left out), in order.</summary>
+    public ConcurrentQueue<(string Path, HttpStatusCode Status)> ConnectorAnswers { get; }
+
+    public int ConnectorAnswersWith(HttpStatusCode status) => ConnectorAnswers.Count(a => a.Status == status);
 
     public static async Task<BotConnectorHarness> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool enforceRateLimits = false)
     {
@@ -77,6 +86,7 @@ public sealed class BotConnectorHarness : IAsyncDisposable
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var answers = new ConcurrentQueue<(string Path, HttpStatusCode Status)>();
         var collection = new ServiceCollection()
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning))
             .AddSingleton<IConfiguration>(configuration)
@@ -87,7 +97,8 @@ public sealed class BotConnectorHarness : IAsyncDisposable
             .AddMicrosoftHttp()
             .AddBot(configuration);
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection(MicrosoftOptions.Section));
-        return new BotConnectorHarness(dataFolder, sandbox, collection.BuildServiceProvider(), withApp, withoutApp);
+        collection.AddHttpClient(MicrosoftHttp.ClientName).AddHttpMessageHandler(() => new AnswerRecorder(answers));
+        return new BotConnectorHarness(dataFolder, sandbox, collection.BuildServiceProvider(), withApp, withoutApp, answers);
     }
 
     public async ValueTask DisposeAsync()
@@ -95,5 +106,21 @@ public sealed class BotConnectorHarness : IAsyncDisposable
         await Services.DisposeAsync();
         await Sandbox.DisposeAsync();
         Directory.Delete(dataFolder, recursive: true);
+    }
+}
+
+/// <summary>Notes the connector's answers as the product's Microsoft client receives them; changes nothing.</summary>
+internal sealed class AnswerRecorder(ConcurrentQueue<(string Path, HttpStatusCode Status)> answers) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var response = await base.SendAsync(request, cancellationToken);
+        var path = request.RequestUri!.AbsolutePath;
+        if (path.StartsWith(BotFrameworkSandbox.ServicePath, StringComparison.Ordinal))
+        {
+            answers.Enqueue((path, response.StatusCode));
+        }
+
+        return response;
     }
 }
