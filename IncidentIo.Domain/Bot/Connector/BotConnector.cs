@@ -93,6 +93,10 @@ public sealed class BotConnector
     }
 
     /// <summary>The team's name and Microsoft 365 group; <paramref name="teamThreadId"/> is its General channel's thread id.</summary>
+    /// <remarks>
+    /// Team reads are rare and their per-thread limits twice the sends': they keep only to the
+    /// shared tenant window, and a 429 is waited out like any other.
+    /// </remarks>
     public async Task<BotTeamDetails> GetTeamDetailsAsync(Uri serviceUrl, string teamThreadId, CancellationToken cancellationToken = default)
     {
         var answer = await CallAsync(HttpMethod.Get, Address(serviceUrl, $"v3/teams/{Uri.EscapeDataString(teamThreadId)}"), null, null, UnknownTenant, cancellationToken);
