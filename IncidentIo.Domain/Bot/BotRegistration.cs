@@ -7,11 +7,13 @@ namespace IncidentIo.Domain.Bot;
 
 public static class BotRegistration
 {
-    /// <summary>Our bot: <c>Bot:*</c> checked at start-up, and the connector it speaks to Teams through.</summary>
+    /// <summary>Our bot: <c>Bot:*</c> and <c>Bot:Connector:*</c> checked at start-up, and the connector it speaks to Teams through.</summary>
     public static IServiceCollection AddBot(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
+        services.AddOptions<BotConnectorOptions>().Bind(configuration.GetSection(BotConnectorOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BotConnectorOptions>, BotConnectorOptionsValidator>();
         services.AddSingleton<BotConnector>();
         services.AddSingleton<TeamInstalls>();
         return services;

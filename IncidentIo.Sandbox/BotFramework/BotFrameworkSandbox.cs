@@ -46,6 +46,7 @@ public sealed class BotFrameworkSandbox : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, BotRegistration> _bots = new(StringComparer.OrdinalIgnoreCase);
     private long _lastMessageId;
+    private readonly Queue<(int Status, TimeSpan? RetryAfter)> _failures = new();
 
     public BotFrameworkSandbox(SandboxRuntime runtime, BotFrameworkOptions options, ILoggerFactory? loggers = null)
     {
@@ -121,6 +122,30 @@ public sealed class BotFrameworkSandbox : IDisposable
         lock (_gate)
         {
             return [.. _bots.Values.OrderBy(b => b.AppId, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>
+    /// The connector's next <paramref name="count"/> authenticated calls answer <paramref name="status"/>
+    /// (429 <c>Throttled</c>, 412 <c>PreconditionFailed</c>, otherwise <c>ServiceError</c>), with
+    /// <c>Retry-After</c> when given, and do nothing else: Teams' transient failures, on demand.
+    /// </summary>
+    public void FailNextConnectorCalls(int count, int status, TimeSpan? retryAfter = null)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _failures.Enqueue((status, retryAfter));
+            }
+        }
+    }
+
+    internal (int Status, TimeSpan? RetryAfter)? TakeConnectorFailure()
+    {
+        lock (_gate)
+        {
+            return _failures.TryDequeue(out var failure) ? failure : null;
         }
     }
 

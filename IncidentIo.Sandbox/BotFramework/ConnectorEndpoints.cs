@@ -57,6 +57,17 @@ public static class ConnectorEndpoints
             return ConnectorErrors.BotNotRegistered();
         }
 
+        if (bot.TakeConnectorFailure() is var (status, retryAfter))
+        {
+            if (retryAfter is { } wait)
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            }
+
+            return ConnectorErrors.Result(status, status switch { 429 => "Throttled", 412 => "PreconditionFailed", _ => "ServiceError" },
+                status == 429 ? "Too many requests." : "The service failed to process the request (injected).");
+        }
+
         http.Items[CallerKey] = appId;
         return await next(context);
     }
