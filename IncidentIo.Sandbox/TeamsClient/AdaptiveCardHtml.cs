@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -14,7 +15,8 @@ public static class AdaptiveCardHtml
 {
     public const string AdaptiveCardContentType = "application/vnd.microsoft.card.adaptive";
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping keeps '<' readable in the JSON shown; the result is HTML-encoded anyway.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>A message's text: encoded, line breaks kept.</summary>
     public static string Text(string? text) => E(text ?? "").Replace("\n", "<br>", StringComparison.Ordinal);

@@ -20,8 +20,8 @@ public static class TeamsHostScript
         (() => {
           const config = JSON.parse(document.getElementById("teams-host-config").textContent);
           const frame = document.getElementById("tab-frame");
-          const status = document.getElementById("host-status");
-          const saveButton = document.getElementById("save-tab");
+          // Looked up when needed: the dialog's Save button comes after this script in the page.
+          const saveButton = () => document.getElementById("save-tab");
           // What teams-js reads to decide which capabilities are "supported" (runtime apiVersion 4).
           const runtimeConfig = {
             apiVersion: 4,
@@ -30,7 +30,7 @@ public static class TeamsHostScript
             supports: { authentication: {}, pages: { config: {}, tabs: {} }, teamsCore: {} },
           };
           let pendingConfig = null;
-          const note = (text) => { if (status) status.textContent = text; };
+          const note = (text) => { const status = document.getElementById("host-status"); if (status) status.textContent = text; };
 
           const handlers = {
             initialize: () => [config.context.frameContext, "web", JSON.stringify(runtimeConfig), "2.58.0"],
@@ -51,7 +51,7 @@ public static class TeamsHostScript
             },
             "settings.getSettings": () => [pendingConfig || {}],
             "settings.setSettings": (instanceConfig) => { pendingConfig = instanceConfig || {}; return [true]; },
-            "settings.setValidityState": (valid) => { if (saveButton) saveButton.disabled = !valid; note(valid ? "Ready to save" : "Not ready to save"); },
+            "settings.setValidityState": (valid) => { if (saveButton()) saveButton().disabled = !valid; note(valid ? "Ready to save" : "Not ready to save"); },
             "settings.save.success": () => pinTab(),
             "settings.save.failure": (reason) => note("The app refused to save: " + (reason || "no reason given")),
             registerHandler: () => undefined,
@@ -104,14 +104,13 @@ public static class TeamsHostScript
             }
           }
 
-          if (saveButton) {
-            saveButton.addEventListener("click", () => {
-              saveButton.disabled = true;
-              note("Saving…");
-              // What Teams does on Save: the page's save handler runs, then tells us success or failure.
-              frame.contentWindow.postMessage({ func: "settings.save", args: [{}] }, new URL(frame.src).origin);
-            });
-          }
+          document.addEventListener("click", (event) => {
+            if (!saveButton() || event.target !== saveButton()) return;
+            saveButton().disabled = true;
+            note("Saving…");
+            // What Teams does on Save: the page's save handler runs, then tells us success or failure.
+            frame.contentWindow.postMessage({ func: "settings.save", args: [{}] }, new URL(frame.src).origin);
+          });
         })();
         """;
 }
