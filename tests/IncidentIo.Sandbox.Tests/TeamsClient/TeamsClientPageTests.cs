@@ -242,8 +242,10 @@ public sealed class TeamsClientPageTests
         Assert.Contains(body!["validOrigins"]!.AsArray(), o => o!.GetValue<string>() == new Uri(sandbox.Origin).Authority);
     }
 
-    internal static HttpClient ViewClient(OwnSandbox sandbox) =>
-        new(TestCertificates.Authority.CreateTrustingHandler()) { BaseAddress = new Uri(sandbox.Origin) };
+    internal static HttpClient ViewClient(OwnSandbox sandbox) => ViewClient(sandbox.Origin);
+
+    internal static HttpClient ViewClient(string origin) =>
+        new(TestCertificates.Authority.CreateTrustingHandler()) { BaseAddress = new Uri(origin) };
 
     /// <summary>Opens the view as a user and returns the cookie header value to send.</summary>
     internal static async Task<string> SignInAsync(HttpClient client, string upn)
@@ -260,7 +262,7 @@ public sealed class TeamsClientPageTests
         return await client.SendAsync(request);
     }
 
-    private static async Task<string> GetAsync(HttpClient client, string path, string cookie)
+    internal static async Task<string> GetAsync(HttpClient client, string path, string cookie)
     {
         using var response = await SendAsync(client, path, cookie);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
