@@ -49,7 +49,7 @@ public static class TeamsClientUi
 
     private static IResult Home(string? @as, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot)
     {
-        if (@as is not null)
+        if (!string.IsNullOrWhiteSpace(@as))
         {
             if (runtime.State.FindUserByUpn(@as.Trim()) is not { } chosen)
             {

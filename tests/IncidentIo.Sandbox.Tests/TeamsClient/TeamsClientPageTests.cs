@@ -21,8 +21,11 @@ public sealed class TeamsClientPageTests
 
         using var response = await client.GetAsync(TeamsClientUi.Root);
         var html = await response.Content.ReadAsStringAsync();
+        using var blank = await client.GetAsync($"{TeamsClientUi.Root}?as=");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, blank.StatusCode);
+        Assert.False(blank.Headers.Contains("Set-Cookie"));
         Assert.Contains("<label for=\"email\">Email</label>", html, StringComparison.Ordinal);
         Assert.Contains(">Open Teams</button>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("id=\"rail\"", html, StringComparison.Ordinal);
