@@ -132,6 +132,16 @@ public sealed class BotChannel
         return await SendAsync(botAppId, uninstall, cancellationToken);
     }
 
+    /// <summary>A user wrote to the bot in their one-to-one chat (a <c>message</c> activity, plain text).</summary>
+    public Task<DeliveryRecord> UserMessageAsync(string botAppId, Guid tenantId, Guid userId, string text, CancellationToken cancellationToken = default)
+    {
+        var message = PersonalActivity("message", botAppId, tenantId, userId);
+        message["text"] = text;
+        message["textFormat"] = "plain";
+        message["locale"] = "en-US";
+        return SendAsync(botAppId, message, cancellationToken);
+    }
+
     /// <summary>Signs and posts any activity to the bot, retrying 5xx and network failures.</summary>
     public async Task<DeliveryRecord> SendAsync(string botAppId, JsonObject activity, CancellationToken cancellationToken = default)
     {

@@ -36,7 +36,7 @@ public static partial class AdminUi
 
     private static IResult Home(SandboxRuntime runtime, Throttler throttler)
     {
-        var html = new StringBuilder("<h1>IncidentIo Sandbox</h1>");
+        var html = new StringBuilder("<h1>IncidentIo Sandbox</h1><p><a href=\"/sandbox/teams\" id=\"teams-view\">Open the Teams client view</a> (what a user sees in Teams)</p>");
         html.Append("<h2>Tenants</h2><table id=\"tenants\"><tr><th>Name</th><th>Id</th><th>Domains</th><th>Users</th></tr>");
         foreach (var t in runtime.State.Tenants())
         {

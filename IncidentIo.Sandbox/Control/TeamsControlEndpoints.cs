@@ -130,7 +130,7 @@ public static class TeamsControlEndpoints
             return Results.BadRequest(new { error = "externalId, displayName and version are required." });
         }
 
-        return Results.Ok(runtime.State.Teams.PublishApp(found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId));
+        return Results.Ok(runtime.State.Teams.PublishApp(found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId, body.ConfigurationUrl));
     }
 
     private static IResult OpenTeams(string tenant, string user, SandboxRuntime runtime)
@@ -154,5 +154,5 @@ public static class TeamsControlEndpoints
     public sealed record NewTeamInstall(string ExternalId);
 
     /// <summary>The body of <c>POST /sandbox/api/tenants/{tenant}/teams-apps</c>.</summary>
-    public sealed record NewCatalogApp(string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null);
+    public sealed record NewCatalogApp(string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null, string? ConfigurationUrl = null);
 }

@@ -85,6 +85,30 @@ public sealed class TokenFactory(SandboxRuntime runtime)
         return Jwt.Sign(payload, runtime.Keys.Current);
     }
 
+    /// <summary>The Microsoft Teams web client, which asks Entra for a tab's SSO token (and must be pre-authorized by the tab's app).</summary>
+    public const string TeamsWebClientId = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
+
+    /// <summary>
+    /// The SSO token Teams hands a tab (<c>authentication.getAuthToken</c>): a v2 access token for the
+    /// tab's Entra app (<c>aud</c> = its client id), scope <c>access_as_user</c>, requested by the Teams client.
+    /// </summary>
+    public string TabSsoToken(string tabClientId, User user)
+    {
+        var payload = Common(runtime.Now);
+        payload["aud"] = tabClientId;
+        payload["iss"] = V2Issuer(user.TenantId);
+        payload["azp"] = TeamsWebClientId;
+        payload["azpacr"] = "0";
+        payload["name"] = user.DisplayName;
+        payload["oid"] = user.Id.ToString();
+        payload["preferred_username"] = user.UserPrincipalName;
+        payload["scp"] = "access_as_user";
+        payload["sub"] = PairwiseSubject(user.Id, tabClientId);
+        payload["tid"] = user.TenantId.ToString();
+        payload["ver"] = "2.0";
+        return Jwt.Sign(payload, runtime.Keys.Current);
+    }
+
     /// <summary>An app-only access token; <c>roles</c> is left out when nothing was granted, as Entra does.</summary>
     public string AppAccessToken(AppRegistration app, Guid tenantId, string resource, IReadOnlyCollection<string> roles)
     {

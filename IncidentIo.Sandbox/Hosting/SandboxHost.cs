@@ -7,6 +7,7 @@ using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.Graph;
 using IncidentIo.Sandbox.Graph.Teams;
 using IncidentIo.Sandbox.State;
+using IncidentIo.Sandbox.TeamsClient;
 using IncidentIo.Sandbox.Throttling;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -48,8 +49,8 @@ public sealed class SandboxHost : IAsyncDisposable
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
 
     /// <summary>Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog; see README.md.</summary>
-    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null) =>
-        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId);
+    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null) =>
+        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl);
 
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {
@@ -109,6 +110,7 @@ public sealed class SandboxHost : IAsyncDisposable
         app.MapPipelineControl();
         app.MapAdminUi();
         app.MapBotMessagesPage();
+        app.MapTeamsClient();
 
         await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

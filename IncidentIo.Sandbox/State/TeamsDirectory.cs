@@ -58,12 +58,13 @@ public sealed class TeamsDirectory
     /// uploading the app package does. The catalog id is derived from tenant and manifest id, so it
     /// is the same on every run; publishing again updates the version and name.
     /// </summary>
-    public CatalogApp PublishApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null)
+    public CatalogApp PublishApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null)
     {
         RequireTenant(tenantId);
         var app = new CatalogApp(TeamsIds.NameGuid($"catalog/{tenantId}/{externalId.ToLowerInvariant()}"), tenantId, externalId, displayName, version, "organization", botId)
         {
             AzureAdAppId = azureAdAppId,
+            ConfigurationUrl = configurationUrl,
         };
         lock (_gate)
         {

@@ -53,6 +53,9 @@ public sealed record CatalogApp(Guid Id, Guid TenantId, string ExternalId, strin
     /// </summary>
     public string? AzureAdAppId { get; init; }
 
+    /// <summary>The manifest's configurable tab <c>configurationUrl</c>: the page Teams opens to add the app as a channel tab.</summary>
+    public string? ConfigurationUrl { get; init; }
+
     /// <summary>The id of the published definition (one per version).</summary>
     public string DefinitionId => TeamsIds.Opaque($"{Id}##{Version}##Published");
 }
