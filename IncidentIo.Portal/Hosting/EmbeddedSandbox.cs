@@ -85,7 +85,8 @@ public sealed class EmbeddedSandbox(
         var app = teamsApp.Value;
         foreach (var tenant in Host.State.Tenants())
         {
-            Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId);
+            Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId,
+                configurationUrl: $"https://{app.PortalHost}/teams/configure");
         }
     }
 

@@ -17,6 +17,10 @@ public static class TeamsTabRegistration
         "https://*.office.com", "https://*.microsoft365.com", "https://*.teams.microsoft.us", "https://local.teams.office.com",
     ];
 
+    /// <summary>Hosts other than Microsoft's that may host our tab: the Sandbox's Teams view in Sandbox mode.</summary>
+    public static string[] ExtraHostOrigins(MicrosoftOptions microsoft) =>
+        microsoft.IsSandbox ? [new Uri(microsoft.SandboxOrigin).GetLeftPart(UriPartial.Authority)] : [];
+
     public static IServiceCollection AddTeamsTab(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<TeamsTabSignIn>();
@@ -31,8 +35,7 @@ public static class TeamsTabRegistration
         var microsoft = app.Services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
         var extra = app.Configuration.GetSection("TeamsApp:FrameAncestors").Get<string[]>() ?? [];
         // The Sandbox's Teams view plays Teams' part in the embedded default and in tests.
-        var sandbox = microsoft.IsSandbox ? [new Uri(microsoft.SandboxOrigin).GetLeftPart(UriPartial.Authority)] : Array.Empty<string>();
-        var tabPolicy = $"frame-ancestors 'self' {string.Join(' ', TeamsHosts.Concat(sandbox).Concat(extra))}";
+        var tabPolicy = $"frame-ancestors 'self' {string.Join(' ', TeamsHosts.Concat(ExtraHostOrigins(microsoft)).Concat(extra))}";
         const string elsewherePolicy = "frame-ancestors 'self'";
 
         app.Use((context, next) =>

@@ -33,13 +33,14 @@ export function isInsideFrame() {
     return window.parent !== window;
 }
 
-export async function connect(timeoutMs) {
+// validOrigins: hosts besides Microsoft's own that may host the tab (the Sandbox's Teams view in Sandbox mode).
+export async function connect(timeoutMs, validOrigins) {
     if (!isInsideFrame()) {
         return { inTeams: false };
     }
     try {
         const teams = await loadSdk();
-        await withTimeout(teams.app.initialize(), timeoutMs, "Teams");
+        await withTimeout(teams.app.initialize(validOrigins ?? []), timeoutMs, "Teams");
         const context = await withTimeout(teams.app.getContext(), timeoutMs, "Teams");
         let token = null;
         let tokenError = null;
@@ -64,9 +65,9 @@ export async function connect(timeoutMs) {
 }
 
 // The configurable tab's settings page: Save pins our tab with these addresses.
-export async function offerTabConfiguration(timeoutMs, entityId, contentUrl, websiteUrl, displayName) {
+export async function offerTabConfiguration(timeoutMs, validOrigins, entityId, contentUrl, websiteUrl, displayName) {
     const teams = await loadSdk();
-    await withTimeout(teams.app.initialize(), timeoutMs, "Teams");
+    await withTimeout(teams.app.initialize(validOrigins ?? []), timeoutMs, "Teams");
     teams.pages.config.registerOnSaveHandler(async saveEvent => {
         try {
             await teams.pages.config.setConfig({ entityId, contentUrl, websiteUrl, suggestedDisplayName: displayName });
