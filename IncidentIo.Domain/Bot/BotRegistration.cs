@@ -1,4 +1,6 @@
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Bot.Connector;
+using IncidentIo.Domain.Bot.Inbound;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -13,6 +15,10 @@ public static class BotRegistration
         services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
         services.AddSingleton<BotConnector>();
+        services.AddSingleton<ChannelTokenValidator>();
+        services.AddSingleton<InboundActivities>();
+        services.AddSingleton<TeamMembershipChanges>();
+        services.AddSingleton<BotMessages>();
         return services;
     }
 }
@@ -46,6 +52,11 @@ internal sealed class BotOptionsValidator : IValidateOptions<BotOptions>
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(10))
         {
             failures.Add($"Bot:ClockSkew must be between 0 and 10 minutes (it is {options.ClockSkew}).");
+        }
+
+        if (options.MetadataLifetime < TimeSpan.FromMinutes(1) || options.KeyRefreshMinInterval < TimeSpan.Zero || options.KeyRefreshMinInterval > options.MetadataLifetime)
+        {
+            failures.Add($"Bot:MetadataLifetime must be at least a minute and Bot:KeyRefreshMinInterval between 0 and it (they are {options.MetadataLifetime} and {options.KeyRefreshMinInterval}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -2,6 +2,7 @@ using System.Text;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
@@ -47,6 +48,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<SweepRun> SweepRuns => Set<SweepRun>();
 
     public DbSet<BotTeam> BotTeams => Set<BotTeam>();
+
+    public DbSet<BotReceivedActivity> BotReceivedActivities => Set<BotReceivedActivity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -222,6 +225,18 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             team.Property(t => t.TeamThreadId).HasMaxLength(BotTeam.ThreadIdMaxLength);
             team.Property(t => t.Name).HasMaxLength(BotTeam.NameMaxLength);
             team.Property(t => t.ServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);
+        });
+
+        modelBuilder.Entity<BotReceivedActivity>(received =>
+        {
+            received.ToTable("bot_received_activities");
+            received.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
+            // What makes a repeated delivery recognisable: a second insert fails.
+            received.HasIndex(r => new { r.ConversationId, r.ActivityId }).IsUnique();
+            received.HasIndex(r => r.ReceivedAt);
+            received.Property(r => r.ConversationId).HasMaxLength(BotReceivedActivity.ConversationIdMaxLength);
+            received.Property(r => r.ActivityId).HasMaxLength(BotReceivedActivity.ActivityIdMaxLength);
+            received.Property(r => r.Type).HasMaxLength(BotReceivedActivity.TypeMaxLength);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
