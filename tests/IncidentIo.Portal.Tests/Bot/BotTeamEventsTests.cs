@@ -5,6 +5,7 @@ using IncidentIo.Domain.Users;
 using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.State;
 using Microsoft.EntityFrameworkCore;
+using Xunit.Abstractions;
 
 namespace IncidentIo.Portal.Tests.Bot;
 
@@ -14,7 +15,7 @@ namespace IncidentIo.Portal.Tests.Bot;
 /// on PostgreSQL: our bot's teams, per-person installs, and active users between sweeps.
 /// Each test works on its own team and people, so their order does not matter.
 /// </summary>
-public sealed class BotTeamEventsTests(PostgresBotPortal portal) : IClassFixture<PostgresBotPortal>
+public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelper output) : IClassFixture<PostgresBotPortal>
 {
     [Fact]
     public async Task Installing_our_app_in_a_team_records_the_team_and_removing_it_marks_it_removed()
@@ -89,8 +90,10 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal) : IClassFixture
     {
         var (team, person) = await TeamWithNewcomerAsync("Only team", "megan.bowen@contoso.example");
 
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.True(portal.Sandbox.State.Teams.RemoveMember(team.Id, person));
         await portal.Sandbox.Bot.Relay.WhenIdleAsync();
+        output.WriteLine($"Removal in Teams to deactivation written (channel, token check, Graph joinedTeams, transaction): {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
 
         AssertDelivered();
         var megan = await portal.UserAsync("megan.bowen@contoso.example");
@@ -192,6 +195,38 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal) : IClassFixture
         before = await portal.StoredStateAsync();
         Assert.True((await portal.Sandbox.Bot.Channel.SendAsync(portal.BotId, stranger)).Delivered);
         Assert.Equal(Without(before, "bot_received_activities", "bot_service_url"), Without(await portal.StoredStateAsync(), "bot_received_activities", "bot_service_url"));
+    }
+
+    [Fact]
+    public async Task The_same_delivery_arriving_several_times_at_once_acts_once()
+    {
+        var lena = portal.SandboxUser("loner2@contoso.example");
+        var activity = new System.Text.Json.Nodes.JsonObject
+        {
+            ["type"] = "installationUpdate",
+            ["action"] = "add",
+            ["id"] = $"f:{Guid.NewGuid()}",
+            ["channelId"] = "msteams",
+            ["serviceUrl"] = portal.Sandbox.Bot.ServiceUrl,
+            ["from"] = new System.Text.Json.Nodes.JsonObject { ["id"] = "29:lena", ["aadObjectId"] = lena.ToString() },
+            ["recipient"] = new System.Text.Json.Nodes.JsonObject { ["id"] = $"28:{portal.BotId}" },
+            ["conversation"] = new System.Text.Json.Nodes.JsonObject { ["conversationType"] = "personal", ["tenantId"] = BotPortal.Contoso.ToString(), ["id"] = $"a:{Guid.NewGuid():N}" },
+            ["channelData"] = new System.Text.Json.Nodes.JsonObject { ["tenant"] = new System.Text.Json.Nodes.JsonObject { ["id"] = BotPortal.Contoso.ToString() } },
+        };
+        var body = activity.ToJsonString();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => portal.PostAsync(portal.Sandbox.Bot.Channel.CreateToken(portal.BotId), body)));
+
+        Assert.All(responses, r => Assert.Equal(System.Net.HttpStatusCode.OK, r.StatusCode));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+
+        var user = await portal.UserAsync("loner2@contoso.example");
+        await using var db = portal.NewContext();
+        Assert.Equal(1, await db.BotReceivedActivities.CountAsync(r => r.ActivityId == activity["id"]!.GetValue<string>()));
+        Assert.Single(await db.AppInstallationAttempts.Where(a => a.UserId == user.Id).ToListAsync());
     }
 
     /// <summary>A new team with our app, the admin as owner and <paramref name="upn"/> as its member.</summary>
