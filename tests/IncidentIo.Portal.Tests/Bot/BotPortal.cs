@@ -192,3 +192,10 @@ public sealed class PostgresBotPortal : BotPortal
 {
     protected override Task<PortalFactory> CreateFactoryAsync() => PortalFactory.OnPostgresAsync();
 }
+
+/// <summary>A Portal whose channel metadata address answers nothing useful (404 from the Sandbox).</summary>
+public sealed class UnreadableMetadataBotPortal : BotPortal
+{
+    protected override Task<PortalFactory> CreateFactoryAsync() =>
+        Task.FromResult(PortalFactory.OnSqlite().With("Bot:OpenIdMetadataUrl", "https://login.botframework.com/v1/.well-known/not-here"));
+}
