@@ -2,6 +2,7 @@ using Hangfire;
 using IncidentIo.Domain;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
+using IncidentIo.Portal.Bot;
 using IncidentIo.Portal.Hosting;
 using IncidentIo.Portal.Operations;
 using IncidentIo.Portal.Setup;
@@ -62,6 +63,7 @@ public static class PortalRegistration
         });
 
         app.MapPortalSignIn();
+        app.MapBotEndpoint();
         app.MapTeamsAppPackage();
         app.MapConsentEndpoints();
         app.MapTeamsJs();

@@ -28,4 +28,13 @@ public sealed class BotOptions
 
     /// <summary>Clock skew allowed on the channel's token lifetime.</summary>
     public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long the channel's metadata and signing keys are used before they are read again.</summary>
+    public TimeSpan MetadataLifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// A token signed by a key we do not know makes us read the keys again (the channel rotates
+    /// them), but not more often than this: anyone can send a token naming an unknown key.
+    /// </summary>
+    public TimeSpan KeyRefreshMinInterval { get; set; } = TimeSpan.FromMinutes(1);
 }

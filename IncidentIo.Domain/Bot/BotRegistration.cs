@@ -1,4 +1,7 @@
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Bot.Connector;
+using IncidentIo.Domain.Bot.Inbound;
+using IncidentIo.Domain.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -16,18 +19,24 @@ public static class BotRegistration
         services.AddSingleton<IValidateOptions<BotConnectorOptions>, BotConnectorOptionsValidator>();
         services.AddSingleton<BotConnector>();
         services.AddSingleton<TeamInstalls>();
+        services.AddSingleton<ChannelTokenValidator>();
+        services.AddSingleton<InboundActivities>();
+        services.AddSingleton<TeamMembershipChanges>();
+        services.AddSingleton<BotMessages>();
         return services;
     }
 }
 
-internal sealed class BotOptionsValidator : IValidateOptions<BotOptions>
+internal sealed class BotOptionsValidator(IConfiguration configuration) : IValidateOptions<BotOptions>
 {
     public ValidateOptionsResult Validate(string? name, BotOptions options)
     {
         var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.ClientSecret))
+        // Sandbox mode fills it in; an unknown mode is reported on its own (read raw: the mode's own check reports it).
+        var live = string.Equals(configuration[$"{MicrosoftOptions.Section}:Mode"], "Live", StringComparison.OrdinalIgnoreCase);
+        if (live && string.IsNullOrWhiteSpace(options.ClientSecret))
         {
-            failures.Add("Bot:ClientSecret is required: the client secret of the bot's Entra app registration (TeamsApp:BotId).");
+            failures.Add("Bot:ClientSecret (the client secret of the bot's app registration, TeamsApp:BotId) is required when Microsoft:Mode is 'Live'.");
         }
 
         foreach (var (key, value) in new[]
@@ -49,6 +58,11 @@ internal sealed class BotOptionsValidator : IValidateOptions<BotOptions>
         if (options.ClockSkew < TimeSpan.Zero || options.ClockSkew > TimeSpan.FromMinutes(10))
         {
             failures.Add($"Bot:ClockSkew must be between 0 and 10 minutes (it is {options.ClockSkew}).");
+        }
+
+        if (options.MetadataLifetime < TimeSpan.FromMinutes(1) || options.KeyRefreshMinInterval < TimeSpan.Zero || options.KeyRefreshMinInterval > options.MetadataLifetime)
+        {
+            failures.Add($"Bot:MetadataLifetime must be at least a minute and Bot:KeyRefreshMinInterval between 0 and it (they are {options.MetadataLifetime} and {options.KeyRefreshMinInterval}).");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -3,6 +3,7 @@ using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -57,6 +58,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<AnnouncementRule> AnnouncementRules => Set<AnnouncementRule>();
 
     public DbSet<AnnouncementDelivery> AnnouncementDeliveries => Set<AnnouncementDelivery>();
+
+    public DbSet<BotReceivedActivity> BotReceivedActivities => Set<BotReceivedActivity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -302,6 +305,18 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             delivery.Property(d => d.LastErrorCode).HasMaxLength(100);
             delivery.Property(d => d.LastError).HasMaxLength(AnnouncementDelivery.ErrorMaxLength);
             delivery.Property(d => d.CorrelationId).HasMaxLength(100);
+        });
+
+        modelBuilder.Entity<BotReceivedActivity>(received =>
+        {
+            received.ToTable("bot_received_activities");
+            received.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
+            // What makes a repeated delivery recognisable: a second insert fails.
+            received.HasIndex(r => new { r.ConversationId, r.ActivityId }).IsUnique();
+            received.HasIndex(r => r.ReceivedAt);
+            received.Property(r => r.ConversationId).HasMaxLength(BotReceivedActivity.ConversationIdMaxLength);
+            received.Property(r => r.ActivityId).HasMaxLength(BotReceivedActivity.ActivityIdMaxLength);
+            received.Property(r => r.Type).HasMaxLength(BotReceivedActivity.TypeMaxLength);
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

@@ -40,4 +40,53 @@ public sealed class PersonTeams(IDbContextFactory<IncidentIoDbContext> dbFactory
             return $"Microsoft could not say ({error.GetType().Name})";
         }
     }
+
+    /// <summary>
+    /// The teams a person is in by Graph id (<c>GET /users/{id}/joinedTeams</c>), with each team's
+    /// General channel thread id (how the bot knows the team) read for the ids <paramref name="threadIdNeeded"/>
+    /// asks for: joinedTeams does not carry it, <c>GET /teams/{id}</c> does (<c>internalId</c>).
+    /// </summary>
+    /// <returns>The teams, or why Microsoft could not say (then nothing is returned).</returns>
+    public async Task<(IReadOnlyList<JoinedTeam>? Teams, string? Failure)> JoinedTeamsAsync(
+        Guid tenantId, Guid objectId, Func<Guid, bool> threadIdNeeded, CancellationToken cancellationToken = default)
+    {
+        using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), options.Value.CallTimeout, clock);
+        try
+        {
+            var teams = new List<JoinedTeam>();
+            var page = await graph.Client.Users[objectId.ToString()].JoinedTeams.GetAsync(cancellationToken: cancellationToken);
+            while (page is not null)
+            {
+                foreach (var team in page.Value ?? [])
+                {
+                    if (!Guid.TryParse(team.Id, out var id))
+                    {
+                        continue;
+                    }
+
+                    var threadId = threadIdNeeded(id)
+                        ? (await graph.Client.Teams[team.Id].GetAsync(r => r.QueryParameters.Select = ["id", "internalId"], cancellationToken))?.InternalId
+                        : null;
+                    teams.Add(new JoinedTeam(id, team.DisplayName, threadId));
+                }
+
+                page = page.OdataNextLink is { } next
+                    ? await graph.Client.Users[objectId.ToString()].JoinedTeams.WithUrl(next).GetAsync(cancellationToken: cancellationToken)
+                    : null;
+            }
+
+            return (teams, null);
+        }
+        catch (ODataError error)
+        {
+            return (null, $"Microsoft Graph answered {error.ResponseStatusCode} {error.Error?.Code}");
+        }
+        catch (Exception error) when (error is MsalException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return (null, $"Microsoft Graph could not be asked ({error.GetType().Name})");
+        }
+    }
 }
+
+/// <summary>A team someone is in: its Graph id, name, and General channel thread id when it was read.</summary>
+public sealed record JoinedTeam(Guid GraphId, string? Name, string? ThreadId);

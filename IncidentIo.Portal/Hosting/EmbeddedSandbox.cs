@@ -1,7 +1,11 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
+using IncidentIo.Portal.Bot;
 using IncidentIo.Portal.Setup;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
@@ -23,12 +27,14 @@ public sealed class EmbeddedSandbox(
     IOptionsMonitor<MicrosoftIdentityOptions> identity,
     IOptions<TeamsAppOptions> teamsApp,
     IOptions<SetupAppOptions> setupApp,
+    IOptions<BotOptions> bot,
     LocalCertificates certificates,
     IServer server,
     IHostApplicationLifetime lifetime,
     ILogger<EmbeddedSandbox> logger) : IHostedService, IAsyncDisposable
 {
     private SandboxHost? sandbox;
+    private HttpClient? channelClient;
 
     public SandboxHost Host => sandbox ?? throw new InvalidOperationException("The Sandbox has not started.");
 
@@ -38,6 +44,7 @@ public sealed class EmbeddedSandbox(
         sandbox = await SandboxHost.StartAsync(
             new SandboxOptions { ServerCertificate = certificates.Server, Port = origin.Port }, cancellationToken);
         RegisterApps([]);
+        RegisterBot();
         PublishTeamsApp();
 
         // Redirect URIs depend on the addresses the Portal really listens on, known once it has started.
@@ -45,6 +52,7 @@ public sealed class EmbeddedSandbox(
         {
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             RegisterApps(addresses);
+            PointChannelAtPortal(addresses);
             logger.LogInformation("Sandbox (simulated Microsoft 365) is running at {Origin}; its admin page is {Origin}/sandbox", sandbox.Origin, sandbox.Origin);
         });
     }
@@ -74,6 +82,41 @@ public sealed class EmbeddedSandbox(
                 ApplicationPermissions = [.. SetupPermissions.Names],
             });
         }
+    }
+
+    /// <summary>Our bot's Entra app registration (connector tokens) and its Azure Bot resource.</summary>
+    private void RegisterBot()
+    {
+        var botId = teamsApp.Value.BotId;
+        Host.RegisterApp(new AppRegistration
+        {
+            ClientId = botId,
+            DisplayName = "IncidentIo Bot",
+            ClientSecrets = bot.Value.ClientSecret is { Length: > 0 } secret ? [secret] : [],
+        });
+        Host.Bot.RegisterBot(new IncidentIo.Sandbox.BotFramework.BotRegistration { AppId = botId, Name = teamsApp.Value.ShortName });
+    }
+
+    /// <summary>
+    /// The channel posts Teams' activities to our messaging endpoint on the Portal's https address,
+    /// trusting the Portal's certificate: issued by the same local authority as the Sandbox's own.
+    /// </summary>
+    private void PointChannelAtPortal(ICollection<string> portalAddresses)
+    {
+        if (PortalOrigins(portalAddresses).FirstOrDefault(o => o.StartsWith("https://localhost:", StringComparison.Ordinal)) is not { } origin)
+        {
+            logger.LogWarning("The Portal listens on no https address: the Sandbox's Teams channel cannot reach our bot");
+            return;
+        }
+
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.Add(certificates.Authority);
+        channelClient = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions { CertificateChainPolicy = policy },
+        });
+        Host.Bot.Channel.HttpClient = channelClient;
+        Host.Bot.Channel.Endpoint = new Uri($"{origin}{BotEndpoint.Path}");
     }
 
     /// <summary>
@@ -116,5 +159,7 @@ public sealed class EmbeddedSandbox(
         {
             await sandbox.DisposeAsync();
         }
+
+        channelClient?.Dispose();
     }
 }

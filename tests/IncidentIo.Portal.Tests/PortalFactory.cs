@@ -25,6 +25,13 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         });
     }
 
+    /// <summary>One more setting for the Portal (before it starts).</summary>
+    public PortalFactory With(string key, string? value)
+    {
+        settings[key] = value;
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Production");

@@ -428,6 +428,57 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.ToTable("bot_teams", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Bot.Inbound.BotReceivedActivity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ActivityId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("activity_id");
+
+                    b.Property<string>("ConversationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<DateTimeOffset>("ReceivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bot_received_activities");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_bot_received_activities_organization_id");
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("ix_bot_received_activities_received_at");
+
+                    b.HasIndex("ConversationId", "ActivityId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bot_received_activities_conversation_id_activity_id");
+
+                    b.ToTable("bot_received_activities", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1270,6 +1321,16 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_bot_teams_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Bot.Inbound.BotReceivedActivity", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bot_received_activities_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>

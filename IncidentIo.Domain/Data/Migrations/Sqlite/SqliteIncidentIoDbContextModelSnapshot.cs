@@ -421,6 +421,55 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.ToTable("bot_teams", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Bot.Inbound.BotReceivedActivity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ActivityId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("activity_id");
+
+                    b.Property<string>("ConversationId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("conversation_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<long>("ReceivedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("received_at");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("type");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bot_received_activities");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_bot_received_activities_organization_id");
+
+                    b.HasIndex("ReceivedAt")
+                        .HasDatabaseName("ix_bot_received_activities_received_at");
+
+                    b.HasIndex("ConversationId", "ActivityId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bot_received_activities_conversation_id_activity_id");
+
+                    b.ToTable("bot_received_activities", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1259,6 +1308,16 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_bot_teams_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Bot.Inbound.BotReceivedActivity", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bot_received_activities_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Incidents.Incident", b =>

@@ -1,0 +1,305 @@
+using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.TeamsApp;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using User = IncidentIo.Domain.Users.User;
+
+namespace IncidentIo.Domain.Bot.Inbound;
+
+/// <summary>
+/// Acts on the activities Teams sends our bot, once their token has been checked: where the
+/// tenant's connector is, the teams our bot is installed in (and their names), whether our app is
+/// installed for each person (and the bot's 1:1 conversation with them), and people joining or
+/// leaving our bot's teams. Each activity's effects are written in one transaction together with
+/// its id, so a delivery Microsoft repeats is recognised and has no second effect.
+/// </summary>
+public sealed class InboundActivities(
+    IDbContextFactory<IncidentIoDbContext> dbFactory,
+    TeamMembershipChanges memberships,
+    BotMessages messages,
+    IOptions<TeamsAppOptions> teamsApp,
+    TimeProvider clock,
+    ILogger<InboundActivities> logger)
+{
+    public const string EventTrigger = "bot-event";
+
+    /// <summary>Received activities are remembered this long: Microsoft's retries come within minutes.</summary>
+    public static readonly TimeSpan RememberFor = TimeSpan.FromDays(7);
+
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+    private long lastPrunedTicks;
+
+    private string BotAccountId => $"28:{teamsApp.Value.BotId}";
+
+    public async Task<InboundOutcome> HandleAsync(BotActivity activity, CancellationToken cancellationToken)
+    {
+        if (activity.Type is not ("installationUpdate" or "conversationUpdate" or "message"))
+        {
+            return InboundOutcome.IgnoredType;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var organization = activity.TenantId is { } tenantId
+            ? await db.Organizations.SingleOrDefaultAsync(o => o.MicrosoftTenantId == tenantId, cancellationToken)
+            : null;
+        if (organization is null)
+        {
+            logger.LogWarning("Bot activity {Type} for tenant {Tenant}, which is no organisation of ours: acknowledged, nothing done", activity.Type, activity.TenantId);
+            return InboundOutcome.UnknownTenant;
+        }
+
+        var conversationId = ClippedText.Clip(activity.Conversation!.Id!, BotReceivedActivity.ConversationIdMaxLength);
+        var activityId = activity.Id is { Length: > 0 } id ? ClippedText.Clip(id, BotReceivedActivity.ActivityIdMaxLength) : null;
+        if (activityId is not null && await db.BotReceivedActivities.AnyAsync(r => r.ConversationId == conversationId && r.ActivityId == activityId, cancellationToken))
+        {
+            return InboundOutcome.Duplicate;
+        }
+
+        // Graph is asked before the transaction opens: a slow answer must not hold it.
+        var removals = RemovedPeople(activity) is { Count: > 0 } left && TeamThreadId(activity) is { } leftTeam
+            ? await memberships.PlanRemovalsAsync(db, organization.Id, organization.MicrosoftTenantId, leftTeam, left, cancellationToken)
+            : RemovalPlan.Nothing;
+
+        var now = clock.GetUtcNow();
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            if (activityId is not null)
+            {
+                db.BotReceivedActivities.Add(new BotReceivedActivity
+                {
+                    OrganizationId = organization.Id, ConversationId = conversationId, ActivityId = activityId,
+                    Type = ClippedText.Clip(activity.Type, BotReceivedActivity.TypeMaxLength), ReceivedAt = now,
+                });
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+                catch (DbUpdateException)
+                {
+                    if (await WasReceivedAsync(conversationId, activityId, cancellationToken))
+                    {
+                        return InboundOutcome.Duplicate; // the same delivery, handled by another request a moment ago
+                    }
+
+                    throw;
+                }
+            }
+
+            if (organization.BotServiceUrl != activity.ServiceUrl)
+            {
+                organization.BotServiceUrl = ClippedText.Clip(activity.ServiceUrl!, BotTeam.ServiceUrlMaxLength);
+                organization.UpdatedAt = now;
+            }
+
+            if (activity.IsTeamScope && TeamThreadId(activity) is { } teamThreadId)
+            {
+                await ApplyTeamEventAsync(db, organization, activity, teamThreadId, removals, now, cancellationToken);
+            }
+            else if (activity.IsPersonalScope)
+            {
+                await ApplyPersonalEventAsync(db, organization, activity, now, cancellationToken);
+            }
+
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        if (activity.Type == "message")
+        {
+            await messages.HandOnAsync(organization, activity, cancellationToken);
+        }
+
+        await PruneIfDueAsync(now, cancellationToken);
+        return InboundOutcome.Handled;
+    }
+
+    private async Task ApplyTeamEventAsync(
+        IncidentIoDbContext db, Organization organization, BotActivity activity, string teamThreadId, RemovalPlan removals, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var team = await db.BotTeams.SingleOrDefaultAsync(t => t.OrganizationId == organization.Id && t.TeamThreadId == teamThreadId, cancellationToken);
+        var botAdded = activity.Type == "installationUpdate" ? activity.Action is "add" or "add-upgrade" : HasBot(activity.MembersAdded);
+        var botRemoved = activity.Type == "installationUpdate" ? activity.Action is "remove" or "remove-upgrade" : HasBot(activity.MembersRemoved);
+        var info = activity.ChannelData?.Team;
+
+        if (botAdded)
+        {
+            if (team is null)
+            {
+                team = new BotTeam
+                {
+                    OrganizationId = organization.Id, TeamThreadId = teamThreadId,
+                    Name = ClippedText.Clip(info?.Name is { Length: > 0 } name ? name : teamThreadId, BotTeam.NameMaxLength),
+                    ServiceUrl = activity.ServiceUrl!, InstalledAt = now,
+                };
+                db.BotTeams.Add(team);
+                logger.LogInformation("Our bot was installed in team {Thread} of organisation {Organization}", teamThreadId, organization.Id);
+            }
+            else if (team.RemovedAt is not null)
+            {
+                team.RemovedAt = null;
+                team.InstalledAt = now;
+            }
+        }
+        else if (botRemoved && team is { RemovedAt: null })
+        {
+            team.RemovedAt = now;
+            logger.LogInformation("Our bot was removed from team {Thread} of organisation {Organization}", teamThreadId, organization.Id);
+        }
+
+        if (team is null)
+        {
+            logger.LogInformation("Bot activity {Type} for team {Thread}, which we do not know as one of our bot's teams: nothing to update", activity.Type, teamThreadId);
+            return;
+        }
+
+        if (info?.Name is { Length: > 0 } teamName && (activity.ChannelData?.EventType == "teamRenamed" || botAdded))
+        {
+            team.Name = ClippedText.Clip(teamName, BotTeam.NameMaxLength);
+        }
+
+        if (Guid.TryParse(info?.AadGroupId, out var graphId))
+        {
+            team.GraphTeamId = graphId;
+        }
+
+        team.ServiceUrl = ClippedText.Clip(activity.ServiceUrl!, BotTeam.ServiceUrlMaxLength);
+        team.UpdatedAt = now;
+
+        if (team.IsInstalled && People(activity.MembersAdded) is { Count: > 0 } joined)
+        {
+            await TeamMembershipChanges.ReactivateAsync(db, team, joined, now, cancellationToken);
+        }
+
+        await TeamMembershipChanges.ApplyRemovalsAsync(db, removals, now, cancellationToken);
+    }
+
+    /// <summary>Our app installed for or removed from one person (their personal scope): the bot's 1:1 conversation with them.</summary>
+    private async Task ApplyPersonalEventAsync(IncidentIoDbContext db, Organization organization, BotActivity activity, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        bool installed;
+        if (activity.Type == "installationUpdate" && activity.Action is "add" or "add-upgrade" or "remove" or "remove-upgrade")
+        {
+            installed = activity.Action is "add" or "add-upgrade";
+        }
+        else if (activity.Type == "conversationUpdate" && (HasBot(activity.MembersAdded) || HasBot(activity.MembersRemoved)))
+        {
+            installed = HasBot(activity.MembersAdded);
+        }
+        else
+        {
+            return;
+        }
+
+        var person = People(activity.MembersAdded).Concat(People(activity.MembersRemoved)).FirstOrDefault() is var member && member != Guid.Empty
+            ? member
+            : activity.From?.ObjectId;
+        var user = person is { } objectId
+            ? await db.Users.SingleOrDefaultAsync(u => u.OrganizationId == organization.Id && u.MicrosoftObjectId == objectId, cancellationToken)
+            : null;
+        if (user is null)
+        {
+            logger.LogInformation("Our app was {Change} for someone organisation {Organization} does not know ({ObjectId}): nothing to update",
+                installed ? "installed" : "removed", organization.Id, person);
+            return;
+        }
+
+        MarkInstallation(db, user, installed, installed ? activity.Conversation!.Id : null, now);
+    }
+
+    /// <summary>Teams told us: recorded as the user's state (verified now when installed), with an entry in their history when it changed.</summary>
+    private static void MarkInstallation(IncidentIoDbContext db, User user, bool installed, string? conversationId, DateTimeOffset now)
+    {
+        var installation = user.AppInstallation;
+        var state = installed ? InstallationState.Installed : InstallationState.NotInstalled;
+        var changed = installation.State != state || user.BotConversationId != conversationId;
+        if (installation.State != state)
+        {
+            installation.ChangedAt = now;
+        }
+
+        installation.State = state;
+        installation.Attempts = 0;
+        installation.NextAttemptAt = null;
+        installation.LastStatus = null;
+        installation.LastErrorCode = null;
+        installation.LastError = null;
+        if (installed)
+        {
+            installation.VerifiedAt = now;
+        }
+
+        // Cleared on removal: a send to that chat would now be refused; Teams gives the same id back on a new install.
+        user.BotConversationId = conversationId is null ? null : ClippedText.Clip(conversationId, Users.User.BotConversationIdMaxLength);
+        if (changed)
+        {
+            db.AppInstallationAttempts.Add(new AppInstallationAttempt
+            {
+                UserId = user.Id,
+                OrganizationId = user.OrganizationId,
+                At = now,
+                Action = installed ? "bot-installed" : "bot-removed",
+                Trigger = EventTrigger,
+                Message = installed ? "Teams told our bot that IncidentIo was installed for this person." : "Teams told our bot that IncidentIo was removed for this person.",
+                Outcome = state,
+            });
+        }
+    }
+
+    private bool HasBot(List<ChannelAccount>? members) =>
+        members?.Any(m => string.Equals(m.Id, BotAccountId, StringComparison.OrdinalIgnoreCase)) == true;
+
+    /// <summary>The people (not bots) in a members list, by Entra object id.</summary>
+    private static List<Guid> People(List<ChannelAccount>? members) =>
+        [.. (members ?? []).Where(m => m.Id?.StartsWith("28:", StringComparison.Ordinal) != true).Select(m => m.ObjectId).OfType<Guid>()];
+
+    private static List<Guid> RemovedPeople(BotActivity activity) =>
+        activity.Type == "conversationUpdate" && activity.IsTeamScope ? People(activity.MembersRemoved) : [];
+
+    /// <summary>The bot-facing team id: the General channel's thread id (channelData.team.id), else the conversation's thread.</summary>
+    private static string? TeamThreadId(BotActivity activity)
+    {
+        var id = activity.ChannelData?.Team?.Id is { Length: > 0 } team ? team : activity.Conversation?.Id?.Split(';')[0];
+        return id is { Length: > 0 } ? ClippedText.Clip(id, BotTeam.ThreadIdMaxLength) : null;
+    }
+
+    private async Task<bool> WasReceivedAsync(string conversationId, string activityId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.BotReceivedActivities.AnyAsync(r => r.ConversationId == conversationId && r.ActivityId == activityId, cancellationToken);
+    }
+
+    private async Task PruneIfDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var last = Interlocked.Read(ref lastPrunedTicks);
+        if (now.UtcTicks - last < PruneEvery.Ticks || Interlocked.CompareExchange(ref lastPrunedTicks, now.UtcTicks, last) != last)
+        {
+            return;
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var before = now - RememberFor;
+        var pruned = await db.BotReceivedActivities.Where(r => r.ReceivedAt < before).ExecuteDeleteAsync(cancellationToken);
+        if (pruned > 0)
+        {
+            logger.LogInformation("Forgot {Count} bot activities received before {Before:u}", pruned, before);
+        }
+    }
+}
+
+public enum InboundOutcome
+{
+    Handled,
+
+    /// <summary>Already received (Microsoft delivered it again): acknowledged, nothing done.</summary>
+    Duplicate,
+
+    /// <summary>A type our bot does not act on (Teams adds new ones at any time): acknowledged.</summary>
+    IgnoredType,
+
+    /// <summary>A tenant that is no organisation of ours: acknowledged and logged.</summary>
+    UnknownTenant,
+}

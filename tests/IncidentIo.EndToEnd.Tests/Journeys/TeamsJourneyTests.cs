@@ -1,0 +1,149 @@
+using Microsoft.Playwright;
+
+namespace IncidentIo.EndToEnd.Tests.Journeys;
+
+/// <summary>
+/// What Teams users meet, in Chromium: the Sandbox's Teams view hosts our tab in the Incidents team
+/// (teams-js, the SSO token, our Blazor tab in its iframe); a SEV1 declared there is announced by
+/// our bot in every channel whose rule matches and nowhere else, and its lead gets a direct message.
+/// </summary>
+public sealed class TeamsJourneyTests : PortalJourney
+{
+    private const string Contoso = "contoso.example";
+    private const string OurTeamsAppId = "8d3f2b6e-4c1a-4e57-9b0d-2f6a7c9e1d01";
+    private const string OurBotId = "8d3f2b6e-4c1a-4e57-9b0d-2f6a7c9e1d02";
+    private const string EngineeringTeamId = "c0a7050c-0002-4000-8000-000000000001";
+    private const string OperationsTeamId = "c0a7050c-0002-4000-8000-000000000002";
+    private static readonly LocatorAssertionsToContainTextOptions ViaWorker = new() { Timeout = 30_000 };
+
+    [Fact]
+    public async Task A_sev1_declared_in_the_tab_is_announced_where_rules_match_and_its_lead_gets_a_direct_message()
+    {
+        var admin = await SetUpContosoThroughTheAutomaticInstallAsync();
+        // The lead has signed in once, so we know her (and we ask Teams to install our app for her).
+        await SignInAsync("user@contoso.example", "/");
+
+        // Our app in two more teams, as a team owner adding it by hand: Teams tells our bot.
+        foreach (var team in new[] { OperationsTeamId, EngineeringTeamId })
+        {
+            var added = await admin.APIRequest.PostAsync($"{SandboxOrigin}/sandbox/api/tenants/{Contoso}/teams/{team}/installed-apps",
+                new() { DataObject = new { externalId = OurTeamsAppId } });
+            Assert.True(added.Ok, await added.TextAsync());
+        }
+
+        await admin.GotoAsync($"{Url}/settings/announcements");
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("bot-team")).ToHaveCountAsync(3, new() { Timeout = 30_000 });
+        await AddRuleAsync(admin, "Major incidents", "Incidents", "SEV2", type: null);
+        await AddRuleAsync(admin, "Operations hears everything", "Operations", "SEV4 (all)", type: null);
+        await AddRuleAsync(admin, "Engineering: security only", "Engineering", "SEV4 (all)", type: "Security");
+        await Assertions.Expect(admin.GetByTestId("rule")).ToHaveCountAsync(3);
+        await Browser.ScreenshotAsync(admin, "teams-announcement-rules");
+
+        // In Teams (the Sandbox's view) as Adele: the Incidents team, General, our tab.
+        var teams = await OpenTeamsAsync("admin@contoso.example");
+        await OpenChannelAsync(teams, "Incidents");
+        await teams.Locator("a[data-testid=tab]", new() { HasText = "Incidents" }).ClickAsync();
+        var tab = teams.FrameLocator("#tab-frame");
+        await Assertions.Expect(tab.GetByTestId("tab-signed-in")).ToContainTextAsync("Adele Admin", new() { Timeout = 30_000 });
+
+        await tab.GetByTestId("declare-name").Locator("input").FillAsync("Checkout <b>fails</b> for EU customers");
+        await ChooseAsync(tab, tab.GetByTestId("declare-severity"), "SEV1");
+        await tab.GetByTestId("declare-lead").Locator("input").FillAsync("Uma");
+        await tab.GetByRole(AriaRole.Option, new() { NameRegex = new("Uma User") }).ClickAsync();
+        await tab.GetByTestId("declare-summary").Locator("textarea").FillAsync("Payments time out since 09:12.");
+        await tab.GetByTestId("declare-submit").ClickAsync();
+        await Assertions.Expect(tab.GetByTestId("declared")).ToContainTextAsync("INC-1");
+        await Assertions.Expect(tab.GetByTestId("active-incident")).ToContainTextAsync("INC-1");
+        await Browser.ScreenshotAsync(teams, "teams-tab-declared");
+
+        // The card in every channel whose rule matches, and not in the one whose rule does not.
+        await OpenChannelAsync(teams, "Incidents");
+        await Assertions.Expect(teams.Locator("#posts article.post")).ToContainTextAsync("INC-1", ViaWorker);
+        await Assertions.Expect(teams.Locator("#posts article.post")).ToHaveCountAsync(1);
+        await Assertions.Expect(teams.Locator("#posts article.post .adaptive-card")).ToContainTextAsync("Checkout <b>fails</b> for EU customers");
+        await Browser.ScreenshotAsync(teams, "teams-announcement-card");
+        await OpenChannelAsync(teams, "Operations");
+        await Assertions.Expect(teams.Locator("#posts article.post")).ToContainTextAsync("INC-1", ViaWorker);
+        await Assertions.Expect(teams.Locator("#posts article.post")).ToHaveCountAsync(1);
+        await OpenChannelAsync(teams, "Engineering");
+        await Assertions.Expect(teams.Locator("#posts article.post")).ToHaveCountAsync(0);
+
+        // Uma's direct message from our bot.
+        var umaTeams = await OpenTeamsAsync("user@contoso.example");
+        await umaTeams.GotoAsync($"{SandboxOrigin}/sandbox/teams/chats/{OurBotId}");
+        await Assertions.Expect(umaTeams.Locator("#messages")).ToContainTextAsync("INC-1", ViaWorker);
+        await Browser.ScreenshotAsync(umaTeams, "teams-lead-direct-message");
+    }
+
+    [Fact]
+    public async Task Opened_outside_teams_the_tab_sends_people_to_the_portal()
+    {
+        var page = await Browser.NewPageAsync();
+        await page.GotoAsync($"{Url}/teams/tab");
+
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/incidents|/signin|/authorize|oauth2"), new() { Timeout = 30_000 });
+    }
+
+    /// <summary>The admin's dialog on /settings/announcements: the General channel of <paramref name="team"/>, on declare.</summary>
+    private static async Task AddRuleAsync(IPage page, string name, string team, string severity, string? type)
+    {
+        await page.GetByTestId("add-rule").ClickAsync();
+        await page.GetByTestId("rule-name-field").Locator("input").FillAsync(name);
+        await ChooseAsync(page, page.GetByTestId("rule-team"), team);
+        await ChooseAsync(page, page.GetByTestId("rule-severity"), severity);
+        if (type is not null)
+        {
+            await page.GetByLabel(type, new() { Exact = true }).CheckAsync();
+        }
+
+        await page.GetByTestId("rule-save").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("rule-name").Filter(new() { HasText = name })).ToBeVisibleAsync();
+    }
+
+    /// <summary>Opens a MudBlazor select and picks the option showing <paramref name="text"/>.</summary>
+    private static async Task ChooseAsync(IPage page, ILocator select, string text)
+    {
+        await select.ClickAsync();
+        await page.GetByRole(AriaRole.Option, new() { Name = text, Exact = true }).ClickAsync();
+    }
+
+    private static async Task ChooseAsync(IFrameLocator frame, ILocator select, string text)
+    {
+        await select.ClickAsync();
+        await frame.GetByRole(AriaRole.Option, new() { Name = text, Exact = true }).ClickAsync();
+    }
+
+    private async Task<IPage> OpenTeamsAsync(string email)
+    {
+        var page = await Browser.NewPageAsync();
+        // Offline here: teams-js's download of Microsoft's host list fails at once, as on a closed network.
+        await page.Context.RouteAsync("https://res.cdn.office.net/**", route => route.AbortAsync());
+        await page.GotoAsync($"{SandboxOrigin}/sandbox/teams?as={Uri.EscapeDataString(email)}");
+        await Assertions.Expect(page.Locator("nav#rail")).ToBeVisibleAsync();
+        return page;
+    }
+
+    private static async Task OpenChannelAsync(IPage page, string team)
+    {
+        await page.Locator("nav#rail section.team", new() { HasText = team }).Locator("a.channel").First.ClickAsync();
+        await Assertions.Expect(page.Locator("#channel-title")).ToContainTextAsync(team);
+    }
+
+    /// <summary>Adele sets Contoso up to the end: details, plan, both consents, the automatic install to an Incidents team with our tab.</summary>
+    private async Task<IPage> SetUpContosoThroughTheAutomaticInstallAsync()
+    {
+        var page = await SignInAsync("admin@contoso.example", "/setup");
+        await page.GetByTestId("confirm-details").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Choose Pro" }).ClickAsync();
+        await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-global"), "User.ReadBasic.All", screenshot: null);
+        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
+        await Browser.WaitForCircuitAsync(page);
+        await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-setup"), "Team.Create", screenshot: null);
+        await page.WaitForURLAsync($"{Url}/setup?consent=setup-granted", new() { Timeout = 15_000 });
+        await Browser.WaitForCircuitAsync(page);
+        await page.GetByTestId("start-install").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("done-team")).ToHaveTextAsync("Incidents", new() { Timeout = 60_000 });
+        return page;
+    }
+}
