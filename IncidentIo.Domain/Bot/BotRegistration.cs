@@ -19,6 +19,7 @@ public static class BotRegistration
         services.AddSingleton<IValidateOptions<BotConnectorOptions>, BotConnectorOptionsValidator>();
         services.AddSingleton<BotConnector>();
         services.AddSingleton<TeamInstalls>();
+        services.AddSingleton<BotTeamDetailsRefresh>();
         services.AddSingleton<ChannelTokenValidator>();
         services.AddSingleton<InboundActivities>();
         services.AddSingleton<TeamMembershipChanges>();

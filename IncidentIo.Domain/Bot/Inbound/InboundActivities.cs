@@ -1,3 +1,4 @@
+using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Organizations;
@@ -21,6 +22,7 @@ public sealed class InboundActivities(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     TeamMembershipChanges memberships,
     BotMessages messages,
+    IBackgroundJobClient jobs,
     IOptions<TeamsAppOptions> teamsApp,
     TimeProvider clock,
     ILogger<InboundActivities> logger)
@@ -112,16 +114,24 @@ public sealed class InboundActivities(
         {
             await messages.HandOnAsync(organization, activity, cancellationToken);
         }
+        else if (activity.IsTeamScope && TeamThreadId(activity) is { } installedIn && BotAddedToTeam(activity) && activity.ChannelData?.Team?.Name is not { Length: > 0 })
+        {
+            var organizationId = organization.Id;
+            jobs.Enqueue<BotTeamDetailsRefresh>(r => r.RefreshAsync(organizationId, installedIn, CancellationToken.None));
+        }
 
         await PruneIfDueAsync(now, cancellationToken);
         return InboundOutcome.Handled;
     }
 
+    private bool BotAddedToTeam(BotActivity activity) =>
+        activity.Type == "installationUpdate" ? activity.Action is "add" or "add-upgrade" : HasBot(activity.MembersAdded);
+
     private async Task ApplyTeamEventAsync(
         IncidentIoDbContext db, Organization organization, BotActivity activity, string teamThreadId, RemovalPlan removals, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var team = await db.BotTeams.SingleOrDefaultAsync(t => t.OrganizationId == organization.Id && t.TeamThreadId == teamThreadId, cancellationToken);
-        var botAdded = activity.Type == "installationUpdate" ? activity.Action is "add" or "add-upgrade" : HasBot(activity.MembersAdded);
+        var botAdded = BotAddedToTeam(activity);
         var botRemoved = activity.Type == "installationUpdate" ? activity.Action is "remove" or "remove-upgrade" : HasBot(activity.MembersRemoved);
         var info = activity.ChannelData?.Team;
 

@@ -30,10 +30,16 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
             Assert.Equal(portal.OrganizationId, recorded.OrganizationId);
             Assert.True(recorded.IsInstalled);
             Assert.Equal(portal.Sandbox.Bot.ServiceUrl, recorded.ServiceUrl);
-            // Teams sent only the team's thread id: the name waits for a rename (or the Graph id for a membership check).
-            Assert.Equal(team.GeneralChannelId, recorded.Name);
             Assert.Equal(portal.Sandbox.Bot.ServiceUrl, (await db.Organizations.SingleAsync(o => o.Id == portal.OrganizationId)).BotServiceUrl);
         }
+
+        // Teams sent only the team's thread id: a job asks the connector for its name and Graph id.
+        await Eventually(async () =>
+        {
+            await using var db = portal.NewContext();
+            var refreshed = await db.BotTeams.SingleAsync(t => t.TeamThreadId == team.GeneralChannelId);
+            return refreshed.Name == "Install journey" && refreshed.GraphTeamId == team.Id;
+        });
 
         await portal.Sandbox.Bot.Channel.TeamRenamedAsync(portal.BotId, team.GeneralChannelId, DemoSeed.AdminId);
         await using (var db = portal.NewContext())
@@ -238,6 +244,33 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
         await portal.Sandbox.Bot.Channel.TeamRenamedAsync(portal.BotId, team.GeneralChannelId, DemoSeed.AdminId);
         AssertDelivered();
         return (team, person);
+    }
+
+    [Fact]
+    public async Task Someone_saying_help_to_our_bot_is_told_what_it_does_and_where_to_declare()
+    {
+        var isaiah = portal.SandboxUser("isaiah.langer@contoso.example");
+        Assert.NotNull(portal.Sandbox.State.Teams.InstallForUser(BotPortal.Contoso, isaiah, portal.CatalogAppId(), awaitingTeamsClient: false));
+        await portal.Sandbox.Bot.Relay.WhenIdleAsync();
+        var chat = portal.Sandbox.Bot.Conversations.GetOrCreate(portal.BotId, BotPortal.Contoso, isaiah).Id;
+
+        var delivery = await portal.Sandbox.Bot.Channel.UserMessageAsync(portal.BotId, BotPortal.Contoso, isaiah, "help");
+
+        Assert.True(delivery.Delivered, delivery.Error);
+        await Eventually(() => Task.FromResult(portal.Sandbox.Bot.Activities.For(chat).Any(a => a.Text?.Contains("IncidentIo bot", StringComparison.Ordinal) == true)));
+        var reply = Assert.Single(portal.Sandbox.Bot.Activities.For(chat));
+        Assert.Contains("/settings/announcements", reply.Text, StringComparison.Ordinal);
+        Assert.Contains("declare", reply.Text, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The expected change did not happen within 20 s.");
+            await Task.Delay(100);
+        }
     }
 
     private void AssertDelivered()
