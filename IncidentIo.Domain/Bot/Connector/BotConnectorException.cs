@@ -1,0 +1,44 @@
+using System.Net;
+
+namespace IncidentIo.Domain.Bot.Connector;
+
+/// <summary>A connector call that failed, with what the connector (or Entra ID, for its token) said.</summary>
+public sealed class BotConnectorException : Exception
+{
+    public BotConnectorException(HttpStatusCode status, string? code, string message, string? correlationId, TimeSpan? retryAfter)
+        : this($"Teams answered {(int)status} {code}: {message}", status, code, message, correlationId, retryAfter, null)
+    {
+    }
+
+    /// <summary>Entra ID refused the connector token (wrong <c>Bot:ClientSecret</c>, unknown bot app, …).</summary>
+    public BotConnectorException(HttpStatusCode status, string? code, string message, string? correlationId, TimeSpan? retryAfter, Exception tokenError)
+        : this($"Entra ID refused the bot's connector token ({(int)status} {code}): {message}", status, code, message, correlationId, retryAfter, tokenError)
+    {
+    }
+
+    private BotConnectorException(string text, HttpStatusCode status, string? code, string message, string? correlationId, TimeSpan? retryAfter, Exception? inner)
+        : base(text, inner)
+    {
+        Status = status;
+        Code = code;
+        ConnectorMessage = message;
+        CorrelationId = correlationId;
+        RetryAfter = retryAfter;
+    }
+
+    public HttpStatusCode Status { get; }
+
+    /// <summary>The connector's error code (<c>ForbiddenOperationException</c>, <c>BotNotInConversationRoster</c>, <c>Throttled</c>…).</summary>
+    public string? Code { get; }
+
+    public string ConnectorMessage { get; }
+
+    /// <summary><c>X-Correlating-OperationId</c>, for Microsoft support.</summary>
+    public string? CorrelationId { get; }
+
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Worth trying again later: throttled (429), precondition (412), or 502/503/504.</summary>
+    public bool IsTransient => Status is HttpStatusCode.TooManyRequests or HttpStatusCode.PreconditionFailed
+        or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+}
