@@ -86,9 +86,15 @@ public sealed class IncidentService(
             {
                 await db.SaveChangesAsync(ct);
             }
-            catch (DbUpdateException) when (attempt < 5)
+            catch (DbUpdateException) when (attempt < 30)
             {
                 db.ChangeTracker.Clear();
+                if (!await db.Set<Incident>().AnyAsync(i => i.OrganizationId == organizationId && i.Number == number, ct))
+                {
+                    throw; // not a number taken meanwhile: a real failure
+                }
+
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
                 continue;
             }
 
