@@ -65,9 +65,9 @@ public sealed class AnnouncementHarness : IAsyncDisposable
 
     public IncidentIo.Sandbox.BotFramework.ActivityLog Posted => Reach.Sandbox.Bot.Activities;
 
-    public static async Task<AnnouncementHarness> StartAsync(bool withTeam = true)
+    public static async Task<AnnouncementHarness> StartAsync(string provider = DatabaseOptions.Postgres, bool withTeam = true)
     {
-        var reach = await ReachabilityHarness.StartAsync(DatabaseOptions.Postgres, settings: Configuration);
+        var reach = await ReachabilityHarness.StartAsync(provider, settings: Configuration);
         var sandbox = reach.Sandbox;
         var teamsApp = new TeamsAppOptions();
         sandbox.RegisterApp(new AppRegistration { ClientId = teamsApp.BotId, DisplayName = "IncidentIo Bot", ClientSecrets = [BotSecret] });
