@@ -33,6 +33,7 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         ["Announcements:InstallCheckInterval"] = "00:00:00.100",
         ["Announcements:FirstBackoff"] = "00:00:00.100",
         ["Announcements:LeaseDuration"] = "00:00:10",
+        ["Announcements:MaxAttempts"] = "3",
     };
 
     private AnnouncementHarness(ReachabilityHarness reach, Team team, BotTeam botTeam)
@@ -41,11 +42,19 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         Team = team;
         BotTeam = botTeam;
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(Configuration).Build();
-        Services = reach.BuildServices(s => s.AddBot(configuration).AddIncidentsAndAnnouncements(configuration)
-            .AddSingleton<JobLog>().AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<JobLog>()));
+        Services = reach.BuildServices(s =>
+        {
+            s.AddBot(configuration).AddIncidentsAndAnnouncements(configuration)
+                .AddSingleton<JobLog>().AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<JobLog>())
+                .AddTransient<FlakyConnector>().AddSingleton(Flaky);
+            s.AddHttpClient(IncidentIo.Domain.MicrosoftCloud.MicrosoftHttp.ClientName).AddHttpMessageHandler<FlakyConnector>();
+        });
     }
 
     public ReachabilityHarness Reach { get; }
+
+    /// <summary>Makes the connector answer sends with a transient error, as Teams does under load.</summary>
+    public FlakySends Flaky { get; } = new();
 
     public ServiceProvider Services { get; }
 
@@ -161,5 +170,33 @@ public sealed class JobLog : Hangfire.IBackgroundJobClient
             jobs.RemoveAll(j => j.Method.Name == method);
             return taken;
         }
+    }
+}
+
+/// <summary>How many sends the connector refuses next, and with what.</summary>
+public sealed class FlakySends
+{
+    public int FailNext { get; set; }
+
+    public System.Net.HttpStatusCode Status { get; set; } = System.Net.HttpStatusCode.ServiceUnavailable;
+}
+
+/// <summary>Answers sends (POST …/activities) with <see cref="FlakySends.Status"/> while <see cref="FlakySends.FailNext"/> lasts, before they reach the Sandbox.</summary>
+public sealed class FlakyConnector(FlakySends flaky) : DelegatingHandler
+{
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (request.Method == HttpMethod.Post && request.RequestUri!.AbsolutePath.EndsWith("/activities", StringComparison.Ordinal) && flaky.FailNext > 0)
+        {
+            flaky.FailNext--;
+            var response = new HttpResponseMessage(flaky.Status)
+            {
+                Content = new StringContent("""{"error":{"code":"ServiceError","message":"Try again later."}}""", System.Text.Encoding.UTF8, "application/json"),
+            };
+            response.Headers.Add("X-Correlating-OperationId", "flaky-1");
+            return Task.FromResult(response);
+        }
+
+        return base.SendAsync(request, cancellationToken);
     }
 }

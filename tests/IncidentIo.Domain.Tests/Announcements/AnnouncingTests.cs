@@ -237,5 +237,59 @@ public sealed class AnnouncingTests : IAsyncLifetime
         Assert.Empty(harness.Posted.For(finance.GeneralChannelId));
     }
 
+    [Fact]
+    public async Task A_busy_connector_is_tried_again_with_backoff_and_each_message_is_posted_once()
+    {
+        await harness.AddRuleAsync(admin.Id);
+        harness.Flaky.FailNext = 1;
+        var incident = await DeclareAndAnnounceAsync(uma.Id);
+
+        // The card and the DM go out in turn; the first of them met the busy connector.
+        var failed = Assert.Single(await harness.DeliveriesAsync(incident.Id), d => d.State != DeliveryState.Sent);
+        Assert.Equal((DeliveryState.Failed, 503, "ServiceError", "flaky-1", 1), (failed.State, failed.LastStatus, failed.LastErrorCode, failed.CorrelationId, failed.Attempts));
+        Assert.NotNull(failed.NextAttemptAt);
+        Assert.Single(harness.Queue.Take(nameof(AnnouncementJobs.DeliverAsync)));
+        Assert.Single(harness.Posted.All());
+        await harness.Jobs.DeliverAsync(failed.Id, CancellationToken.None); // not due yet: nothing happens
+        Assert.Single(harness.Posted.All());
+
+        var wait = failed.NextAttemptAt!.Value - DateTimeOffset.UtcNow;
+        await Task.Delay(wait > TimeSpan.Zero ? wait + TimeSpan.FromMilliseconds(50) : TimeSpan.FromMilliseconds(50));
+        await harness.Jobs.SweepAsync(CancellationToken.None);
+        await harness.Jobs.SweepAsync(CancellationToken.None);
+
+        var sent = (await harness.DeliveriesAsync(incident.Id)).Single(d => d.Id == failed.Id);
+        Assert.Equal((DeliveryState.Sent, 2), (sent.State, sent.Attempts));
+        Assert.Single(harness.Posted.For(General));
+        Assert.Single(harness.Posted.All(), a => a.UserId == DemoSeed.UserId);
+    }
+
+    [Fact]
+    public async Task A_connector_that_keeps_failing_is_given_up_after_the_configured_attempts()
+    {
+        await harness.AddRuleAsync(admin.Id);
+        harness.Flaky.FailNext = 100;
+        harness.Flaky.Status = System.Net.HttpStatusCode.BadGateway;
+        var incident = await DeclareAndAnnounceAsync(uma.Id);
+
+        for (var i = 0; i < 10; i++)
+        {
+            var delivery = (await harness.DeliveriesAsync(incident.Id)).Single(d => d.Kind == DeliveryKind.ChannelCard);
+            if (delivery.NextAttemptAt is not { } next)
+            {
+                break;
+            }
+
+            var wait = next - DateTimeOffset.UtcNow;
+            await Task.Delay(wait > TimeSpan.Zero ? wait + TimeSpan.FromMilliseconds(20) : TimeSpan.FromMilliseconds(20));
+            await harness.Jobs.DeliverAsync(delivery.Id, CancellationToken.None);
+        }
+
+        var gaveUp = (await harness.DeliveriesAsync(incident.Id)).Single(d => d.Kind == DeliveryKind.ChannelCard);
+        Assert.Equal((DeliveryState.Failed, 3, (DateTimeOffset?)null), (gaveUp.State, gaveUp.Attempts, gaveUp.NextAttemptAt));
+        Assert.StartsWith("Gave up after 3 attempts.", gaveUp.LastError, StringComparison.Ordinal);
+        Assert.Empty(harness.Posted.For(General));
+    }
+
     private static Guid ReachabilityHarness_Contoso => DemoSeed.ContosoTenantId;
 }
