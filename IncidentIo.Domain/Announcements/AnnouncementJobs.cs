@@ -69,7 +69,7 @@ public sealed class AnnouncementJobs(
             db.Add(NewDelivery(update, DeliveryKind.ChannelCard, target.ConversationId, target.Name, now, target.ServiceUrl, target.ConversationId));
         }
 
-        if (update.Kind == IncidentUpdateKind.Declared)
+        if (update.Kind is IncidentUpdateKind.Declared or IncidentUpdateKind.LeadChanged)
         {
             var lead = await db.Users.Where(u => u.Id == incident.LeadUserId).Select(u => u.DisplayName).SingleAsync(cancellationToken);
             db.Add(NewDelivery(update, DeliveryKind.LeadMessage, $"user:{incident.LeadUserId}", lead, now, recipient: incident.LeadUserId));

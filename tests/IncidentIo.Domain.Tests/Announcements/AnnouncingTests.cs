@@ -135,6 +135,32 @@ public sealed class AnnouncingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_new_lead_gets_a_dm_and_channels_get_no_post_for_the_change()
+    {
+        await harness.AddRuleAsync(admin.Id, f => { f.OnSeverityChanged = true; f.OnStatusChanged = true; });
+        var incident = await DeclareAndAnnounceAsync(uma.Id);
+        var nora = await harness.UserAsync(DemoSeed.NoTeamUser1Id);
+
+        var refused = await harness.Incidents.ChangeLeadAsync(harness.OrganizationId, incident.Id, admin.Id, Guid.NewGuid());
+        var same = await harness.Incidents.ChangeLeadAsync(harness.OrganizationId, incident.Id, admin.Id, uma.Id);
+        var changed = await harness.Incidents.ChangeLeadAsync(harness.OrganizationId, incident.Id, admin.Id, nora.Id);
+        foreach (var update in harness.QueuedUpdates())
+        {
+            await harness.Jobs.AnnounceAsync(update, CancellationToken.None);
+        }
+
+        Assert.Equal("The lead must be an active member of your organisation.", refused.Error);
+        Assert.Equal("They already lead this incident.", same.Error);
+        Assert.Equal(nora.Id, changed.Incident!.LeadUserId);
+        Assert.Single(harness.Posted.For(General));
+        var details = (await harness.Incidents.GetAsync(harness.OrganizationId, admin.Id, incident.Id))!;
+        var leadChange = details.Updates.Single(u => u.Kind == IncidentUpdateKind.LeadChanged);
+        Assert.Equal((uma.DisplayName, nora.DisplayName), (details.Shown(leadChange, leadChange.From), details.Shown(leadChange, leadChange.To)));
+        var dm = Assert.Single(details.Deliveries, d => d.IncidentUpdateId == leadChange.Id);
+        Assert.Equal((DeliveryKind.LeadMessage, nora.Id, DeliveryState.WaitingForInstall), (dm.Kind, dm.RecipientUserId, dm.State));
+    }
+
+    [Fact]
     public async Task A_lead_without_our_app_gets_it_installed_and_then_the_dm_once()
     {
         var nora = await harness.UserAsync(DemoSeed.NoTeamUser1Id);
