@@ -28,6 +28,7 @@ public static class AnnouncementCard
         IncidentUpdateKind.Declared => $"{IncidentText.Label(incident.Severity)} incident declared",
         IncidentUpdateKind.SeverityChanged => $"Severity is now {IncidentText.Label(incident.Severity)}",
         IncidentUpdateKind.StatusChanged => $"Status is now {incident.Status}",
+        IncidentUpdateKind.LeadChanged => "New lead",
         _ => "Incident resolved",
     };
 

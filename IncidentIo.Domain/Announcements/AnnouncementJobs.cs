@@ -69,7 +69,7 @@ public sealed class AnnouncementJobs(
             db.Add(NewDelivery(update, DeliveryKind.ChannelCard, target.ConversationId, target.Name, now, target.ServiceUrl, target.ConversationId));
         }
 
-        if (update.Kind == IncidentUpdateKind.Declared)
+        if (update.Kind is IncidentUpdateKind.Declared or IncidentUpdateKind.LeadChanged)
         {
             var lead = await db.Users.Where(u => u.Id == incident.LeadUserId).Select(u => u.DisplayName).SingleAsync(cancellationToken);
             db.Add(NewDelivery(update, DeliveryKind.LeadMessage, $"user:{incident.LeadUserId}", lead, now, recipient: incident.LeadUserId));
@@ -254,7 +254,7 @@ public sealed class AnnouncementJobs(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var since = delivery.WaitingSince ?? delivery.UpdatedAt;
-        var installation = await db.Users.Where(u => u.Id == delivery.RecipientUserId).Select(u => u.AppInstallation).SingleAsync(cancellationToken);
+        var installation = await db.Users.AsNoTracking().Where(u => u.Id == delivery.RecipientUserId).Select(u => u.AppInstallation).SingleAsync(cancellationToken);
         var answered = installation.ChangedAt >= since || installation.VerifiedAt >= since
                        || await db.AppInstallationAttempts.AnyAsync(a => a.UserId == delivery.RecipientUserId && a.At >= since, cancellationToken);
         if (answered && installation.State == InstallationState.Installed)

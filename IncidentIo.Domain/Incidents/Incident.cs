@@ -72,6 +72,9 @@ public enum IncidentUpdateKind
     SeverityChanged = 1,
     StatusChanged = 2,
     Resolved = 3,
+
+    /// <summary>Another person leads the incident: <see cref="IncidentUpdate.From"/> and <see cref="IncidentUpdate.To"/> hold the user ids.</summary>
+    LeadChanged = 4,
 }
 
 /// <summary>One change to an incident, who made it and when; what the bot announces.</summary>
@@ -109,6 +112,7 @@ public static class IncidentText
         IncidentUpdateKind.Declared => "Declared",
         IncidentUpdateKind.SeverityChanged => "Severity changed",
         IncidentUpdateKind.StatusChanged => "Status changed",
+        IncidentUpdateKind.LeadChanged => "Lead changed",
         _ => "Resolved",
     };
 }

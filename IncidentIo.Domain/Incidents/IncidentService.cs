@@ -86,9 +86,15 @@ public sealed class IncidentService(
             {
                 await db.SaveChangesAsync(ct);
             }
-            catch (DbUpdateException) when (attempt < 5)
+            catch (DbUpdateException) when (attempt < 30)
             {
                 db.ChangeTracker.Clear();
+                if (!await db.Set<Incident>().AnyAsync(i => i.OrganizationId == organizationId && i.Number == number, ct))
+                {
+                    throw; // not a number taken meanwhile: a real failure
+                }
+
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
                 continue;
             }
 
@@ -169,6 +175,33 @@ public sealed class IncidentService(
 
             return new IncidentUpdate { Kind = status == IncidentStatus.Resolved ? IncidentUpdateKind.Resolved : IncidentUpdateKind.StatusChanged, From = from, To = status.ToString() };
         }, ct);
+
+    /// <summary>Hands the incident to another lead, who gets a message from our bot as a declared incident's lead does.</summary>
+    public async Task<IncidentChangeResult> ChangeLeadAsync(Guid organizationId, Guid incidentId, Guid actorUserId, Guid leadUserId, CancellationToken ct = default)
+    {
+        bool leadIsMember;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            leadIsMember = await db.Users.AnyAsync(u => u.Id == leadUserId && u.OrganizationId == organizationId && u.IsActive, ct);
+        }
+
+        return await ChangeAsync(organizationId, incidentId, actorUserId, incident =>
+        {
+            if (!leadIsMember)
+            {
+                return "The lead must be an active member of your organisation.";
+            }
+
+            if (incident.LeadUserId == leadUserId)
+            {
+                return "They already lead this incident.";
+            }
+
+            var from = incident.LeadUserId.ToString();
+            incident.LeadUserId = leadUserId;
+            return new IncidentUpdate { Kind = IncidentUpdateKind.LeadChanged, From = from, To = leadUserId.ToString() };
+        }, ct);
+    }
 
     /// <summary>Applies <paramref name="change"/> (an update to record, or an error) and saves incident, update and any role change together.</summary>
     private async Task<IncidentChangeResult> ChangeAsync(Guid organizationId, Guid incidentId, Guid actorUserId, Func<Incident, ChangeOutcome> change, CancellationToken ct)
@@ -269,8 +302,10 @@ public sealed class IncidentService(
 
         var deliveries = await db.Set<AnnouncementDelivery>().AsNoTracking()
             .Where(d => d.IncidentId == incidentId && d.OrganizationId == organizationId).OrderBy(d => d.CreatedAt).ToListAsync(ct);
-        var names = await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId
-                && (u.Id == incident.LeadUserId || u.Id == incident.DeclaredByUserId || incident.Updates.Select(x => x.ActorUserId).Contains(u.Id)))
+        var people = incident.Updates.Select(x => x.ActorUserId)
+            .Concat(incident.Updates.Where(x => x.Kind == IncidentUpdateKind.LeadChanged).SelectMany(x => new[] { x.From, x.To }).Select(id => Guid.TryParse(id, out var g) ? g : Guid.Empty))
+            .Append(incident.LeadUserId).Append(incident.DeclaredByUserId).Distinct().ToList();
+        var names = await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId && people.Contains(u.Id))
             .ToDictionaryAsync(u => u.Id, u => u.DisplayName, ct);
         return new IncidentDetails(incident, incident.Updates.OrderBy(u => u.At).ToList(), deliveries, names);
     }
@@ -296,4 +331,8 @@ public sealed record IncidentListItem(Incident Incident, string LeadName);
 public sealed record IncidentDetails(Incident Incident, IReadOnlyList<IncidentUpdate> Updates, IReadOnlyList<AnnouncementDelivery> Deliveries, IReadOnlyDictionary<Guid, string> PeopleNames)
 {
     public string NameOf(Guid userId) => PeopleNames.TryGetValue(userId, out var name) ? name : "(unknown)";
+
+    /// <summary>An update's from or to as people read it: a name for a lead change, the value otherwise.</summary>
+    public string? Shown(IncidentUpdate update, string? value) =>
+        update.Kind == IncidentUpdateKind.LeadChanged && Guid.TryParse(value, out var id) ? NameOf(id) : value;
 }
