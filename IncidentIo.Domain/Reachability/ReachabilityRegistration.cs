@@ -17,6 +17,7 @@ public static class ReachabilityRegistration
         services.AddSingleton<UserAppInstaller>();
         services.AddSingleton<AppInstallationRequests>();
         services.AddSingleton<PersonTeams>();
+        services.AddSingleton<Users.OrganizationPeople>();
         services.AddTransient<AppInstallationJobs>();
         return services;
     }

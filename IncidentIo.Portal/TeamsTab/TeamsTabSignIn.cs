@@ -1,3 +1,4 @@
+using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.TeamsApp;
@@ -30,7 +31,10 @@ public sealed class TeamsTabSignIn(TeamsSsoTokens tokens, OrganizationOnboarding
         }
 
         var membership = await onboarding.EnsureMemberAsync(result.Principal!, cancellationToken);
-        return new TeamsTabSession(membership.Organization.Id, membership.Organization.Name, membership.User.Id, membership.User.DisplayName, membership.User.Role, null);
+        return new TeamsTabSession(membership.Organization.Id, membership.Organization.Name, membership.User.Id, membership.User.DisplayName, membership.User.Role, null)
+        {
+            Actor = AuditLogEntry.UserActor(membership.User.UserPrincipalName, membership.User.MicrosoftObjectId),
+        };
     }
 }
 
@@ -38,6 +42,9 @@ public sealed class TeamsTabSignIn(TeamsSsoTokens tokens, OrganizationOnboarding
 public sealed record TeamsTabSession(Guid OrganizationId, string OrganizationName, Guid UserId, string DisplayName, UserRole Role, string? Problem)
 {
     public bool IsSignedIn => Problem is null;
+
+    /// <summary>How changes made from the tab are audited.</summary>
+    public string Actor { get; init; } = "user:unknown";
 
     public static TeamsTabSession Refused(string problem) => new(Guid.Empty, "", Guid.Empty, "", UserRole.Viewer, problem);
 }

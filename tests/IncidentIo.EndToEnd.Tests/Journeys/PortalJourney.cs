@@ -19,6 +19,9 @@ public abstract class PortalJourney : IAsyncLifetime
 
     protected string DataFolder => dataFolder;
 
+    /// <summary>What the Portal process has written so far (its log).</summary>
+    protected string PortalOutput => portal.Output;
+
     protected Browser Browser { get; private set; } = null!;
 
     public async Task InitializeAsync()
