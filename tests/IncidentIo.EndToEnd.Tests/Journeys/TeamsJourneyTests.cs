@@ -48,7 +48,8 @@ public sealed class TeamsJourneyTests : PortalJourney
         await ChooseAsync(tab, tab.GetByTestId("declare-severity"), "SEV1");
         // Uma has never opened IncidentIo: the picker finds her in the tenant's directory.
         await tab.GetByTestId("declare-lead").PressSequentiallyAsync("Uma", new() { Delay = 50 });
-        await tab.GetByRole(AriaRole.Option, new() { NameRegex = new("Uma User") }).ClickAsync();
+        await tab.GetByTestId("lead-choice").Filter(new() { HasText = "user@contoso.example" }).ClickAsync();
+        await Assertions.Expect(tab.GetByTestId("declare-lead-chosen")).ToContainTextAsync("Uma User");
         await tab.GetByTestId("declare-summary").FillAsync("Payments time out since 09:12.");
         await tab.GetByTestId("declare-submit").ClickAsync();
         await Assertions.Expect(tab.GetByTestId("declared")).ToContainTextAsync("INC-1");
