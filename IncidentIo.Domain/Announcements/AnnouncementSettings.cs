@@ -1,6 +1,7 @@
 using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Bot.Connector;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.Users;
@@ -17,6 +18,7 @@ namespace IncidentIo.Domain.Announcements;
 public sealed class AnnouncementSettings(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     IBackgroundJobClient jobs,
+    BotConnector connector,
     IOptions<IncidentOptions> incidentOptions,
     TimeProvider clock)
 {
@@ -35,6 +37,45 @@ public sealed class AnnouncementSettings(
         var teams = await db.BotTeams.AsNoTracking().Where(t => t.OrganizationId == organizationId).OrderBy(t => t.Name).ToListAsync(ct);
         var rules = await db.Set<AnnouncementRule>().AsNoTracking().Where(r => r.OrganizationId == organizationId).OrderBy(r => r.Name).ToListAsync(ct);
         return new AnnouncementSettingsView(viewer.Role >= UserRole.Admin, teams, rules, incidentOptions.Value.EffectiveTypes);
+    }
+
+    /// <summary>
+    /// The channels of one of our bot's teams, as Teams tells the bot (General first, named "General"
+    /// where Teams leaves its name out); or why they could not be read (then the channel is typed).
+    /// </summary>
+    public async Task<(IReadOnlyList<BotChannel> Channels, string? Problem)> ChannelsAsync(Guid organizationId, Guid viewerUserId, Guid botTeamId, CancellationToken ct = default)
+    {
+        BotTeam? team;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (await ActiveMemberAsync(db, organizationId, viewerUserId, ct) is null)
+            {
+                return ([], NotAllowed);
+            }
+
+            team = await db.BotTeams.AsNoTracking().SingleOrDefaultAsync(t => t.Id == botTeamId && t.OrganizationId == organizationId, ct);
+        }
+
+        if (team is not { IsInstalled: true })
+        {
+            return ([], "Our app is not in that team.");
+        }
+
+        try
+        {
+            var channels = await connector.GetTeamChannelsAsync(new Uri(team.ServiceUrl), team.TeamThreadId, ct);
+            return ([.. channels
+                .Select(c => c.Id == team.TeamThreadId && string.IsNullOrWhiteSpace(c.Name) ? c with { Name = "General" } : c)
+                .OrderBy(c => c.Id == team.TeamThreadId ? 0 : 1).ThenBy(c => c.Name, StringComparer.CurrentCulture)], null);
+        }
+        catch (BotConnectorException error)
+        {
+            return ([], $"Teams did not list the team's channels ({(int)error.Status} {error.Code}); enter the channel by hand.");
+        }
+        catch (Exception error) when (error is HttpRequestException or TaskCanceledException)
+        {
+            return ([], $"Teams could not be reached to list the team's channels ({error.GetType().Name}); enter the channel by hand.");
+        }
     }
 
     /// <summary>Creates a rule (<paramref name="ruleId"/> null) or changes one.</summary>

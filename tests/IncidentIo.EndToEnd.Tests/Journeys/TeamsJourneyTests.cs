@@ -90,6 +90,8 @@ public sealed class TeamsJourneyTests : PortalJourney
         await page.GetByTestId("add-rule").ClickAsync();
         await page.GetByTestId("rule-name-field").FillAsync(name);
         await ChooseAsync(page, page.GetByTestId("rule-team"), team);
+        // Teams lists the team's channels to our bot; General is the one to start from.
+        await ChooseAsync(page, page.GetByTestId("rule-channel"), "General");
         await ChooseAsync(page, page.GetByTestId("rule-severity"), severity);
         if (type is not null)
         {
