@@ -19,6 +19,7 @@ public sealed class AnnouncementSettings(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     IBackgroundJobClient jobs,
     BotConnector connector,
+    TeamInstalls teamInstalls,
     IOptions<IncidentOptions> incidentOptions,
     TimeProvider clock)
 {
@@ -76,6 +77,38 @@ public sealed class AnnouncementSettings(
         {
             return ([], $"Teams could not be reached to list the team's channels ({error.GetType().Name}); enter the channel by hand.");
         }
+    }
+
+    /// <summary>For admins: the organisation's teams with whether our app is in each, and whether "add our app" works now.</summary>
+    public async Task<(PersonTeamsAnswer Teams, bool CanInstall)> OtherTeamsAsync(Guid organizationId, Guid viewerUserId, CancellationToken ct = default)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (await ActiveMemberAsync(db, organizationId, viewerUserId, ct) is not { Role: >= UserRole.Admin })
+            {
+                return (PersonTeamsAnswer.Failed(NotAllowed), false);
+            }
+        }
+
+        var teams = await teamInstalls.TenantTeamsAsync(organizationId, cancellationToken: ct);
+        return (teams, teams.Teams.Any(t => !t.HasOurApp) && await teamInstalls.CanInstallAsync(organizationId, ct));
+    }
+
+    /// <summary>An admin adds our app to a team (Teams then tells our bot, which lists the team here).</summary>
+    public async Task<TeamInstallOutcome> AddOurAppAsync(Guid organizationId, Guid actorUserId, Guid teamId, CancellationToken ct = default)
+    {
+        string actorName;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            if (await ActiveMemberAsync(db, organizationId, actorUserId, ct) is not { Role: >= UserRole.Admin } actor)
+            {
+                return new TeamInstallOutcome(false, NotAllowed);
+            }
+
+            actorName = AuditLogEntry.UserActor(actor.UserPrincipalName, actor.MicrosoftObjectId);
+        }
+
+        return await teamInstalls.InstallAsync(organizationId, teamId, actorName, ct);
     }
 
     /// <summary>Creates a rule (<paramref name="ruleId"/> null) or changes one.</summary>

@@ -68,6 +68,52 @@ public sealed class TeamInstalls(
         }
     }
 
+    /// <summary>The organisation's teams (up to <paramref name="take"/>, by name), each with whether our bot reported being installed there.</summary>
+    public async Task<PersonTeamsAnswer> TenantTeamsAsync(Guid organizationId, int take = 200, CancellationToken cancellationToken = default)
+    {
+        HashSet<Guid> ours;
+        Guid tenantId;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            tenantId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.MicrosoftTenantId).SingleOrDefaultAsync(cancellationToken);
+            ours = [.. await db.BotTeams.Where(t => t.OrganizationId == organizationId && t.RemovedAt == null && t.GraphTeamId != null)
+                .Select(t => t.GraphTeamId!.Value).ToListAsync(cancellationToken)];
+        }
+
+        if (tenantId == Guid.Empty)
+        {
+            return PersonTeamsAnswer.Failed("No such organisation.");
+        }
+
+        using var graph = new RecordedGraph(services, ct => mainTokens.AcquireAsync(tenantId, cancellationToken: ct), installOptions.Value.CallTimeout, clock);
+        try
+        {
+            var teams = new List<PersonTeam>();
+            var page = await graph.Client.Teams.GetAsync(r => r.QueryParameters.Select = ["id", "displayName"], cancellationToken);
+            while (page is not null)
+            {
+                teams.AddRange((page.Value ?? []).Where(t => Guid.TryParse(t.Id, out _))
+                    .Select(t => new PersonTeam(Guid.Parse(t.Id!), t.DisplayName ?? t.Id!, ours.Contains(Guid.Parse(t.Id!)))));
+                if (teams.Count >= take || page.OdataNextLink is not { } next)
+                {
+                    break;
+                }
+
+                page = await graph.Client.Teams.WithUrl(next).GetAsync(cancellationToken: cancellationToken);
+            }
+
+            return new PersonTeamsAnswer([.. teams.Take(take).OrderBy(t => t.Name, StringComparer.CurrentCulture)], null);
+        }
+        catch (ODataError error)
+        {
+            return PersonTeamsAnswer.Failed($"Microsoft could not list the teams ({error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}).");
+        }
+        catch (Exception error) when (error is MsalException or HttpRequestException or TaskCanceledException)
+        {
+            return PersonTeamsAnswer.Failed($"Microsoft could not be reached ({error.GetType().Name}).");
+        }
+    }
+
     /// <summary>Whether a one-click install can work now: the temporary setup app is configured and still granted.</summary>
     public async Task<bool> CanInstallAsync(Guid organizationId, CancellationToken cancellationToken = default)
     {

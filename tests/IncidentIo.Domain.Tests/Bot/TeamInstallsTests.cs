@@ -62,6 +62,28 @@ public sealed class TeamInstallsTests
     }
 
     [Fact]
+    public async Task The_organisations_teams_say_which_our_bot_reported_being_in()
+    {
+        await using var harness = await StartAsync(grantSetupApp: false);
+        await using var services = Services(harness);
+        await using (var db = await harness.DbAsync())
+        {
+            db.BotTeams.Add(new BotTeam
+            {
+                OrganizationId = harness.OrganizationId, TeamThreadId = "19:engineering@thread.tacv2", GraphTeamId = TeamsSeed.EngineeringTeamId,
+                Name = "Engineering", ServiceUrl = "https://smba.trafficmanager.net/teams/", InstalledAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var answer = await Installs(services).TenantTeamsAsync(harness.OrganizationId);
+
+        Assert.Null(answer.Problem);
+        Assert.Equal([("Engineering", true), ("Operations", false)], answer.Teams.Select(t => (t.Name, t.HasOurApp)));
+        Assert.NotNull((await Installs(services).TenantTeamsAsync(Guid.NewGuid())).Problem);
+    }
+
+    [Fact]
     public async Task With_the_temporary_permission_granted_one_click_adds_our_app_and_audits_it()
     {
         await using var harness = await StartAsync(grantSetupApp: true);
