@@ -26,9 +26,17 @@ public sealed class TeamsAppInstallationCheck(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var organization = await db.Organizations.SingleAsync(o => o.Id == organizationId, cancellationToken);
-        var client = graph.ForTenant(organization.MicrosoftTenantId);
         var found = new List<string>();
         var checkedTeams = 0;
+        // Teams tells our bot when our app is added to a team: no need to ask Graph about every team then.
+        var reported = await db.BotTeams.Where(t => t.OrganizationId == organizationId && t.RemovedAt == null)
+            .OrderBy(t => t.Name).Select(t => t.Name).ToListAsync(cancellationToken);
+        if (reported.Count > 0)
+        {
+            return await RecordFoundAsync(db, organization, actor, reported, checkedTeams, "as Teams told our bot", cancellationToken);
+        }
+
+        var client = graph.ForTenant(organization.MicrosoftTenantId);
         try
         {
             var teams = new List<Team>();
@@ -68,15 +76,19 @@ public sealed class TeamsAppInstallationCheck(
                 $"We could not act in your organisation ({error.ErrorCode}): grant the global permissions first.", error.CorrelationId);
         }
 
-        if (found.Count > 0)
-        {
-            var now = clock.GetUtcNow();
-            organization.Reach(SetupStage.TeamsAppInstalled, now);
-            db.AuditLog.Add(AuditLogEntry.Record(
-                organization.Id, now, actor, "setup.teams-app-found", $"Our app is installed in: {string.Join(", ", found)} ({checkedTeams} team(s) checked)."));
-            await db.SaveChangesAsync(cancellationToken);
-        }
+        return found.Count > 0
+            ? await RecordFoundAsync(db, organization, actor, found, checkedTeams, $"{checkedTeams} team(s) checked", cancellationToken)
+            : new InstallationCheckResult(found, checkedTeams, null, null);
+    }
 
+    private async Task<InstallationCheckResult> RecordFoundAsync(
+        IncidentIoDbContext db, Organizations.Organization organization, string actor, List<string> found, int checkedTeams, string how, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        organization.Reach(SetupStage.TeamsAppInstalled, now);
+        db.AuditLog.Add(AuditLogEntry.Record(
+            organization.Id, now, actor, "setup.teams-app-found", $"Our app is installed in: {string.Join(", ", found)} ({how})."));
+        await db.SaveChangesAsync(cancellationToken);
         return new InstallationCheckResult(found, checkedTeams, null, null);
     }
 }

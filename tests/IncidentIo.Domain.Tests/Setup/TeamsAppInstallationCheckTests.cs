@@ -107,6 +107,28 @@ public sealed class TeamsAppInstallationCheckTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_team_teams_told_our_bot_about_is_found_without_asking_graph_about_every_team()
+    {
+        // No Graph permissions at all: the answer must come from what our bot was told.
+        await using (var db = await services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync())
+        {
+            db.BotTeams.Add(new IncidentIo.Domain.Bot.BotTeam
+            {
+                OrganizationId = organizationId, TeamThreadId = "19:ops@thread.tacv2", Name = "Operations",
+                ServiceUrl = "https://smba.trafficmanager.net/teams/", InstalledAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var result = await Check();
+
+        Assert.Null(result.Error);
+        Assert.Equal(["Operations"], result.TeamsWithApp);
+        Assert.Equal(0, result.TeamsChecked);
+        Assert.Equal(SetupStage.TeamsAppInstalled, await StageAsync());
+    }
+
+    [Fact]
     public async Task Nothing_installed_yet_is_said_and_changes_nothing()
     {
         sandbox.State.GrantAdminConsent(Contoso, ClientId, GlobalPermissions.Names, []);
