@@ -43,7 +43,8 @@ public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFa
             var interval = pace.IntervalMs;
             if (interval > baseInterval && (pace.ThrottledAt is null || now - pace.ThrottledAt > Settle))
             {
-                interval = Math.Max(baseInterval, interval * 0.9);
+                // Recover per slot taken, not per call: a $batch takes many slots in one call.
+                interval = Math.Max(baseInterval, interval * Math.Pow(0.9, Math.Max(1, slots)));
             }
 
             interval = Math.Min(interval, baseInterval * 64);
