@@ -1,15 +1,20 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Identity.Client;
+using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Serialization;
 using User = IncidentIo.Domain.Users.User;
 
 namespace IncidentIo.Domain.ActiveUsers;
@@ -33,6 +38,11 @@ public sealed class ActiveUserSweep(
     public const string Actor = "job:active-user-sweep";
     public const string MembersOperation = "get-team-members";
     public const string TeamsOperation = "get-teams";
+    public const string InstalledAppsOperation = "get-team-installed-apps";
+    public const string JoinedTeamsOperation = "get-joined-teams";
+
+    /// <summary>Microsoft's most requests in one <c>$batch</c>.</summary>
+    private const int BatchEndpointLimit = 20;
 
     private readonly ActiveUserSweepOptions settings = options.Value;
 
@@ -51,18 +61,35 @@ public sealed class ActiveUserSweep(
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
         try
         {
-            var read = await ReadBotTeamMembersAsync(tenantId, graph, cancellationToken);
-            run.TeamsRead = read.TeamsRead;
+            var found = await ReadBotTeamMembersAsync(organizationId, tenantId, graph, cancellationToken);
+            var read = found.Read;
+            var failure = found.Failure;
+            Changes? changes = null;
+            if (failure is null && !read.Names.IsEmpty)
+            {
+                changes = await DecideAsync(organizationId, read.Members, cancellationToken);
+                if (found.FromRows && changes.DeactivateObjectIds.Count > 0)
+                {
+                    var teamsBefore = read.Names.Count;
+                    failure = await CheckCandidatesAsync(tenantId, graph, changes.DeactivateObjectIds, read, cancellationToken);
+                    if (failure is null && read.Names.Count > teamsBefore)
+                    {
+                        changes = await DecideAsync(organizationId, read.Members, cancellationToken);
+                    }
+                }
+            }
+
+            run.TeamsRead = read.Names.Count;
             run.MembersSeen = read.Members.Count;
             run.GraphRequests = graph.DrainCalls().Count;
-            if (read.Failure is { } failure)
+            if (failure is not null)
             {
                 run.Outcome = SweepOutcome.Inconclusive;
                 run.Reason = ClippedText.Clip($"Nobody was deactivated: {failure}", 4000);
                 return await FinishAsync(run, cancellationToken);
             }
 
-            if (read.TeamsRead == 0)
+            if (changes is null)
             {
                 // Nothing to compare against (our app is in no team yet, or was removed from all):
                 // deactivating everyone would lock the whole organisation out.
@@ -71,7 +98,6 @@ public sealed class ActiveUserSweep(
                 return await FinishAsync(run, cancellationToken);
             }
 
-            var changes = await DecideAsync(organizationId, read.Members, cancellationToken);
             run.ActiveBefore = changes.ActiveBefore;
             if (dryRun)
             {
@@ -91,7 +117,7 @@ public sealed class ActiveUserSweep(
                 return await FinishAsync(run, cancellationToken);
             }
 
-            await ApplyAsync(run, changes.Deactivate, changes.Reactivate, read.TeamNames, SweepOutcome.Applied, cancellationToken);
+            await ApplyAsync(run, changes.Deactivate, changes.Reactivate, [.. read.Names.Order(StringComparer.Ordinal)], SweepOutcome.Applied, cancellationToken);
             return run;
         }
         catch (Exception error) when (error is OperationCanceledException or MsalException)
@@ -149,31 +175,108 @@ public sealed class ActiveUserSweep(
         return run;
     }
 
-    private async Task<MembersRead> ReadBotTeamMembersAsync(Guid tenantId, RecordedGraph graph, CancellationToken cancellationToken)
+    /// <summary>
+    /// Which teams count, and everyone in them. The known set is our <see cref="BotTeam"/> rows (from
+    /// the bot's installation events); each is confirmed through Graph before its members count, so
+    /// a team our app was removed from stops counting even if we missed that event. Without any rows
+    /// (an organisation from before the events were recorded) every team in the tenant is checked.
+    /// </summary>
+    private async Task<MembersRead> ReadBotTeamMembersAsync(Guid organizationId, Guid tenantId, RecordedGraph graph, CancellationToken cancellationToken)
     {
-        var members = new ConcurrentDictionary<Guid, byte>();
-        var names = new ConcurrentBag<string>();
-        string? failure = null;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var teams = await BotTeamsAsync(tenantId, graph, cancellationToken);
-        if (teams.Failure is not null)
+        List<TeamRef> candidates;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            return new MembersRead(0, members.Keys.ToHashSet(), [], teams.Failure);
+            // Rows without a Graph id cannot be read; their members are caught by the check before deactivating (see CheckCandidatesAsync).
+            candidates = await db.BotTeams.AsNoTracking()
+                .Where(t => t.OrganizationId == organizationId && t.RemovedAt == null && t.GraphTeamId != null)
+                .Select(t => new TeamRef(t.GraphTeamId!.Value.ToString(), t.Name)).ToListAsync(cancellationToken);
         }
 
+        var fromRows = candidates.Count > 0;
+        if (!fromRows)
+        {
+            var listed = await ListTeamsAsync(tenantId, graph, cancellationToken);
+            if (listed.Failure is not null)
+            {
+                return new MembersRead(new TeamsRead(), false, listed.Failure);
+            }
+
+            candidates = listed.Teams;
+        }
+
+        var read = new TeamsRead();
+        var failure = await ReadTeamsWithOurAppAsync(tenantId, graph, candidates, read, cancellationToken);
+        return new MembersRead(read, fromRows, failure);
+    }
+
+    /// <summary>Every team in the tenant, through Graph (a page of 100 per request by default).</summary>
+    private async Task<(List<TeamRef> Teams, string? Failure)> ListTeamsAsync(Guid tenantId, RecordedGraph graph, CancellationToken cancellationToken)
+    {
+        var all = new List<TeamRef>();
+        var page = await WithRetriesAsync(tenantId, TeamsOperation, settings.TeamsReadsPerSecond, () =>
+            graph.Client.Teams.GetAsync(r => r.QueryParameters.Select = ["id", "displayName"], cancellationToken), cancellationToken);
+        while (page.Result is { } teams)
+        {
+            all.AddRange((teams.Value ?? []).Where(t => t.Id is not null).Select(t => new TeamRef(t.Id!, t.DisplayName ?? t.Id!)));
+            if (teams.OdataNextLink is not { } next)
+            {
+                break;
+            }
+
+            page = await WithRetriesAsync(tenantId, TeamsOperation, settings.TeamsReadsPerSecond, () => graph.Client.Teams.WithUrl(next).GetAsync(cancellationToken: cancellationToken), cancellationToken);
+        }
+
+        return page.Error is { } listError ? ([], $"the list of teams could not be read: {listError}") : (all, null);
+    }
+
+    /// <summary>
+    /// Checks 20 teams at a time for our app (one <c>$batch</c> of GET installedApps), then reads the
+    /// members of those that have it; batches run side by side, so the checks (30/s) and the member
+    /// reads (60/s) overlap instead of one waiting for the other.
+    /// </summary>
+    /// <returns>null when every team was checked and every bot team read completely; otherwise why not.</returns>
+    private async Task<string?> ReadTeamsWithOurAppAsync(Guid tenantId, RecordedGraph graph, IReadOnlyList<TeamRef> teams, TeamsRead read, CancellationToken cancellationToken)
+    {
+        string? failure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            await Parallel.ForEachAsync(teams.Teams, new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = stop.Token }, async (team, ct) =>
+            var batches = teams.Where(t => read.Checked.TryAdd(t.Id, 0)).Chunk(BatchEndpointLimit);
+            await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = stop.Token }, async (chunk, ct) =>
             {
-                var error = await ReadTeamAsync(tenantId, graph, team.Id!, members, ct);
-                if (error is not null)
+                var answers = await BatchGetAsync<TeamsAppInstallationCollectionResponse>(tenantId, graph, InstalledAppsOperation, settings.TeamsReadsPerSecond,
+                    [.. chunk.Select(t => (t.Id, graph.Client.Teams[t.Id].InstalledApps.ToGetRequestInformation(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{teamsApp.Value.AppId}'")))],
+                    ct);
+                foreach (var team in chunk)
                 {
-                    Interlocked.CompareExchange(ref failure, $"the members of \"{team.DisplayName}\" could not be read completely: {error}", null);
-                    await stop.CancelAsync();
-                    return;
-                }
+                    var (apps, status, error) = answers[team.Id];
+                    if (status == (int)HttpStatusCode.NotFound)
+                    {
+                        continue; // the team is gone: it stops counting
+                    }
 
-                names.Add(team.DisplayName ?? team.Id!);
+                    if (error is not null)
+                    {
+                        Interlocked.CompareExchange(ref failure, $"whether our bot is in \"{team.Name}\" could not be read: {error}", null);
+                        await stop.CancelAsync();
+                        return;
+                    }
+
+                    if (apps?.Value is not { Count: > 0 })
+                    {
+                        continue; // our app was removed from it
+                    }
+
+                    var membersError = await ReadTeamAsync(tenantId, graph, team.Id, read.Members, ct);
+                    if (membersError is not null)
+                    {
+                        Interlocked.CompareExchange(ref failure, $"the members of \"{team.Name}\" could not be read completely: {membersError}", null);
+                        await stop.CancelAsync();
+                        return;
+                    }
+
+                    read.Names.Add(team.Name);
+                }
             });
         }
         catch (OperationCanceledException) when (failure is not null && !cancellationToken.IsCancellationRequested)
@@ -181,47 +284,156 @@ public sealed class ActiveUserSweep(
             // One team failed: the others were stopped, the run is inconclusive anyway.
         }
 
-        return new MembersRead(names.Count, members.Keys.ToHashSet(), [.. names.Order(StringComparer.Ordinal)], failure);
+        return failure;
     }
 
-    /// <summary>The tenant's teams that have our app (so our bot), through Graph.</summary>
-    private async Task<(List<Team> Teams, string? Failure)> BotTeamsAsync(Guid tenantId, RecordedGraph graph, CancellationToken cancellationToken)
+    /// <summary>
+    /// Up to 20 GETs in one <c>$batch</c>. Each step counts against its own limit (Microsoft
+    /// evaluates them one by one), so the batch takes as many pacing slots as it has steps; steps
+    /// answered 429 or 5xx go again in a smaller batch after the longest <c>Retry-After</c>.
+    /// </summary>
+    /// <returns>Per key: the parsed answer, or the step's status and why it failed.</returns>
+    private async Task<Dictionary<string, (T? Result, int Status, string? Error)>> BatchGetAsync<T>(
+        Guid tenantId, RecordedGraph graph, string operation, double perSecond, IReadOnlyList<(string Key, RequestInformation Request)> steps,
+        CancellationToken cancellationToken)
+        where T : IParsable, new()
     {
-        var all = new List<Team>();
-        var page = await WithRetriesAsync(tenantId, TeamsOperation, settings.MembersPerSecond / 2, () =>
-            graph.Client.Teams.GetAsync(r => r.QueryParameters.Select = ["id", "displayName"], cancellationToken), cancellationToken);
-        while (page.Result is { } teams)
+        var answers = new Dictionary<string, (T? Result, int Status, string? Error)>(StringComparer.Ordinal);
+        var pending = steps.ToList();
+        for (var attempt = 1; pending.Count > 0; attempt++)
         {
-            all.AddRange(teams.Value ?? []);
-            if (teams.OdataNextLink is not { } next)
+            await pacer.WaitForSlotAsync(tenantId, operation, perSecond, cancellationToken, slots: pending.Count);
+            var retry = new List<(string Key, RequestInformation Request)>();
+            TimeSpan? retryAfter = null;
+            string? said = null;
+            var throttled = false;
+            try
+            {
+                var content = new BatchRequestContentCollection(graph.Client);
+                var keys = new Dictionary<string, (string Key, RequestInformation Request)>(StringComparer.Ordinal);
+                foreach (var step in pending)
+                {
+                    keys[await content.AddBatchRequestStepAsync(step.Request)] = step;
+                }
+
+                var response = await graph.Client.Batch.PostAsync(content, cancellationToken);
+                foreach (var (id, code) in await response.GetResponsesStatusCodesAsync())
+                {
+                    var step = keys[id];
+                    var status = (int)code;
+                    if (status is >= 200 and < 300)
+                    {
+                        answers[step.Key] = (await response.GetResponseByIdAsync<T>(id), status, null);
+                        continue;
+                    }
+
+                    using var failed = await response.GetResponseByIdAsync(id);
+                    var text = $"Microsoft Graph answered {status} {await ErrorCodeAsync(failed)}";
+                    if (status is 429 or >= 500)
+                    {
+                        throttled |= status == 429;
+                        said = text;
+                        retryAfter = Max(retryAfter, failed.Headers.RetryAfter?.Delta);
+                        retry.Add(step);
+                    }
+                    else
+                    {
+                        var hint = status == (int)HttpStatusCode.Forbidden ? " (a permission may have been withdrawn)" : "";
+                        answers[step.Key] = (default, status, text + hint);
+                    }
+                }
+            }
+            catch (Exception error) when (error is ServiceException or HttpRequestException || (error is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // The batch itself failed (no answer, or not 200): every step goes again.
+                said = error is TaskCanceledException ? $"Microsoft Graph did not answer within {settings.CallTimeout.TotalSeconds:F0} s" : $"Microsoft Graph's $batch failed: {error.Message}";
+                retry = pending;
+            }
+
+            if (retry.Count == 0)
             {
                 break;
             }
 
-            page = await WithRetriesAsync(tenantId, TeamsOperation, settings.MembersPerSecond / 2, () => graph.Client.Teams.WithUrl(next).GetAsync(cancellationToken: cancellationToken), cancellationToken);
-        }
-
-        if (page.Error is { } listError)
-        {
-            return ([], $"the list of teams could not be read: {listError}");
-        }
-
-        var bot = new ConcurrentBag<Team>();
-        string? failure = null;
-        await Parallel.ForEachAsync(all, new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = cancellationToken }, async (team, ct) =>
-        {
-            var apps = await WithRetriesAsync(tenantId, TeamsOperation, settings.MembersPerSecond / 2, () => graph.Client.Teams[team.Id].InstalledApps.GetAsync(
-                r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{teamsApp.Value.AppId}'", ct), ct);
-            if (apps.Error is { } error)
+            if (throttled)
             {
-                Interlocked.CompareExchange(ref failure, $"whether our bot is in \"{team.DisplayName}\" could not be read: {error}", null);
+                await pacer.ThrottledAsync(tenantId, operation, retryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);
             }
-            else if (apps.Result?.Value is { Count: > 0 })
+
+            if (attempt >= settings.MaxAttempts)
             {
-                bot.Add(team);
+                retry.ForEach(step => answers[step.Key] = (default, 0, $"{said}, {attempt} times."));
+                break;
+            }
+
+            pending = retry;
+            await Task.Delay(retryAfter ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
+        }
+
+        return answers;
+
+        static TimeSpan? Max(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
+    }
+
+    private static async Task<string> ErrorCodeAsync(HttpResponseMessage response)
+    {
+        try
+        {
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return body.RootElement.TryGetProperty("error", out var error) && error.TryGetProperty("code", out var code) ? code.GetString() ?? "" : "";
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
+
+    /// <summary>
+    /// Before deactivating anyone on the strength of our own records: asks Graph which teams each
+    /// of them is in (GET joinedTeams, 20 per <c>$batch</c>) and checks those we have no row for.
+    /// A team with our app counts even without a row, and its members are read: a missed
+    /// installation event must not lock people out. Trusting only the rows would be cheaper but
+    /// wrong in the dangerous direction (removing access); the extra reads are per leaving user,
+    /// a small share of the organisation on an ordinary day.
+    /// </summary>
+    /// <returns>null when every candidate was checked; otherwise why not (the run is then inconclusive).</returns>
+    private async Task<string?> CheckCandidatesAsync(Guid tenantId, RecordedGraph graph, List<Guid> objectIds, TeamsRead read, CancellationToken cancellationToken)
+    {
+        var unrecorded = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        string? failure = null;
+        await Parallel.ForEachAsync(objectIds.Chunk(BatchEndpointLimit), new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
+        {
+            var answers = await BatchGetAsync<TeamCollectionResponse>(tenantId, graph, JoinedTeamsOperation, settings.TeamsReadsPerSecond,
+                [.. chunk.Select(id => (id.ToString(), graph.Client.Users[id.ToString()].JoinedTeams.ToGetRequestInformation()))],
+                ct);
+            foreach (var (_, (teams, status, error)) in answers)
+            {
+                if (status == (int)HttpStatusCode.NotFound)
+                {
+                    continue; // no longer in the directory, so in no team
+                }
+
+                if (error is not null)
+                {
+                    Interlocked.CompareExchange(ref failure, error, null);
+                    continue;
+                }
+
+                foreach (var team in teams?.Value ?? [])
+                {
+                    if (team.Id is { } id && !read.Checked.ContainsKey(id))
+                    {
+                        unrecorded.TryAdd(id, team.DisplayName ?? id);
+                    }
+                }
             }
         });
-        return ([.. bot], failure);
+        if (failure is not null)
+        {
+            return $"the teams of the {objectIds.Count} users who would be deactivated could not be read: {failure}";
+        }
+
+        return await ReadTeamsWithOurAppAsync(tenantId, graph, [.. unrecorded.Select(t => new TeamRef(t.Key, t.Value))], read, cancellationToken);
     }
 
     /// <returns>null when every page was read; otherwise why not.</returns>
@@ -301,16 +513,18 @@ public sealed class ActiveUserSweep(
         }
     }
 
-    private async Task<Changes> DecideAsync(Guid organizationId, HashSet<Guid> members, CancellationToken cancellationToken)
+    private async Task<Changes> DecideAsync(Guid organizationId, ConcurrentDictionary<Guid, byte> members, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Ids only: the decision needs no more, however many users there are.
         var users = await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId)
             .Select(u => new { u.Id, u.MicrosoftObjectId, u.IsActive }).ToListAsync(cancellationToken);
+        var leaving = users.Where(u => u.IsActive && !members.ContainsKey(u.MicrosoftObjectId)).ToList();
         return new Changes(
             users.Count(u => u.IsActive),
-            [.. users.Where(u => u.IsActive && !members.Contains(u.MicrosoftObjectId)).Select(u => u.Id)],
-            [.. users.Where(u => !u.IsActive && members.Contains(u.MicrosoftObjectId)).Select(u => u.Id)]);
+            [.. leaving.Select(u => u.Id)],
+            [.. users.Where(u => !u.IsActive && members.ContainsKey(u.MicrosoftObjectId)).Select(u => u.Id)],
+            [.. leaving.Select(u => u.MicrosoftObjectId)]);
     }
 
     /// <summary>All of a run's changes in one transaction: a process killed half-way leaves the old state, never half of the new.</summary>
@@ -375,9 +589,21 @@ public sealed class ActiveUserSweep(
         return run;
     }
 
-    private sealed record MembersRead(int TeamsRead, HashSet<Guid> Members, IReadOnlyList<string> TeamNames, string? Failure);
+    private sealed record TeamRef(string Id, string Name);
 
-    private sealed record Changes(int ActiveBefore, List<Guid> Deactivate, List<Guid> Reactivate)
+    /// <summary>What a run has read so far: teams checked for our app, members of those that have it, their names.</summary>
+    private sealed class TeamsRead
+    {
+        public ConcurrentDictionary<string, byte> Checked { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public ConcurrentDictionary<Guid, byte> Members { get; } = new();
+
+        public ConcurrentBag<string> Names { get; } = [];
+    }
+
+    private sealed record MembersRead(TeamsRead Read, bool FromRows, string? Failure);
+
+    private sealed record Changes(int ActiveBefore, List<Guid> Deactivate, List<Guid> Reactivate, List<Guid> DeactivateObjectIds)
     {
         public string Describe()
         {

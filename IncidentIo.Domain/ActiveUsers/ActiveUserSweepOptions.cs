@@ -18,6 +18,12 @@ public sealed class ActiveUserSweepOptions
     /// <summary>Target rate of GET team members per tenant, all workers together (published: 60 per second per app per tenant).</summary>
     public double MembersPerSecond { get; set; } = 54;
 
+    /// <summary>
+    /// Target rate of each other Teams read (GET installedApps of a team, GET joinedTeams, GET teams) per
+    /// tenant, all workers together; each step of a <c>$batch</c> counts (published: 30 per second per app per tenant).
+    /// </summary>
+    public double TeamsReadsPerSecond { get; set; } = 27;
+
     /// <summary>Target rate per team (published: 4 requests per second per app on a given team).</summary>
     public double PerTeamPerSecond { get; set; } = 3.6;
 
@@ -53,9 +59,9 @@ public sealed class ActiveUserSweepOptionsValidator : IValidateOptions<ActiveUse
             failures.Add("ActiveUsers:QuarantineCount must not be negative.");
         }
 
-        if (options.MembersPerSecond <= 0 || options.PerTeamPerSecond <= 0)
+        if (options.MembersPerSecond <= 0 || options.PerTeamPerSecond <= 0 || options.TeamsReadsPerSecond <= 0)
         {
-            failures.Add("ActiveUsers:MembersPerSecond and ActiveUsers:PerTeamPerSecond must be positive.");
+            failures.Add("ActiveUsers:MembersPerSecond, ActiveUsers:PerTeamPerSecond and ActiveUsers:TeamsReadsPerSecond must be positive.");
         }
 
         if (options.TeamConcurrency is < 1 or > 128 || options.MaxAttempts is < 1 or > 50)

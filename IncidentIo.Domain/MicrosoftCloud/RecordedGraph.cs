@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using IncidentIo.Domain.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
@@ -23,7 +26,10 @@ public sealed class RecordedGraph : IDisposable
         handlers.Add(new RecordingHandler(calls, clock));
         http = GraphClientFactory.Create(handlers, finalHandler: MicrosoftHttp.CreateHandler(services));
         http.Timeout = callTimeout;
-        Client = new GraphServiceClient(http, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token)));
+        // The Sandbox's @odata.nextLink addresses its own host: the token must go there as well.
+        var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
+        string[] hosts = microsoft.IsSandbox ? [.. GraphHosts, new Uri(microsoft.SandboxOrigin).Host] : GraphHosts;
+        Client = new GraphServiceClient(http, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token, hosts)));
     }
 
     public GraphServiceClient Client { get; }
@@ -42,9 +48,9 @@ public sealed class RecordedGraph : IDisposable
 
     public void Dispose() => http.Dispose();
 
-    private sealed class TokenProvider(Func<CancellationToken, Task<string>> token) : IAccessTokenProvider
+    private sealed class TokenProvider(Func<CancellationToken, Task<string>> token, string[] hosts) : IAccessTokenProvider
     {
-        public AllowedHostsValidator AllowedHostsValidator { get; } = new(GraphHosts);
+        public AllowedHostsValidator AllowedHostsValidator { get; } = new(hosts);
 
         public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default) =>
             AllowedHostsValidator.IsUrlHostValid(uri) ? token(cancellationToken) : Task.FromResult(string.Empty);

@@ -13,8 +13,11 @@ public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFa
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
-    /// <summary>Waits for this worker's slot for a call. <paramref name="perSecond"/> is the target rate for all workers together.</summary>
-    public async Task WaitForSlotAsync(Guid tenantId, string operation, double perSecond, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for this worker's slot for a call. <paramref name="perSecond"/> is the target rate for all workers together.
+    /// <paramref name="slots"/> &gt; 1 takes that many at once: a <c>$batch</c> whose steps each count against the limit.
+    /// </summary>
+    public async Task WaitForSlotAsync(Guid tenantId, string operation, double perSecond, CancellationToken cancellationToken, int slots = 1)
     {
         var baseInterval = 1000.0 / perSecond;
         for (var attempt = 0; ; attempt++)
@@ -40,12 +43,13 @@ public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFa
             var interval = pace.IntervalMs;
             if (interval > baseInterval && (pace.ThrottledAt is null || now - pace.ThrottledAt > Settle))
             {
-                interval = Math.Max(baseInterval, interval * 0.9);
+                // Recover per slot taken, not per call: a $batch takes many slots in one call.
+                interval = Math.Max(baseInterval, interval * Math.Pow(0.9, Math.Max(1, slots)));
             }
 
             interval = Math.Min(interval, baseInterval * 64);
             var slot = pace.NextSlotAt > now ? pace.NextSlotAt : now;
-            var next = slot + TimeSpan.FromMilliseconds(interval);
+            var next = slot + TimeSpan.FromMilliseconds(interval * Math.Max(1, slots));
             var taken = await db.GraphPaces
                 .Where(p => p.TenantId == tenantId && p.Operation == operation && p.NextSlotAt == pace.NextSlotAt)
                 .ExecuteUpdateAsync(s => s.SetProperty(p => p.NextSlotAt, next).SetProperty(p => p.IntervalMs, interval), cancellationToken);

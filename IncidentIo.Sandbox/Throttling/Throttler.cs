@@ -12,6 +12,7 @@ public sealed class Throttler(ThrottlingOptions options, TimeProvider time)
 
     private readonly ConcurrentDictionary<string, TokenBucket> _buckets = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _rejected = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _admitted = new(StringComparer.Ordinal);
     private readonly CompiledRule[] _rules = [.. options.Rules.Select(r => new CompiledRule(r))];
     private volatile bool _enabled = options.Enabled;
 
@@ -26,6 +27,9 @@ public sealed class Throttler(ThrottlingOptions options, TimeProvider time)
 
     /// <summary>429s answered so far, by operation class (and <c>per team</c>).</summary>
     public IReadOnlyDictionary<string, long> Rejected => _rejected.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>Requests let through so far while throttling was on, by operation class: what a client really spent against each limit.</summary>
+    public IReadOnlyDictionary<string, long> Admitted => _admitted.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
     /// <summary>The operation class of a request: the first matching rule, else <c>null</c> (global).</summary>
     public ThrottleRule? Classify(string method, string graphPath)
@@ -81,11 +85,19 @@ public sealed class Throttler(ThrottlingOptions options, TimeProvider time)
             taken.Add(bucket);
         }
 
+        _admitted.AddOrUpdate(name, 1, (_, n) => n + 1);
         return null;
     }
 
     /// <summary>Forgets all buckets: every class starts full again.</summary>
     public void Reset() => _buckets.Clear();
+
+    /// <summary>Forgets the counts of admitted and refused requests.</summary>
+    public void ResetCounts()
+    {
+        _admitted.Clear();
+        _rejected.Clear();
+    }
 
     private (TimeSpan, string) Refuse(TimeSpan wait, string name)
     {

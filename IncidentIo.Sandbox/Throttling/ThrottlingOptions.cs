@@ -52,6 +52,7 @@ public sealed record ThrottleRule(string Name, string Method, string Pattern, do
         new("POST channel", "POST", "/teams/{teamId}/channels", 30, 300),
         new("POST tab", "POST", "/teams/{teamId}/channels/{channelId}/tabs", 30, 300),
         new("GET team", "GET", "/teams/{teamId}", 30, 600),
+        new("GET joinedTeams", "GET", "/users/{userId}/joinedTeams", 30, 300),
         new("PATCH team", "PATCH", "/teams/{teamId}", 30, 300),
         new("GET appCatalogs", "GET", "/appCatalogs/**", 30, 600),
         new("other GET Teams calls", "GET", "/teams/**", 30, 1500),

@@ -1,4 +1,5 @@
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Tests.Reachability;
 using IncidentIo.Domain.Users;
@@ -215,6 +216,136 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
         output.WriteLine($"outcomes: {string.Join(", ", outcomes.Select(o => $"{o.Key} {o.Value}"))}; false deactivations: {falseDeactivations}");
         Assert.Equal(0, falseDeactivations);
         Assert.True(outcomes.GetValueOrDefault(SweepOutcome.Applied) > 0, "some runs got through the faults");
+    }
+
+    [Fact]
+    public async Task With_bot_team_rows_only_those_teams_are_checked_and_read_not_every_team_in_the_tenant()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine, generatedUsers: 200);
+        var everyone = harness.Sandbox.State.Users(Contoso).Select(u => u.Id).ToArray();
+        var botTeam = BotTeamWith(harness, everyone);
+        await RecordBotTeamAsync(harness, botTeam);
+        var otherTeams = harness.Sandbox.State.Teams.Teams(Contoso).Count - 1;
+
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, run.Outcome);
+        Assert.Equal(1, run.TeamsRead);
+        Assert.True(otherTeams >= 10, $"{otherTeams} other teams");
+        // One $batch confirming our app, one page of members: nobody leaves, so no joinedTeams check.
+        Assert.Equal(2, run.GraphRequests);
+    }
+
+    [Fact]
+    public async Task A_recorded_team_our_app_was_removed_from_stops_counting_even_when_the_removal_event_was_missed()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var keeper = BotTeamWith(harness, DemoSeed.AdminId);
+        var removed = BotTeamWith(harness, DemoSeed.AdminId, DemoSeed.UserId);
+        await RecordBotTeamAsync(harness, keeper);
+        await RecordBotTeamAsync(harness, removed);
+        Assert.Equal(SweepOutcome.Applied, (await RunAsync(harness)).Outcome);
+        Assert.True((await harness.UserAsync("user@contoso.example")).IsActive);
+
+        UninstallOurApp(harness, removed); // no event reaches us: the row still says installed
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, run.Outcome);
+        Assert.Equal(1, run.TeamsRead);
+        Assert.False((await harness.UserAsync("user@contoso.example")).IsActive);
+        Assert.True((await harness.UserAsync("admin@contoso.example")).IsActive);
+    }
+
+    [Fact]
+    public async Task A_team_with_our_app_but_no_row_still_keeps_its_members_when_the_install_event_was_missed()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var recorded = BotTeamWith(harness, DemoSeed.AdminId);
+        await RecordBotTeamAsync(harness, recorded);
+        BotTeamWith(harness, DemoSeed.UserId, DemoSeed.NoTeamUser1Id); // installed, but we never heard of it
+        var plainTeam = harness.Sandbox.State.Teams.CreateTeam(Contoso, "No bot here", null, [(DemoSeed.NoTeamUser2Id, true)]);
+
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, run.Outcome);
+        Assert.Equal(2, run.TeamsRead);
+        Assert.True((await harness.UserAsync("user@contoso.example")).IsActive);
+        Assert.True((await harness.UserAsync("loner1@contoso.example")).IsActive);
+        Assert.False((await harness.UserAsync("loner2@contoso.example")).IsActive, $"{plainTeam.DisplayName} has no bot");
+        Assert.False((await harness.UserAsync("newcomer@contoso.example")).IsActive);
+    }
+
+    [Fact]
+    public async Task When_the_teams_of_users_about_to_leave_cannot_be_read_nobody_is_deactivated()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var recorded = BotTeamWith(harness, DemoSeed.AdminId);
+        await RecordBotTeamAsync(harness, recorded);
+        var activeBefore = await ActiveCountAsync(harness);
+        harness.Sandbox.Faults.SetUser(DemoSeed.UserId, new FaultSettings { ErrorRate = 1, ErrorStatuses = [503], RetryAfterSeconds = 0 });
+
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Inconclusive, run.Outcome);
+        Assert.Contains("who would be deactivated could not be read", run.Reason, StringComparison.Ordinal);
+        Assert.Contains("503", run.Reason, StringComparison.Ordinal);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
+    public async Task Batched_checks_wait_out_429s_and_keep_their_members()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var recorded = BotTeamWith(harness, DemoSeed.AdminId, DemoSeed.UserId);
+        await RecordBotTeamAsync(harness, recorded);
+        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { StormUntil = DateTimeOffset.UtcNow.AddSeconds(1.5) });
+
+        var stormed = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, stormed.Outcome);
+        Assert.True(stormed.GraphRequests > 3, $"{stormed.GraphRequests} requests: the 429s were retried");
+        Assert.True((await harness.UserAsync("user@contoso.example")).IsActive);
+    }
+
+    [Fact]
+    public async Task A_403_on_checking_a_recorded_team_for_our_app_is_inconclusive_and_names_the_team()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var recorded = BotTeamWith(harness, DemoSeed.AdminId);
+        await RecordBotTeamAsync(harness, recorded);
+        harness.Sandbox.State.RevokeGrant(Contoso, ReachabilityHarness.MainClientId);
+        harness.Sandbox.State.GrantAdminConsent(Contoso, ReachabilityHarness.MainClientId, GlobalPermissions.Names.Where(p => p != "TeamsAppInstallation.ReadForTeam.All"), []);
+        var activeBefore = await ActiveCountAsync(harness);
+
+        var forbidden = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Inconclusive, forbidden.Outcome);
+        Assert.Contains("whether our bot is in \"Incident bot team\"", forbidden.Reason, StringComparison.Ordinal);
+        Assert.Contains("403", forbidden.Reason, StringComparison.Ordinal);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    private static async Task RecordBotTeamAsync(ReachabilityHarness harness, Guid teamId)
+    {
+        await using var db = await harness.DbAsync();
+        db.BotTeams.Add(new BotTeam
+        {
+            OrganizationId = harness.OrganizationId,
+            TeamThreadId = $"19:{teamId:N}@thread.tacv2",
+            GraphTeamId = teamId,
+            Name = "Incident bot team",
+            ServiceUrl = "https://smba.trafficmanager.net/emea/",
+            InstalledAt = DateTimeOffset.UtcNow,
+            UpdatedAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync();
+    }
+
+    private static void UninstallOurApp(ReachabilityHarness harness, Guid teamId)
+    {
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var installation = harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId).Single(i => i.TeamsAppId == catalogId);
+        harness.Sandbox.State.Teams.Uninstall(InstallationScope.Team, teamId, installation.Id);
     }
 
     private static HashSet<Guid> AllBotTeamMembers(ReachabilityHarness harness, Guid catalogId) =>

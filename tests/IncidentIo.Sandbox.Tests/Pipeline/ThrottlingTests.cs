@@ -36,6 +36,24 @@ public sealed class ThrottlingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Admitted_and_refused_calls_are_counted_per_class_and_joined_teams_has_its_published_limit()
+    {
+        var throttler = new Throttler(new ThrottlingOptions(), new SteppedClock());
+
+        var joined = Enumerable.Range(0, 35).Count(i => throttler.Check(Contoso, "app", "GET", $"/users/u{i}/joinedTeams") is null);
+        throttler.Check(Contoso, "app", "GET", "/users/u1");
+
+        Assert.Equal("GET joinedTeams", throttler.Classify("GET", "/users/u1/joinedTeams")?.Name);
+        Assert.Equal(30, joined);
+        Assert.Equal(30, throttler.Admitted["GET joinedTeams"]);
+        Assert.Equal(5, throttler.Rejected["GET joinedTeams"]);
+        Assert.Equal(1, throttler.Admitted[Throttler.GlobalClass]);
+        throttler.ResetCounts();
+        Assert.Empty(throttler.Admitted);
+        Assert.Empty(throttler.Rejected);
+    }
+
+    [Fact]
     public void Published_limits_hold_per_class_per_team_and_per_tenant()
     {
         var clock = new SteppedClock();
