@@ -15,8 +15,6 @@ public sealed class GraphClients(IServiceProvider services, ITokenAcquisition to
 {
     public const string GraphScope = "https://graph.microsoft.com/.default";
 
-    private static readonly string[] GraphHosts = ["graph.microsoft.com"];
-
     private readonly Lazy<HttpClient> http = new(() => GraphClientFactory.Create(finalHandler: MicrosoftHttp.CreateHandler(services)));
 
     /// <summary>App-only, with the application permissions the tenant's admin granted us.</summary>
@@ -28,11 +26,11 @@ public sealed class GraphClients(IServiceProvider services, ITokenAcquisition to
         Create(() => tokens.GetAccessTokenForUserAsync(scopes, user: user));
 
     private GraphServiceClient Create(Func<Task<string>> token) =>
-        new(http.Value, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token)));
+        new(http.Value, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token, MicrosoftHttp.GraphHosts(services))));
 
-    private sealed class TokenProvider(Func<Task<string>> token) : IAccessTokenProvider
+    private sealed class TokenProvider(Func<Task<string>> token, string[] hosts) : IAccessTokenProvider
     {
-        public AllowedHostsValidator AllowedHostsValidator { get; } = new(GraphHosts);
+        public AllowedHostsValidator AllowedHostsValidator { get; } = new(hosts);
 
         public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default) =>
             AllowedHostsValidator.IsUrlHostValid(uri) ? token() : Task.FromResult(string.Empty);

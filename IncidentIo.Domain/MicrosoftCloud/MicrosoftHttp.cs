@@ -41,6 +41,16 @@ public static class MicrosoftHttp
         return new SandboxRoutingHandler(new Uri(microsoft.SandboxOrigin)) { InnerHandler = handler };
     }
 
+    /// <summary>
+    /// The hosts a Graph client may send its token to: Graph's, and in Sandbox mode the Sandbox's,
+    /// whose <c>@odata.nextLink</c> addresses its own host.
+    /// </summary>
+    public static string[] GraphHosts(IServiceProvider services)
+    {
+        var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
+        return microsoft.IsSandbox ? ["graph.microsoft.com", new Uri(microsoft.SandboxOrigin).Host] : ["graph.microsoft.com"];
+    }
+
     private sealed class MsalHttpClients(IHttpClientFactory clients) : IMsalHttpClientFactory
     {
         public HttpClient GetHttpClient() => clients.CreateClient(ClientName);

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using IncidentIo.Domain.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
@@ -16,7 +13,6 @@ namespace IncidentIo.Domain.MicrosoftCloud;
 /// </summary>
 public sealed class RecordedGraph : IDisposable
 {
-    private static readonly string[] GraphHosts = ["graph.microsoft.com"];
     private readonly HttpClient http;
     private readonly ConcurrentQueue<GraphCall> calls = new();
 
@@ -26,10 +22,7 @@ public sealed class RecordedGraph : IDisposable
         handlers.Add(new RecordingHandler(calls, clock));
         http = GraphClientFactory.Create(handlers, finalHandler: MicrosoftHttp.CreateHandler(services));
         http.Timeout = callTimeout;
-        // The Sandbox's @odata.nextLink addresses its own host: the token must go there as well.
-        var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
-        string[] hosts = microsoft.IsSandbox ? [.. GraphHosts, new Uri(microsoft.SandboxOrigin).Host] : GraphHosts;
-        Client = new GraphServiceClient(http, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token, hosts)));
+        Client = new GraphServiceClient(http, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token, MicrosoftHttp.GraphHosts(services))));
     }
 
     public GraphServiceClient Client { get; }
