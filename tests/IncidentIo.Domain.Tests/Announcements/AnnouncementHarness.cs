@@ -34,6 +34,8 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         ["Announcements:FirstBackoff"] = "00:00:00.100",
         ["Announcements:LeaseDuration"] = "00:00:10",
         ["Announcements:MaxAttempts"] = "3",
+        // The connector's own retries are tested with the connector; here, the announcing job's.
+        ["Bot:Connector:MaxRetries"] = "0",
     };
 
     private AnnouncementHarness(ReachabilityHarness reach, Team team, BotTeam botTeam)

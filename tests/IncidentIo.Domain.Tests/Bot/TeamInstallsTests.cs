@@ -42,8 +42,7 @@ public sealed class TeamInstallsTests
     private static TeamInstalls Installs(ServiceProvider services) => services.GetRequiredService<TeamInstalls>();
 
     private static ServiceProvider Services(ReachabilityHarness harness) =>
-        harness.BuildServices(s => s.AddAutomaticInstall(harness.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>())
-            .AddBot(harness.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()));
+        harness.BuildServices(s => s.AddBot(harness.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()));
 
     private static bool OperationsHasOurApp(ReachabilityHarness harness) =>
         harness.Sandbox.State.Teams.Installations(InstallationScope.Team, TeamsSeed.OperationsTeamId).Any(i => i.TeamsAppId == CatalogId(harness));

@@ -5,6 +5,7 @@ using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup;
+using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Domain.Tests.Data;
 using IncidentIo.Domain.Tests.Setup.AutomaticInstall;
@@ -155,6 +156,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
             .AddMicrosoftHttp()
             .AddReachability(configuration)
             .AddActiveUserSweep(configuration)
+            .AddAutomaticInstall(configuration)
             .AddSingleton<RecordingJobClient>()
             .AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
