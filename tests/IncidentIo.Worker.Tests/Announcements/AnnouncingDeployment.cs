@@ -152,6 +152,13 @@ public sealed class AnnouncingDeployment : IAsyncDisposable
         return worker;
     }
 
+    /// <summary>SIGKILL: the worker gives nothing back and saves nothing.</summary>
+    public async Task KillAsync(ProductProcess worker)
+    {
+        workers.Remove(worker);
+        await worker.DisposeAsync();
+    }
+
     /// <summary>Declares a SEV1 led by Uma, as the tab does.</summary>
     public async Task<Incident> DeclareAsync(string name)
     {
