@@ -55,11 +55,18 @@ public sealed class WorkerKilledMidSendTests(ITestOutputHelper output)
         deployment.Sandbox.Bot.SendAnswerDelay = TimeSpan.Zero;
         await deployment.StartWorkerAsync();
         List<AnnouncementDelivery> settled = [];
+        var lastStates = "";
         await WaitUntilAsync(async () =>
         {
             await using var db = await deployment.DbAsync();
             settled = await db.AnnouncementDeliveries.AsNoTracking().ToListAsync();
-            output.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {string.Join(", ", settled.GroupBy(d => d.State).Select(g => $"{g.Key} {g.Count()}"))}");
+            var states = string.Join(", ", settled.GroupBy(d => d.State).OrderBy(g => g.Key).Select(g => $"{g.Key} {g.Count()}"));
+            if (states != lastStates)
+            {
+                output.WriteLine($"{(DateTime.UtcNow - killedAt).TotalSeconds:F1} s after the kill: {states}");
+                lastStates = states;
+            }
+
             return settled.Count == Incidents * (Teams + 1) && settled.TrueForAll(d => d.State is DeliveryState.Sent or DeliveryState.OutcomeUnknown);
         }, TimeSpan.FromSeconds(90), 500);
         var settledAfter = DateTime.UtcNow - killedAt;
