@@ -86,6 +86,13 @@ public sealed class BotFrameworkSandbox : IDisposable
 
     public ConnectorRateLimiter RateLimiter { get; }
 
+    /// <summary>
+    /// How long a send (<c>POST …/activities</c>) waits before answering, after the message is posted
+    /// and in <see cref="Activities"/>: a slow Teams, where a bot that stops waiting cannot know
+    /// whether its message went out. Zero (the default) answers at once; settable at run time.
+    /// </summary>
+    public TimeSpan SendAnswerDelay { get; set; }
+
     /// <summary>Every activity bots sent through the connector.</summary>
     public ActivityLog Activities { get; } = new();
 

@@ -178,6 +178,12 @@ public static class ConnectorEndpoints
         }
 
         var sent = Record(bot, appId, conversationId, body, replyToId ?? Text(body["replyToId"]), target.Personal, target.Team);
+        if (bot.SendAnswerDelay > TimeSpan.Zero)
+        {
+            // Not cut short when the caller goes away: the message stays posted either way.
+            await Task.Delay(bot.SendAnswerDelay, CancellationToken.None);
+        }
+
         return Results.Json(new JsonObject { ["id"] = sent.Id }, statusCode: StatusCodes.Status201Created);
     }
 

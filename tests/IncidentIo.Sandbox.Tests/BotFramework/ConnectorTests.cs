@@ -108,6 +108,30 @@ public sealed class ConnectorTests(BotFixture fixture)
     }
 
     [Fact]
+    public async Task A_slow_send_is_posted_before_it_is_answered_and_stays_posted_when_the_caller_gives_up()
+    {
+        var team = fixture.Team(withApp: true, DemoSeed.AdminId);
+        using var connector = await fixture.ConnectorAsync();
+        var message = new JsonObject { ["type"] = "message", ["text"] = "slow" };
+        fixture.Bot.SendAnswerDelay = TimeSpan.FromSeconds(2);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            using var answered = await connector.PostAsJsonAsync($"v3/conversations/{team.Id}/activities", message);
+            Assert.Equal(HttpStatusCode.Created, answered.StatusCode);
+            Assert.True(clock.Elapsed >= TimeSpan.FromSeconds(1.9), $"answered after {clock.Elapsed}");
+
+            using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => connector.PostAsJsonAsync($"v3/conversations/{team.Id}/activities", message, giveUp.Token));
+            Assert.Equal(2, fixture.Bot.Activities.For(team.Id).Count);
+        }
+        finally
+        {
+            fixture.Bot.SendAnswerDelay = TimeSpan.Zero;
+        }
+    }
+
+    [Fact]
     public async Task Paged_members_loop_over_the_whole_roster_without_emails()
     {
         var ids = Enumerable.Range(7, 10).Select(n => new Guid($"c0a7050c-0001-4000-8000-{n:D12}")).Append(DemoSeed.AdminId).Append(DemoSeed.UserId).ToArray();
