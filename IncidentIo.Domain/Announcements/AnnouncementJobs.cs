@@ -340,8 +340,10 @@ public sealed class AnnouncementJobs(
     /// (a client-supplied id or idempotency key), so resending risks a duplicate in the channel.
     /// An admin can send it again after checking.
     /// </summary>
+    // No Hangfire lock: every write here is conditional (leases, unique deliveries), so two sweeps
+    // at once are harmless, while a lock left by a killed worker would stop sweeps for as long as
+    // Hangfire.PostgreSql keeps a dead holder's lock (10 minutes by default).
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task SweepAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
