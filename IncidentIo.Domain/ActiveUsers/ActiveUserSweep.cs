@@ -527,6 +527,16 @@ public sealed class ActiveUserSweep(
             [.. leaving.Select(u => u.MicrosoftObjectId)]);
     }
 
+    /// <summary>
+    /// Why someone who still uses IncidentIo another way was not seen, so support and admins are not
+    /// left guessing: a 1:1 chat with our bot, or our web portal, is no team membership.
+    /// </summary>
+    private static string BenignNote(User user) =>
+        (user.BotConversationId is not null || user.AppInstallation.State == Reachability.InstallationState.Installed
+            ? " They do have IncidentIo in a personal chat with our bot, but that does not count: only membership of a team with IncidentIo does."
+            : "")
+        + (user.Role >= Users.UserRole.Admin ? $" They were an {user.Role}: if they use only our web portal, add them to a team with IncidentIo so they keep that role." : "");
+
     /// <summary>All of a run's changes in one transaction: a process killed half-way leaves the old state, never half of the new.</summary>
     private async Task ApplyAsync(SweepRun run, IReadOnlyList<Guid> deactivate, IReadOnlyList<Guid> reactivate, IReadOnlyList<string>? teamNames, SweepOutcome outcome, CancellationToken cancellationToken)
     {
@@ -541,8 +551,9 @@ public sealed class ActiveUserSweep(
         var deactivated = await ChangeUsersAsync(deactivate, user =>
         {
             var role = user.Role;
-            return user.Deactivate(ClippedText.Clip(reason, 2000), now)
-                ? ("user.deactivated", $"{user.UserPrincipalName ?? user.DisplayName} (was {role}): {reason}")
+            var why = reason + BenignNote(user);
+            return user.Deactivate(ClippedText.Clip(why, 2000), now)
+                ? ("user.deactivated", $"{user.UserPrincipalName ?? user.DisplayName} (was {role}): {why}")
                 : null;
         });
         var reactivated = await ChangeUsersAsync(reactivate, user => user.Reactivate()

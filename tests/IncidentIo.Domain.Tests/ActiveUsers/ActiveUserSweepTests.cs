@@ -55,6 +55,26 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Someone_who_only_chats_with_our_bot_is_told_why_that_does_not_keep_them_active()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        BotTeamWith(harness, DemoSeed.AdminId);
+        await using (var db = await harness.DbAsync())
+        {
+            var lou = await db.Users.SingleAsync(u => u.UserPrincipalName == "loner1@contoso.example");
+            lou.BotConversationId = "a:personal-chat-with-our-bot";
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(SweepOutcome.Applied, (await RunAsync(harness)).Outcome);
+
+        var lou1 = await harness.UserAsync("loner1@contoso.example");
+        Assert.False(lou1.IsActive);
+        Assert.Contains("personal chat with our bot", lou1.DeactivationReason, StringComparison.Ordinal);
+        Assert.DoesNotContain("personal chat", (await harness.UserAsync("loner2@contoso.example")).DeactivationReason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Members_read_failing_with_5xx_until_retries_run_out_is_inconclusive_and_deactivates_nobody()
     {
         await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
