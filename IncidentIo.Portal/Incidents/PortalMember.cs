@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Users;
@@ -11,7 +12,7 @@ namespace IncidentIo.Portal.Incidents;
 /// nothing: an organisation is created on <c>/setup</c>). The services behind the pages check the
 /// role again on every call; this only decides what the page offers.
 /// </summary>
-public sealed record PortalMember(Guid UserId, Guid OrganizationId, string OrganizationName, string DisplayName, UserRole Role)
+public sealed record PortalMember(Guid UserId, Guid OrganizationId, string OrganizationName, string DisplayName, UserRole Role, string Actor)
 {
     public bool IsAdmin => Role >= UserRole.Admin;
 
@@ -36,7 +37,8 @@ public sealed record PortalMember(Guid UserId, Guid OrganizationId, string Organ
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.Users.AsNoTracking()
             .Where(u => u.MicrosoftObjectId == account.ObjectId && u.Organization!.MicrosoftTenantId == account.TenantId && u.IsActive)
-            .Select(u => new PortalMember(u.Id, u.OrganizationId, u.Organization!.Name, u.DisplayName, u.Role))
+            .Select(u => new PortalMember(u.Id, u.OrganizationId, u.Organization!.Name, u.DisplayName, u.Role,
+                AuditLogEntry.UserActor(u.UserPrincipalName, u.MicrosoftObjectId)))
             .SingleOrDefaultAsync(cancellationToken);
     }
 }

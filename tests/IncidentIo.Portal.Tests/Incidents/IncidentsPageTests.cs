@@ -49,6 +49,27 @@ public sealed class IncidentsPageTests(SupportWorld world) : BunitContext, IClas
     }
 
     [Fact]
+    public void In_the_browser_a_member_declares_with_errors_at_their_fields_then_with_a_lead_found_by_name()
+    {
+        world.AddTo(this, world.ContosoAdmin);
+        var page = Render<IncidentsPage>();
+        page.WaitForAssertion(() => page.Find("[data-testid=open-declare]").Click());
+
+        page.WaitForAssertion(() => page.Find("[data-testid=declare-submit]").Click());
+        page.WaitForAssertion(() => Assert.Contains("name", page.Find("[data-testid=declare-panel]").TextContent, StringComparison.OrdinalIgnoreCase));
+        Assert.Empty(page.FindAll("[data-testid=declared]"));
+
+        page.Find("input[data-testid=declare-name]").Change("Queue backlog growing");
+        page.Find("input[data-testid=declare-lead]").Input("Uma");
+        page.WaitForAssertion(() => page.FindAll("[data-testid=lead-choice]").Single(b => b.TextContent.Contains("Uma User", StringComparison.Ordinal)).Click(), TimeSpan.FromSeconds(10));
+        page.WaitForAssertion(() => Assert.Contains("Uma User", page.Find("[data-testid=declare-lead-chosen]").TextContent, StringComparison.Ordinal));
+        page.Find("[data-testid=declare-submit]").Click();
+
+        page.WaitForAssertion(() => Assert.Matches("^Declared INC-\\d+:", page.Find("[data-testid=declared]").TextContent.Trim()), TimeSpan.FromSeconds(10));
+        Assert.Contains(page.FindAll("[data-testid=incident-link]"), l => l.TextContent.Contains("Queue backlog growing", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_viewer_sees_the_states_without_send_again_and_another_organisation_sees_nothing()
     {
         world.AddTo(this, world.ContosoViewer);
