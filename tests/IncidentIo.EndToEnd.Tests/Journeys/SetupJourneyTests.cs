@@ -194,6 +194,16 @@ public sealed class SetupJourneyTests : PortalJourney
         await page.GotoAsync($"{Url}/setup");
         await Browser.WaitForCircuitAsync(page);
         await page.GetByTestId("setup-sign-in").ClickAsync();
+        try
+        {
+            await page.GetByLabel("Email").WaitForAsync(new() { Timeout = 10_000 });
+        }
+        catch (TimeoutException)
+        {
+            // A click that landed while the page was still wiring its buttons does nothing: once more.
+            await page.GetByTestId("setup-sign-in").ClickAsync();
+        }
+
         return await CompleteSignInAsync(page, email, "/setup");
     }
 }

@@ -103,11 +103,26 @@ public sealed class TeamsJourneyTests : PortalJourney
         await Assertions.Expect(page.GetByTestId("rule-name").Filter(new() { HasText = name })).ToBeVisibleAsync();
     }
 
-    /// <summary>Opens a MudBlazor select and picks the option showing <paramref name="text"/>.</summary>
+    /// <summary>
+    /// Opens a MudBlazor select and picks the option showing <paramref name="text"/>; opens it again
+    /// when the select was re-rendered under the click (the channel list follows the chosen team).
+    /// </summary>
     private static async Task ChooseAsync(IPage page, ILocator select, string text)
     {
-        await select.ClickAsync();
-        await page.GetByRole(AriaRole.Option, new() { Name = text, Exact = true }).ClickAsync();
+        var option = page.GetByRole(AriaRole.Option, new() { Name = text, Exact = true });
+        for (var attempt = 1; ; attempt++)
+        {
+            await select.ClickAsync();
+            try
+            {
+                await option.ClickAsync(new() { Timeout = 5_000 });
+                return;
+            }
+            catch (TimeoutException) when (attempt < 4)
+            {
+                await page.Keyboard.PressAsync("Escape");
+            }
+        }
     }
 
     private static async Task ChooseAsync(IFrameLocator frame, ILocator select, string text)
