@@ -23,6 +23,7 @@ public sealed class TeamInstalls(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     MainAppTokens mainTokens,
     SetupAppTokens setupTokens,
+    PersonTeams personTeams,
     IOptions<TeamsAppOptions> teamsApp,
     IOptions<AppInstallationOptions> installOptions,
     IServiceProvider services,
@@ -43,17 +44,19 @@ public sealed class TeamInstalls(
             return PersonTeamsAnswer.Failed("No such person in this organisation.");
         }
 
+        var (joined, failure) = await personTeams.JoinedTeamsAsync(person.TenantId, person.ObjectId, _ => false, cancellationToken);
+        if (joined is null)
+        {
+            return PersonTeamsAnswer.Failed($"{failure}.");
+        }
+
         using var graph = new RecordedGraph(services, ct => mainTokens.AcquireAsync(person.TenantId, cancellationToken: ct), installOptions.Value.CallTimeout, clock);
         try
         {
-            var joined = await graph.Client.Users[person.ObjectId.ToString()].JoinedTeams.GetAsync(cancellationToken: cancellationToken);
             var teams = new List<PersonTeam>();
-            foreach (var team in joined?.Value ?? [])
+            foreach (var team in joined)
             {
-                if (Guid.TryParse(team.Id, out var teamId))
-                {
-                    teams.Add(new PersonTeam(teamId, team.DisplayName ?? team.Id!, await HasOurAppAsync(graph, teamId, cancellationToken)));
-                }
+                teams.Add(new PersonTeam(team.GraphId, team.Name ?? team.GraphId.ToString(), await HasOurAppAsync(graph, team.GraphId, cancellationToken)));
             }
 
             return new PersonTeamsAnswer([.. teams.OrderBy(t => t.Name, StringComparer.CurrentCulture)], null);
