@@ -1,13 +1,16 @@
 using System.Collections.Concurrent;
+using System.Data.Common;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
@@ -46,18 +49,50 @@ public sealed class ActiveUserSweep(
 
     private readonly ActiveUserSweepOptions settings = options.Value;
 
-    /// <summary>Reads every bot team's members and applies (or, for a dry run, only proposes) the changes.</summary>
+    /// <summary>
+    /// Reads every bot team's members and applies (or, for a dry run, only proposes) the changes.
+    /// When another run of the organisation holds its lease, starts nothing and returns that run.
+    /// </summary>
     public async Task<SweepRun> RunAsync(Guid organizationId, string requestedBy, bool dryRun = false, CancellationToken cancellationToken = default)
     {
-        Guid tenantId;
-        var run = new SweepRun { OrganizationId = organizationId, RequestedBy = requestedBy, IsDryRun = dryRun, StartedAt = clock.GetUtcNow() };
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        var run = new SweepRun
         {
-            tenantId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.MicrosoftTenantId).SingleAsync(cancellationToken);
-            db.SweepRuns.Add(run);
-            await db.SaveChangesAsync(cancellationToken);
+            OrganizationId = organizationId,
+            RequestedBy = requestedBy,
+            IsDryRun = dryRun,
+            RunBy = services.GetService<JobServerIdentity>()?.Name ?? $"{Environment.MachineName}:{Environment.ProcessId}",
+        };
+        var (tenantId, running) = await StartAsync(run, cancellationToken);
+        if (running is not null)
+        {
+            return running;
         }
 
+        // The lease is renewed beside the work; if another run took it over (this process stalled past it), the work stops.
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var stopRenewing = new CancellationTokenSource();
+        var renewing = RenewLeaseAsync(run.Id, leaseLost, stopRenewing.Token);
+        try
+        {
+            return await RunHoldingLeaseAsync(run, tenantId, leaseLost.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            run.Outcome = SweepOutcome.Abandoned;
+            run.Reason = "The run lost its hold on the organisation (it could not renew it in time) and stopped: nothing changed.";
+            return run;
+        }
+        finally
+        {
+            await stopRenewing.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task<SweepRun> RunHoldingLeaseAsync(SweepRun run, Guid tenantId, CancellationToken cancellationToken)
+    {
+        var organizationId = run.OrganizationId;
+        var dryRun = run.IsDryRun;
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
         try
         {
@@ -117,7 +152,11 @@ public sealed class ActiveUserSweep(
                 return await FinishAsync(run, cancellationToken);
             }
 
-            await ApplyAsync(run, changes.Deactivate, changes.Reactivate, [.. read.Names.Order(StringComparer.Ordinal)], SweepOutcome.Applied, cancellationToken);
+            if (!await ApplyAsync(run, changes.Deactivate, changes.Reactivate, [.. read.Names.Order(StringComparer.Ordinal)], SweepOutcome.Applied, cancellationToken))
+            {
+                throw new OperationCanceledException("Another run took this organisation over: this run's changes were not made.");
+            }
+
             return run;
         }
         catch (Exception error) when (error is OperationCanceledException or MsalException)
@@ -162,17 +201,24 @@ public sealed class ActiveUserSweep(
         run.ReviewedAt = clock.GetUtcNow();
         if (!allow)
         {
+            // Conditional: of an "allow" and a "reject" clicked at once, only one decides.
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (!await TakeRowAsync(db, run, SweepOutcome.Quarantined, cancellationToken))
+            {
+                return null;
+            }
+
             run.Outcome = SweepOutcome.Rejected;
             db.AuditLog.Add(AuditLogEntry.Record(organizationId, run.ReviewedAt.Value, reviewer, "sweep.rejected", $"Run {run.Id:N}: {run.Reason}"));
             await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
             return run;
         }
 
         var (deactivate, reactivate) = ProposedChange.Parse(run.ProposedChanges);
-        db.AuditLog.Add(AuditLogEntry.Record(organizationId, run.ReviewedAt.Value, reviewer, "sweep.allowed", $"Run {run.Id:N}."));
-        await db.SaveChangesAsync(cancellationToken);
-        await ApplyAsync(run, deactivate, reactivate, null, SweepOutcome.Allowed, cancellationToken);
-        return run;
+        var allowed = AuditLogEntry.Record(organizationId, run.ReviewedAt.Value, reviewer, "sweep.allowed", $"Run {run.Id:N}.");
+        db.Entry(run).State = EntityState.Detached;
+        return await ApplyAsync(run, deactivate, reactivate, null, SweepOutcome.Allowed, cancellationToken, allowed) ? run : null;
     }
 
     /// <summary>
@@ -537,8 +583,14 @@ public sealed class ActiveUserSweep(
             : "")
         + (user.Role >= Users.UserRole.Admin ? $" They were an {user.Role}: if they use only our web portal, add them to a team with IncidentIo so they keep that role." : "");
 
-    /// <summary>All of a run's changes in one transaction: a process killed half-way leaves the old state, never half of the new.</summary>
-    private async Task ApplyAsync(SweepRun run, IReadOnlyList<Guid> deactivate, IReadOnlyList<Guid> reactivate, IReadOnlyList<string>? teamNames, SweepOutcome outcome, CancellationToken cancellationToken)
+    /// <summary>
+    /// All of a run's changes in one transaction: a process killed half-way leaves the old state, never
+    /// half of the new. False (nothing changed) when the run is no longer in the state it was read in:
+    /// abandoned by a run that took over, or already reviewed.
+    /// </summary>
+    private async Task<bool> ApplyAsync(
+        SweepRun run, IReadOnlyList<Guid> deactivate, IReadOnlyList<Guid> reactivate, IReadOnlyList<string>? teamNames, SweepOutcome outcome,
+        CancellationToken cancellationToken, AuditLogEntry? review = null)
     {
         var now = clock.GetUtcNow();
         var teams = teamNames is null ? "the teams where IncidentIo is installed"
@@ -548,6 +600,16 @@ public sealed class ActiveUserSweep(
                      "To restore them, add them to a team where IncidentIo is installed, or add IncidentIo to a team they are in.";
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (!await TakeRowAsync(db, run, run.Outcome, cancellationToken))
+        {
+            return false;
+        }
+
+        if (review is not null)
+        {
+            db.AuditLog.Add(review);
+        }
+
         var deactivated = await ChangeUsersAsync(deactivate, user =>
         {
             var role = user.Role;
@@ -567,6 +629,7 @@ public sealed class ActiveUserSweep(
         db.SweepRuns.Update(run);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        return true;
 
         // Loads the users a page at a time (tracking only that page), changes each, audits each change.
         async Task<int> ChangeUsersAsync(IReadOnlyList<Guid> ids, Func<User, (string Action, string Details)?> change)
@@ -591,13 +654,112 @@ public sealed class ActiveUserSweep(
         }
     }
 
+    /// <summary>
+    /// Takes the organisation for this run: a running run whose lease ran out is marked abandoned (its
+    /// process stopped), then this run is inserted; the database's one-running-run index refuses it
+    /// while another live run holds the organisation, and that run is returned instead.
+    /// </summary>
+    private async Task<(Guid TenantId, SweepRun? Running)> StartAsync(SweepRun run, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var now = clock.GetUtcNow();
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var tenantId = await db.Organizations.Where(o => o.Id == run.OrganizationId).Select(o => o.MicrosoftTenantId).SingleAsync(cancellationToken);
+            await db.SweepRuns
+                .Where(r => r.OrganizationId == run.OrganizationId && r.Outcome == SweepOutcome.Running && (r.LeaseUntil == null || r.LeaseUntil < now))
+                .ExecuteUpdateAsync(set => set
+                    .SetProperty(r => r.Outcome, SweepOutcome.Abandoned)
+                    .SetProperty(r => r.FinishedAt, now)
+                    .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null)
+                    .SetProperty(r => r.Reason, "The run stopped before it finished: its worker stopped renewing its hold (the process stopped or was killed). Nothing changed; the next run took over."),
+                    cancellationToken);
+
+            run.StartedAt = now;
+            run.LeaseUntil = now + settings.RunLease;
+            db.SweepRuns.Add(run);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return (tenantId, null);
+            }
+            catch (DbUpdateException) when (attempt < 3)
+            {
+                db.ChangeTracker.Clear();
+                var running = await db.SweepRuns.AsNoTracking()
+                    .SingleOrDefaultAsync(r => r.OrganizationId == run.OrganizationId && r.Outcome == SweepOutcome.Running, cancellationToken);
+                if (running is not null)
+                {
+                    return (tenantId, running);
+                }
+
+                // The other run finished between our insert and this read: try again.
+            }
+        }
+    }
+
+    private async Task RenewLeaseAsync(Guid runId, CancellationTokenSource leaseLost, CancellationToken stop)
+    {
+        var lastRenewed = clock.GetUtcNow();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(settings.RunLease / 3, clock, stop);
+                var now = clock.GetUtcNow();
+                await using var db = await dbFactory.CreateDbContextAsync(stop);
+                var renewed = await db.SweepRuns.Where(r => r.Id == runId && r.Outcome == SweepOutcome.Running)
+                    .ExecuteUpdateAsync(set => set.SetProperty(r => r.LeaseUntil, now + settings.RunLease), stop);
+                if (renewed == 0)
+                {
+                    await leaseLost.CancelAsync(); // abandoned by a run that found our lease expired
+                    return;
+                }
+
+                lastRenewed = now;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception error) when (error is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
+            {
+                // The database did not answer: keep trying until the lease is gone, then stop rather than race a new run.
+                if (clock.GetUtcNow() - lastRenewed >= settings.RunLease)
+                {
+                    await leaseLost.CancelAsync();
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>Records how a run ended, unless it is no longer running (another run found its lease expired and marked it abandoned).</summary>
     private async Task<SweepRun> FinishAsync(SweepRun run, CancellationToken cancellationToken)
     {
         run.FinishedAt = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.SweepRuns.Update(run);
-        await db.SaveChangesAsync(cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await TakeRowAsync(db, run, SweepOutcome.Running, cancellationToken))
+        {
+            db.SweepRuns.Update(run);
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+
         return run;
+    }
+
+    /// <summary>
+    /// First step of the transaction that ends or reviews a run: locks its row if it is still in
+    /// <paramref name="expected"/> and drops its lease (so a run starting now waits, then sees it
+    /// finished). False when it has moved on: abandoned by a run that took over, or already reviewed.
+    /// </summary>
+    private static async Task<bool> TakeRowAsync(IncidentIoDbContext db, SweepRun run, SweepOutcome expected, CancellationToken cancellationToken)
+    {
+        run.LeaseUntil = null;
+        return await db.SweepRuns.Where(r => r.Id == run.Id && r.Outcome == expected)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null), cancellationToken) == 1;
     }
 
     private sealed record TeamRef(string Id, string Name);

@@ -37,6 +37,12 @@ public sealed class ActiveUserSweepOptions
     public TimeSpan FirstBackoff { get; set; } = TimeSpan.FromMilliseconds(500);
 
     public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a run holds its organisation without renewing (it renews every third of this). A worker
+    /// killed mid-run blocks the next run of that organisation for at most this long.
+    /// </summary>
+    public TimeSpan RunLease { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 public sealed class ActiveUserSweepOptionsValidator : IValidateOptions<ActiveUserSweepOptions>
@@ -52,6 +58,11 @@ public sealed class ActiveUserSweepOptionsValidator : IValidateOptions<ActiveUse
         if (options.FirstBackoff <= TimeSpan.Zero || options.CallTimeout <= TimeSpan.Zero)
         {
             failures.Add("ActiveUsers:FirstBackoff and ActiveUsers:CallTimeout must be positive time spans.");
+        }
+
+        if (options.RunLease < TimeSpan.FromSeconds(3) || options.RunLease > TimeSpan.FromHours(1))
+        {
+            failures.Add($"ActiveUsers:RunLease must be from 3 seconds to 1 hour, not {options.RunLease}.");
         }
 
         if (options.QuarantineCount < 0)

@@ -21,6 +21,15 @@ public sealed class SweepRun
 
     public DateTimeOffset? FinishedAt { get; set; }
 
+    /// <summary>The job server running it ("worker host:pid").</summary>
+    public string? RunBy { get; set; }
+
+    /// <summary>
+    /// While running, the run renews this every third of <c>ActiveUsers:RunLease</c>. A run whose lease
+    /// ran out belonged to a process that stopped: the next run marks it abandoned and takes over.
+    /// </summary>
+    public DateTimeOffset? LeaseUntil { get; set; }
+
     /// <summary>Teams where our bot is installed, whose members were read.</summary>
     public int TeamsRead { get; set; }
 

@@ -220,6 +220,9 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
         {
             run.ToTable("sweep_runs");
             run.HasIndex(r => new { r.OrganizationId, r.StartedAt });
+            // One running run per organisation, enforced by the database: two workers starting at once cannot both run.
+            run.HasIndex(r => r.OrganizationId).IsUnique().HasFilter("outcome = 'Running'").HasDatabaseName("ix_sweep_runs_one_running");
+            run.Property(r => r.RunBy).HasMaxLength(200);
             run.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
             run.Property(r => r.Outcome).HasConversion<string>().HasMaxLength(20);
             run.Property(r => r.RequestedBy).HasMaxLength(320);

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Tests.Reachability;
 using IncidentIo.Domain.Users;
@@ -190,6 +191,122 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
         var run = await db.SweepRuns.SingleAsync();
         Assert.Equal(SweepOutcome.Abandoned, run.Outcome);
         Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
+    public async Task Runs_started_at_once_by_several_workers_make_one_run_which_renews_its_hold_while_it_reads()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(DatabaseOptions.Postgres, settings: new Dictionary<string, string?>(NoQuarantine)
+        {
+            ["ActiveUsers:RunLease"] = "00:00:03",
+        });
+        BotTeamWith(harness, DemoSeed.AdminId);
+        // Every Graph call takes 1.5 s: the run outlasts its 3 s lease several times over, so it stays only by renewing.
+        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { LatencyMs = 1_500 });
+        var workers = Enumerable.Range(0, 4).Select(_ => harness.BuildServices()).ToList();
+        try
+        {
+            var first = await Task.WhenAll(workers.Select(w => w.GetRequiredService<ActiveUserSweep>().RunAsync(harness.OrganizationId, "schedule")));
+            var started = first.Where(r => r.Outcome != SweepOutcome.Running).ToList();
+            var turnedAway = first.Where(r => r.Outcome == SweepOutcome.Running).ToList();
+
+            var made = Assert.Single(started);
+            Assert.Equal(SweepOutcome.Applied, made.Outcome);
+            Assert.Equal(3, turnedAway.Count);
+            Assert.All(turnedAway, r => Assert.Equal(made.Id, r.Id));
+            Assert.Equal(1, await ActiveCountAsync(harness)); // only the bot team's one member stays
+            await using var db = await harness.DbAsync();
+            var row = await db.SweepRuns.SingleAsync();
+            Assert.True(row.FinishedAt - row.StartedAt > TimeSpan.FromSeconds(4), $"the run took {row.FinishedAt - row.StartedAt}, not past its lease");
+            Assert.Null(row.LeaseUntil);
+            Assert.NotNull(row.RunBy);
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                await worker.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_run_left_running_by_a_killed_worker_holds_the_organisation_only_until_its_lease_runs_out()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        BotTeamWith(harness, DemoSeed.AdminId);
+        var activeBefore = await ActiveCountAsync(harness);
+        var killed = new SweepRun
+        {
+            OrganizationId = harness.OrganizationId,
+            RequestedBy = "schedule",
+            RunBy = "worker gone:4242",
+            StartedAt = DateTimeOffset.UtcNow.AddMinutes(-1),
+            LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(1),
+        };
+        await using (var db = await harness.DbAsync())
+        {
+            db.SweepRuns.Add(killed);
+            await db.SaveChangesAsync();
+        }
+
+        var whileHeld = await RunAsync(harness);
+
+        Assert.Equal(killed.Id, whileHeld.Id);
+        Assert.Equal(SweepOutcome.Running, whileHeld.Outcome);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+
+        await using (var db = await harness.DbAsync())
+        {
+            await db.SweepRuns.Where(r => r.Id == killed.Id).ExecuteUpdateAsync(s => s.SetProperty(r => r.LeaseUntil, DateTimeOffset.UtcNow.AddSeconds(-1)));
+        }
+
+        var takenOver = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, takenOver.Outcome);
+        Assert.Equal(1, await ActiveCountAsync(harness));
+        await using (var db = await harness.DbAsync())
+        {
+            var old = await db.SweepRuns.SingleAsync(r => r.Id == killed.Id);
+            Assert.Equal(SweepOutcome.Abandoned, old.Outcome);
+            Assert.Contains("stopped renewing", old.Reason, StringComparison.Ordinal);
+            Assert.NotNull(old.FinishedAt);
+        }
+    }
+
+    [Fact]
+    public async Task A_run_that_lost_its_hold_to_another_run_stops_and_changes_nothing()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: new Dictionary<string, string?>(NoQuarantine)
+        {
+            ["ActiveUsers:RunLease"] = "00:00:03",
+        });
+        BotTeamWith(harness, DemoSeed.AdminId);
+        var activeBefore = await ActiveCountAsync(harness);
+        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { LatencyMs = 1_000 });
+
+        var running = harness.Services.GetRequiredService<ActiveUserSweep>().RunAsync(harness.OrganizationId, "schedule");
+        // As a run that found this one's lease expired would (a long pause of this process): marked abandoned.
+        await using (var db = await harness.DbAsync())
+        {
+            var giveUp = DateTime.UtcNow.AddSeconds(10);
+            while (!await db.SweepRuns.AnyAsync() && DateTime.UtcNow < giveUp)
+            {
+                await Task.Delay(20);
+            }
+
+            await db.SweepRuns.ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, SweepOutcome.Abandoned).SetProperty(r => r.Reason, "taken over"));
+        }
+
+        var run = await running;
+
+        Assert.Equal(SweepOutcome.Abandoned, run.Outcome);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+        await using (var db = await harness.DbAsync())
+        {
+            Assert.Equal("taken over", (await db.SweepRuns.SingleAsync()).Reason);
+            Assert.Equal(0, await db.AuditLog.CountAsync(a => a.Actor == ActiveUserSweep.Actor));
+        }
     }
 
     /// <summary>

@@ -49,6 +49,10 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("is_dry_run");
 
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
                     b.Property<int>("MembersSeen")
                         .HasColumnType("integer")
                         .HasColumnName("members_seen");
@@ -91,6 +95,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("character varying(320)")
                         .HasColumnName("reviewed_by");
 
+                    b.Property<string>("RunBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("run_by");
+
                     b.Property<DateTimeOffset>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
@@ -101,6 +110,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
 
                     b.HasKey("Id")
                         .HasName("pk_sweep_runs");
+
+                    b.HasIndex("OrganizationId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sweep_runs_one_running")
+                        .HasFilter("outcome = 'Running'");
 
                     b.HasIndex("OrganizationId", "StartedAt")
                         .HasDatabaseName("ix_sweep_runs_organization_id_started_at");

@@ -44,6 +44,10 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_dry_run");
 
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lease_until");
+
                     b.Property<int>("MembersSeen")
                         .HasColumnType("INTEGER")
                         .HasColumnName("members_seen");
@@ -86,6 +90,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("reviewed_by");
 
+                    b.Property<string>("RunBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("run_by");
+
                     b.Property<long>("StartedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("started_at");
@@ -96,6 +105,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
 
                     b.HasKey("Id")
                         .HasName("pk_sweep_runs");
+
+                    b.HasIndex("OrganizationId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sweep_runs_one_running")
+                        .HasFilter("outcome = 'Running'");
 
                     b.HasIndex("OrganizationId", "StartedAt")
                         .HasDatabaseName("ix_sweep_runs_organization_id_started_at");
