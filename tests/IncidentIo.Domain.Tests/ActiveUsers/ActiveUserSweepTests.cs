@@ -194,6 +194,33 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Allow_and_reject_clicked_at_once_decide_once()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(DatabaseOptions.Postgres, settings: new Dictionary<string, string?>
+        {
+            ["ActiveUsers:QuarantineShare"] = "0.2",
+            ["ActiveUsers:QuarantineCount"] = "2",
+        });
+        BotTeamWith(harness, DemoSeed.AdminId);
+        var activeBefore = await ActiveCountAsync(harness);
+        var quarantined = await RunAsync(harness);
+        Assert.Equal(SweepOutcome.Quarantined, quarantined.Outcome);
+        await using var other = harness.BuildServices();
+        var here = harness.Services.GetRequiredService<ActiveUserSweep>();
+        var there = other.GetRequiredService<ActiveUserSweep>();
+
+        var answers = await Task.WhenAll(
+            here.ReviewAsync(harness.OrganizationId, quarantined.Id, allow: true, "user:admin@contoso.example"),
+            there.ReviewAsync(harness.OrganizationId, quarantined.Id, allow: false, "staff:staff@incidentio.example"));
+
+        var decided = Assert.Single(answers, a => a is not null)!;
+        await using var db = await harness.DbAsync();
+        Assert.Equal(decided.Outcome, (await db.SweepRuns.SingleAsync()).Outcome);
+        Assert.Equal(1, await db.AuditLog.CountAsync(a => a.Action == "sweep.allowed" || a.Action == "sweep.rejected"));
+        Assert.Equal(decided.Outcome == SweepOutcome.Allowed ? 1 : activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
     public async Task Runs_started_at_once_by_several_workers_make_one_run_which_renews_its_hold_while_it_reads()
     {
         await using var harness = await ReachabilityHarness.StartAsync(DatabaseOptions.Postgres, settings: new Dictionary<string, string?>(NoQuarantine)
