@@ -24,21 +24,14 @@ public sealed class PersonTeams(IDbContextFactory<IncidentIoDbContext> dbFactory
             return "—";
         }
 
-        using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(person.MicrosoftTenantId, cancellationToken: ct), options.Value.CallTimeout, clock);
-        try
+        var (teams, failure) = await JoinedTeamsAsync(person.MicrosoftTenantId, person.MicrosoftObjectId, _ => false, cancellationToken);
+        if (teams is null)
         {
-            var teams = await graph.Client.Users[person.MicrosoftObjectId.ToString()].JoinedTeams.GetAsync(cancellationToken: cancellationToken);
-            var names = teams?.Value?.Select(t => t.DisplayName ?? t.Id).Order(StringComparer.CurrentCulture).ToList() ?? [];
-            return names.Count == 0 ? "in no team" : string.Join(", ", names);
+            return $"Microsoft could not say: {failure}";
         }
-        catch (ODataError error)
-        {
-            return $"Microsoft could not say ({error.ResponseStatusCode} {error.Error?.Code})";
-        }
-        catch (Exception error) when (error is MsalException or HttpRequestException or TaskCanceledException)
-        {
-            return $"Microsoft could not say ({error.GetType().Name})";
-        }
+
+        var names = teams.Select(t => t.Name ?? t.GraphId.ToString()).Order(StringComparer.CurrentCulture).ToList();
+        return names.Count == 0 ? "in no team" : string.Join(", ", names);
     }
 
     /// <summary>

@@ -22,6 +22,6 @@ public sealed class PersonTeamsTests
         Assert.Equal("—", await teams.DescribeAsync(Guid.NewGuid(), admin.Id)); // not in that organisation
 
         harness.Sandbox.Faults.SetTenant(ReachabilityHarness.Contoso, new FaultSettings { ErrorRate = 1, ErrorStatuses = [503] });
-        Assert.StartsWith("Microsoft could not say (503", await teams.DescribeAsync(harness.OrganizationId, admin.Id), StringComparison.Ordinal);
+        Assert.StartsWith("Microsoft could not say: Microsoft Graph answered 503", await teams.DescribeAsync(harness.OrganizationId, admin.Id), StringComparison.Ordinal);
     }
 }
