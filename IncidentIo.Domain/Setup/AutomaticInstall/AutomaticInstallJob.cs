@@ -83,9 +83,12 @@ public sealed class AutomaticInstallJob(
         }
     }
 
-    /// <summary>Recurring: starts a run for every install that should be running but that no run holds (its worker died, or its job was lost).</summary>
+    /// <summary>
+    /// Recurring: starts a run for every install that should be running but that no run holds (its worker died, or its job was lost).
+    /// No Hangfire lock: two of these at once only queue a run twice, and the lease lets one act; a lock
+    /// left by a killed worker would stop resumes for Hangfire.PostgreSql's 10 minutes.
+    /// </summary>
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task ResumeStalledAsync(CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
