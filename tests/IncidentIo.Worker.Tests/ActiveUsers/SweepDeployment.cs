@@ -1,20 +1,17 @@
 using Hangfire;
 using Hangfire.States;
-using IncidentIo.Domain;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Data;
-using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
+using IncidentIo.Worker.Tests.Hosting;
 using IncidentIo.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Organization = IncidentIo.Domain.Organizations.Organization;
 using SandboxUser = IncidentIo.Sandbox.State.User;
 using User = IncidentIo.Domain.Users.User;
@@ -22,8 +19,7 @@ using User = IncidentIo.Domain.Users.User;
 namespace IncidentIo.Worker.Tests.ActiveUsers;
 
 /// <summary>
-/// Production's shape for the active-user sweep: PostgreSQL, Hangfire on PostgreSQL, Worker
-/// processes that run the sweep, and a Portal-side host in this process that queues runs. Contoso
+/// The active-user sweep in production's shape (<see cref="WorkerDeployment"/>). Contoso
 /// has <see cref="Staying"/> people in teams with our app and <see cref="Leaving"/> in none, all
 /// active in IncidentIo, so an applied run deactivates exactly the leaving ones.
 /// </summary>
@@ -34,25 +30,13 @@ public sealed class SweepDeployment : IAsyncDisposable
     public const int BotTeams = 10;
 
     private static readonly Guid Contoso = DemoSeed.ContosoTenantId;
-    private readonly List<ProductProcess> workers = [];
-    private readonly string dataFolder;
+    private readonly WorkerDeployment deployment;
 
-    private SweepDeployment(string dataFolder, SandboxHost sandbox, IHost portal, string connectionString, Dictionary<string, string?> workerSettings)
-    {
-        this.dataFolder = dataFolder;
-        Sandbox = sandbox;
-        Portal = portal;
-        ConnectionString = connectionString;
-        WorkerSettings = workerSettings;
-    }
+    private SweepDeployment(WorkerDeployment deployment) => this.deployment = deployment;
 
-    public SandboxHost Sandbox { get; }
+    public SandboxHost Sandbox => deployment.Sandbox;
 
-    public IHost Portal { get; }
-
-    public string ConnectionString { get; }
-
-    public Dictionary<string, string?> WorkerSettings { get; }
+    public string ConnectionString => deployment.ConnectionString;
 
     public Guid OrganizationId { get; private set; }
 
@@ -61,9 +45,15 @@ public sealed class SweepDeployment : IAsyncDisposable
 
     public static async Task<SweepDeployment> StartAsync(string name, TimeSpan runLease)
     {
-        var dataFolder = Directory.CreateTempSubdirectory($"incidentio-{name}-").FullName;
-        var certificates = LocalCertificates.LoadOrCreate(new DataFolder(dataFolder));
-        var sandbox = await SandboxHost.StartAsync(new SandboxOptions { ServerCertificate = certificates.Server });
+        var deployment = new SweepDeployment(await WorkerDeployment.StartAsync(name, new Dictionary<string, string?>
+        {
+            ["Jobs__WorkerCount"] = "2",
+            // This tenant is about a mass removal: the quarantine is tested elsewhere.
+            ["ActiveUsers__QuarantineShare"] = "1",
+            ["ActiveUsers__QuarantineCount"] = "100000",
+            ["ActiveUsers__RunLease"] = runLease.ToString("c"),
+        }));
+        var sandbox = deployment.Sandbox;
         sandbox.RegisterApp(new AppRegistration
         {
             ClientId = SandboxDefaults.MainAppClientId,
@@ -85,32 +75,6 @@ public sealed class SweepDeployment : IAsyncDisposable
             sandbox.State.Teams.InstallInTeam(Contoso, team.Id, app.Id);
         }
 
-        var connectionString = await (await PostgresCluster.GetAsync()).CreateDatabaseAsync(name);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Database__Provider"] = "Postgres",
-            ["ConnectionStrings__IncidentIo"] = connectionString,
-            ["Jobs__Mode"] = "Distributed",
-            ["Jobs__WorkerCount"] = "2",
-            ["Microsoft__SandboxOrigin"] = sandbox.Origin,
-            ["Microsoft__SandboxAuthorityCertificatePath"] = certificates.AuthorityPemPath,
-            // This tenant is about a mass removal: the quarantine is tested elsewhere.
-            ["ActiveUsers__QuarantineShare"] = "1",
-            ["ActiveUsers__QuarantineCount"] = "100000",
-            ["ActiveUsers__RunLease"] = runLease.ToString("c"),
-        };
-
-        var builder = Host.CreateApplicationBuilder();
-        foreach (var (key, value) in settings)
-        {
-            builder.Configuration[key.Replace("__", ":", StringComparison.Ordinal)] = value;
-        }
-
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddIncidentIoDomain("portal", runJobServer: false);
-        var portal = builder.Build();
-        var deployment = new SweepDeployment(dataFolder, sandbox, portal, connectionString, settings);
-        await portal.Services.PrepareIncidentIoAsync();
         await deployment.SeedAsync(people);
         return deployment;
     }
@@ -131,28 +95,17 @@ public sealed class SweepDeployment : IAsyncDisposable
         OrganizationId = organization.Id;
     }
 
-    public async Task<ProductProcess> StartWorkerAsync()
-    {
-        var worker = ProductProcess.Start("IncidentIo.Worker", new Dictionary<string, string?>(WorkerSettings) { ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}" });
-        workers.Add(worker);
-        await worker.WaitForOutputAsync("IncidentIo worker is running", TimeSpan.FromSeconds(60));
-        return worker;
-    }
+    public Task<ProductProcess> StartWorkerAsync() => deployment.StartWorkerAsync();
 
-    /// <summary>SIGKILL: the worker renews nothing, releases nothing, commits nothing.</summary>
-    public async Task KillAsync(ProductProcess worker)
-    {
-        workers.Remove(worker);
-        await worker.DisposeAsync();
-    }
+    public Task KillAsync(ProductProcess worker) => deployment.KillAsync(worker);
 
     /// <summary>"Run now", as the support console queues it.</summary>
     public string QueueRun() =>
-        Portal.Services.GetRequiredService<IBackgroundJobClient>().Enqueue<ActiveUserSweepJobs>(j => j.RunAsync(OrganizationId, "run-now", false, CancellationToken.None));
+        deployment.Portal.Services.GetRequiredService<IBackgroundJobClient>().Enqueue<ActiveUserSweepJobs>(j => j.RunAsync(OrganizationId, "run-now", false, CancellationToken.None));
 
     public async Task WaitForJobAsync(string jobId, TimeSpan timeout)
     {
-        var storage = Portal.Services.GetRequiredService<JobStorage>();
+        var storage = deployment.Portal.Services.GetRequiredService<JobStorage>();
         var giveUp = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -166,7 +119,7 @@ public sealed class SweepDeployment : IAsyncDisposable
 
                 if (state == FailedState.StateName || DateTime.UtcNow > giveUp)
                 {
-                    throw new InvalidOperationException($"Job {jobId} is {state ?? "unknown"}.\n{string.Join('\n', workers.Select(w => w.Output))}");
+                    throw new InvalidOperationException($"Job {jobId} is {state ?? "unknown"}.\n{deployment.WorkersOutput}");
                 }
             }
 
@@ -174,7 +127,7 @@ public sealed class SweepDeployment : IAsyncDisposable
         }
     }
 
-    public Task<IncidentIoDbContext> DbAsync() => Portal.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();
+    public Task<IncidentIoDbContext> DbAsync() => deployment.DbAsync();
 
     /// <summary>Active users, sweep audit entries and runs: what a sweep's transaction changes.</summary>
     public async Task<(int Active, int Audits, List<SweepRun> Runs)> StateAsync()
@@ -185,22 +138,5 @@ public sealed class SweepDeployment : IAsyncDisposable
             await db.SweepRuns.AsNoTracking().OrderBy(r => r.StartedAt).ToListAsync());
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var worker in workers)
-        {
-            await worker.DisposeAsync();
-        }
-
-        Portal.Dispose();
-        await Sandbox.DisposeAsync();
-        try
-        {
-            Directory.Delete(dataFolder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed worker may still hold a file for a moment: the temp folder is cleaned up later.
-        }
-    }
+    public ValueTask DisposeAsync() => deployment.DisposeAsync();
 }

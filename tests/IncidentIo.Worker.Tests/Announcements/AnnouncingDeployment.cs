@@ -1,7 +1,5 @@
-using IncidentIo.Domain;
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Data;
-using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
@@ -10,11 +8,9 @@ using IncidentIo.Domain.Users;
 using IncidentIo.Sandbox.BotFramework;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
+using IncidentIo.Worker.Tests.Hosting;
 using IncidentIo.Testing;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using BotTeam = IncidentIo.Domain.Bot.BotTeam;
 using Organization = IncidentIo.Domain.Organizations.Organization;
 using User = IncidentIo.Domain.Users.User;
@@ -31,23 +27,11 @@ namespace IncidentIo.Worker.Tests.Announcements;
 /// </summary>
 public sealed class AnnouncingDeployment : IAsyncDisposable
 {
-    private readonly List<ProductProcess> workers = [];
-    private readonly string dataFolder;
+    private readonly WorkerDeployment deployment;
 
-    private AnnouncingDeployment(string dataFolder, SandboxHost sandbox, IHost portal, Dictionary<string, string?> workerSettings)
-    {
-        this.dataFolder = dataFolder;
-        Sandbox = sandbox;
-        Portal = portal;
-        WorkerSettings = workerSettings;
-    }
+    private AnnouncingDeployment(WorkerDeployment deployment) => this.deployment = deployment;
 
-    public SandboxHost Sandbox { get; }
-
-    /// <summary>The Portal's side: same registration as the Portal, no job server.</summary>
-    public IHost Portal { get; }
-
-    public Dictionary<string, string?> WorkerSettings { get; }
+    public SandboxHost Sandbox => deployment.Sandbox;
 
     public Guid OrganizationId { get; private set; }
 
@@ -62,40 +46,13 @@ public sealed class AnnouncingDeployment : IAsyncDisposable
 
     public static async Task<AnnouncingDeployment> StartAsync(string name, int teams, IReadOnlyDictionary<string, string?> workerSettings)
     {
-        var dataFolder = Directory.CreateTempSubdirectory($"incidentio-{name}-").FullName;
-        var certificates = LocalCertificates.LoadOrCreate(new DataFolder(dataFolder));
-        var sandbox = await SandboxHost.StartAsync(new SandboxOptions { ServerCertificate = certificates.Server });
+        var deployment = new AnnouncingDeployment(await WorkerDeployment.StartAsync(name, workerSettings));
+        var sandbox = deployment.Sandbox;
         var teamsApp = new TeamsAppOptions();
         sandbox.RegisterApp(new AppRegistration { ClientId = teamsApp.BotId, DisplayName = "IncidentIo Bot", ClientSecrets = [SandboxDefaults.BotSecret] });
         sandbox.Bot.RegisterBot(new IncidentIo.Sandbox.BotFramework.BotRegistration { AppId = teamsApp.BotId, Name = "IncidentIo" });
         var app = sandbox.PublishTeamsApp(DemoSeed.ContosoTenantId, teamsApp.AppId, "IncidentIo", "1.0.0", botId: teamsApp.BotId);
         sandbox.State.Teams.InstallForUser(DemoSeed.ContosoTenantId, DemoSeed.UserId, app.Id, awaitingTeamsClient: false);
-
-        var connectionString = await (await PostgresCluster.GetAsync()).CreateDatabaseAsync(name);
-        var settings = new Dictionary<string, string?>
-        {
-            ["Database__Provider"] = "Postgres",
-            ["ConnectionStrings__IncidentIo"] = connectionString,
-            ["Jobs__Mode"] = "Distributed",
-            ["Microsoft__SandboxOrigin"] = sandbox.Origin,
-            ["Microsoft__SandboxAuthorityCertificatePath"] = certificates.AuthorityPemPath,
-        };
-        foreach (var (key, value) in workerSettings)
-        {
-            settings[key] = value;
-        }
-
-        var builder = Host.CreateApplicationBuilder();
-        foreach (var (key, value) in settings)
-        {
-            builder.Configuration[key.Replace("__", ":", StringComparison.Ordinal)] = value;
-        }
-
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddIncidentIoDomain("portal", runJobServer: false);
-        var portal = builder.Build();
-        var deployment = new AnnouncingDeployment(dataFolder, sandbox, portal, settings);
-        await portal.Services.PrepareIncidentIoAsync();
         await deployment.SeedAsync(teams, app.Id);
         return deployment;
     }
@@ -135,7 +92,7 @@ public sealed class AnnouncingDeployment : IAsyncDisposable
         OrganizationId = organization.Id;
         AdminId = admin.Id;
         LeadId = lead.Id;
-        var rules = Portal.Services.GetRequiredService<AnnouncementSettings>();
+        var rules = deployment.Portal.Services.GetRequiredService<AnnouncementSettings>();
         foreach (var botTeam in botTeams)
         {
             var saved = await rules.SaveAsync(OrganizationId, AdminId, null, new AnnouncementRuleForm { Name = $"SEV1 to {botTeam.Name}", BotTeamId = botTeam.Id, MinimumSeverity = IncidentSeverity.Sev1 });
@@ -143,53 +100,24 @@ public sealed class AnnouncingDeployment : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts a Worker process (its own port) and waits until it runs jobs.</summary>
-    public async Task<ProductProcess> StartWorkerAsync()
-    {
-        var worker = ProductProcess.Start("IncidentIo.Worker", new Dictionary<string, string?>(WorkerSettings) { ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}" });
-        workers.Add(worker);
-        await worker.WaitForOutputAsync("IncidentIo worker is running", TimeSpan.FromSeconds(60));
-        return worker;
-    }
+    public Task<ProductProcess> StartWorkerAsync() => deployment.StartWorkerAsync();
 
-    /// <summary>SIGKILL: the worker gives nothing back and saves nothing.</summary>
-    public async Task KillAsync(ProductProcess worker)
-    {
-        workers.Remove(worker);
-        await worker.DisposeAsync();
-    }
+    public Task KillAsync(ProductProcess worker) => deployment.KillAsync(worker);
 
     /// <summary>Declares a SEV1 led by Uma, as the tab does.</summary>
     public async Task<Incident> DeclareAsync(string name)
     {
         var form = new DeclareIncident { Name = name, Summary = "Payments fail", Severity = IncidentSeverity.Sev1, LeadUserId = LeadId };
-        var result = await Portal.Services.GetRequiredService<IncidentService>().DeclareAsync(OrganizationId, AdminId, form);
+        var result = await deployment.Portal.Services.GetRequiredService<IncidentService>().DeclareAsync(OrganizationId, AdminId, form);
         Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => $"{e.Key}: {e.Value}")));
         return result.Incident!;
     }
 
-    public Task<IncidentIoDbContext> DbAsync() => Portal.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();
+    public Task<IncidentIoDbContext> DbAsync() => deployment.DbAsync();
 
     /// <summary>The incident an activity is about: cards carry the incident's page address.</summary>
     public static bool IsAbout(SentActivity activity, Guid incidentId) =>
         activity.Activity.ToJsonString().Contains($"/incidents/{incidentId}", StringComparison.Ordinal);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var worker in workers)
-        {
-            await worker.DisposeAsync();
-        }
-
-        Portal.Dispose();
-        await Sandbox.DisposeAsync();
-        try
-        {
-            Directory.Delete(dataFolder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A killed worker may still hold a file for a moment: the temp folder is cleaned up later.
-        }
-    }
+    public ValueTask DisposeAsync() => deployment.DisposeAsync();
 }

@@ -1,15 +1,12 @@
-using IncidentIo.Domain;
 using IncidentIo.Domain.Data;
-using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Domain.Users;
-using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
-using IncidentIo.Testing;
+using IncidentIo.Worker.Tests.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -31,9 +28,16 @@ public sealed class AutomaticInstallKillTests(ITestOutputHelper output)
     [Fact]
     public async Task A_worker_killed_while_teams_creates_the_team_is_taken_over_without_a_second_team()
     {
-        var dataFolder = Directory.CreateTempSubdirectory("incidentio-kill-").FullName;
-        var certificates = LocalCertificates.LoadOrCreate(new DataFolder(dataFolder));
-        await using var sandbox = await SandboxHost.StartAsync(new SandboxOptions { ServerCertificate = certificates.Server });
+        await using var deployment = await WorkerDeployment.StartAsync("kill", new Dictionary<string, string?>
+        {
+            ["Jobs__WorkerCount"] = "2",
+            ["Jobs__SchedulePollingInterval"] = "00:00:01",
+            ["AutomaticInstall__OperationPollInterval"] = "00:00:00.500",
+            ["AutomaticInstall__CallTimeout"] = "00:00:03",
+            ["AutomaticInstall__LeaseDuration"] = "00:00:04",
+            ["AutomaticInstall__ResumeSchedule"] = "*/2 * * * * *",
+        });
+        var sandbox = deployment.Sandbox;
         sandbox.RegisterApp(new AppRegistration
         {
             ClientId = SandboxDefaults.SetupAppClientId,
@@ -46,57 +50,26 @@ public sealed class AutomaticInstallKillTests(ITestOutputHelper output)
         // Long enough to kill the first worker while it waits for Teams.
         sandbox.State.Teams.Configure(Contoso, s => s with { CreateTeamNotStartedFor = TimeSpan.FromSeconds(1), CreateTeamInProgressFor = TimeSpan.FromSeconds(5) });
 
-        var connectionString = await (await PostgresCluster.GetAsync()).CreateDatabaseAsync("kill");
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings__IncidentIo"] = connectionString,
-            ["Jobs__WorkerCount"] = "2",
-            ["Jobs__SchedulePollingInterval"] = "00:00:01",
-            ["Microsoft__SandboxOrigin"] = sandbox.Origin,
-            ["Microsoft__SandboxAuthorityCertificatePath"] = certificates.AuthorityPemPath,
-            ["AutomaticInstall__OperationPollInterval"] = "00:00:00.500",
-            ["AutomaticInstall__CallTimeout"] = "00:00:03",
-            ["AutomaticInstall__LeaseDuration"] = "00:00:04",
-            ["AutomaticInstall__ResumeSchedule"] = "*/2 * * * * *",
-        };
-
-        var first = StartWorker(settings);
-        await first.WaitForOutputAsync("IncidentIo worker is running", TimeSpan.FromSeconds(60));
-        using var portal = BuildEnqueuingPortal(connectionString, sandbox.Origin, certificates.AuthorityPemPath);
+        var first = await deployment.StartWorkerAsync();
+        var portal = deployment.Portal;
         var organizationId = await StartInstallAsync(portal);
 
         await WaitForAsync(portal, organizationId, i => i.Step(AutomaticInstallStepKind.WaitForTeam).State == StepState.Waiting, TimeSpan.FromSeconds(30));
-        await first.DisposeAsync(); // SIGKILL: no lease given back, no state saved
+        await deployment.KillAsync(first); // SIGKILL: no lease given back, no state saved
         var killedAt = DateTime.UtcNow;
         var halfway = (await LoadAsync(portal, organizationId))!;
         Assert.Equal(AutomaticInstallStatus.Running, halfway.Status);
         Assert.NotNull(halfway.LeaseOwner);
 
-        await using var second = StartWorker(settings);
+        await deployment.StartWorkerAsync();
         var done = await WaitForAsync(portal, organizationId, i => i.Status != AutomaticInstallStatus.Running, TimeSpan.FromSeconds(60));
         output.WriteLine($"taken over and finished {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s after the kill");
-        output.WriteLine(first.Output);
+        output.WriteLine(deployment.WorkersOutput);
 
         Assert.Equal(AutomaticInstallStatus.Succeeded, done.Status);
         Assert.Single(sandbox.State.Teams.AllTeams(Contoso), t => t.DisplayName == "Incidents");
-        await using var db = await portal.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();
+        await using var db = await deployment.DbAsync();
         Assert.Equal(1, await db.AuditLog.CountAsync(e => e.Action == "graph.call" && e.Details!.StartsWith("POST /v1.0/teams →")));
-    }
-
-    private static ProductProcess StartWorker(Dictionary<string, string?> settings) =>
-        ProductProcess.Start("IncidentIo.Worker", new Dictionary<string, string?>(settings) { ["Urls"] = $"http://127.0.0.1:{FreePort.Next()}" });
-
-    /// <summary>The Portal's side in distributed mode: same registration, no job server.</summary>
-    private static IHost BuildEnqueuingPortal(string connectionString, string sandboxOrigin, string authorityPath)
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration["Database:Provider"] = "Postgres";
-        builder.Configuration["ConnectionStrings:IncidentIo"] = connectionString;
-        builder.Configuration["Jobs:Mode"] = "Distributed";
-        builder.Configuration["Microsoft:SandboxOrigin"] = sandboxOrigin;
-        builder.Configuration["Microsoft:SandboxAuthorityCertificatePath"] = authorityPath;
-        builder.AddIncidentIoDomain("portal", runJobServer: false);
-        return builder.Build();
     }
 
     private static async Task<Guid> StartInstallAsync(IHost portal)
