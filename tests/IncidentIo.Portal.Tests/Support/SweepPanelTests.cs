@@ -46,6 +46,27 @@ public sealed class SweepPanelTests(SupportWorld world) : BunitContext, IClassFi
     }
 
     [Fact]
+    public async Task A_run_in_progress_says_where_it_runs_and_run_now_says_it_waits_for_it()
+    {
+        world.AddTo(this, world.ContosoAdmin);
+        await using (var db = world.NewContext())
+        {
+            db.SweepRuns.Add(new SweepRun
+            {
+                OrganizationId = world.Contoso, RequestedBy = "schedule", StartedAt = DateTimeOffset.UtcNow, RunBy = "worker host-7:4242", LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(2),
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var panel = Render<SweepPanel>(p => p.Add(c => c.OrganizationId, world.Contoso).Add(c => c.Who, world.ContosoAdmin));
+
+        var row = panel.FindAll("[data-testid=sweep-run]").Single(r => r.GetAttribute("data-outcome") == "Running");
+        Assert.Contains("In progress on worker host-7:4242.", row.TextContent, StringComparison.Ordinal);
+        panel.Find("[data-testid=sweep-run-now]").Click();
+        panel.WaitForAssertion(() => Assert.Contains("A run is already in progress", panel.Find("[data-testid=sweep-message]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Staff_see_an_organisation_without_runs_told_so()
     {
         world.AddTo(this, world.Staff);
