@@ -76,7 +76,7 @@ public sealed class ActiveUserSweep(
         {
             return await RunHoldingLeaseAsync(run, tenantId, leaseLost.Token);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             run.Outcome = SweepOutcome.Abandoned;
             run.Reason = "The run lost its hold on the organisation (it could not renew it in time) and stopped: nothing changed.";
@@ -154,7 +154,8 @@ public sealed class ActiveUserSweep(
 
             if (!await ApplyAsync(run, changes.Deactivate, changes.Reactivate, [.. read.Names.Order(StringComparer.Ordinal)], SweepOutcome.Applied, cancellationToken))
             {
-                throw new OperationCanceledException("Another run took this organisation over: this run's changes were not made.");
+                run.Outcome = SweepOutcome.Abandoned;
+                run.Reason = "Another run took this organisation over before this one wrote its changes (this run had stopped renewing its hold): nothing changed.";
             }
 
             return run;
