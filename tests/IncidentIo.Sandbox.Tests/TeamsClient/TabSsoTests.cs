@@ -26,16 +26,10 @@ public sealed class TabSsoTests
     {
         await using var sandbox = await OwnSandbox.StartAsync();
         var clientId = Guid.NewGuid().ToString();
-        sandbox.Host.RegisterApp(new AppRegistration { ClientId = clientId, DisplayName = "IncidentIo" });
-        var app = sandbox.Host.PublishTeamsApp(Contoso, "manifest-1", "IncidentIo", "1.0.0", azureAdAppId: clientId);
-        using var client = TeamsClientPageTests.ViewClient(sandbox);
-        var cookie = await TeamsClientPageTests.SignInAsync(client, "user@contoso.example");
-
-        using var response = await TeamsClientPageTests.SendAsync(client, TokenPath, cookie, JsonContent.Create(new { teamsAppId = app.Id }));
-        var token = (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+        var (status, token) = await UmasTokenAsync(sandbox, clientId);
         var result = await ValidateAsync(sandbox, token, clientId);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(result.IsValid, result.Exception?.Message);
         var claims = result.Claims;
         Assert.Equal($"{sandbox.Origin}/{Contoso}/v2.0", claims["iss"]);
@@ -55,15 +49,9 @@ public sealed class TabSsoTests
     public async Task The_sso_token_does_not_validate_for_another_audience()
     {
         await using var sandbox = await OwnSandbox.StartAsync();
-        var clientId = Guid.NewGuid().ToString();
-        sandbox.Host.RegisterApp(new AppRegistration { ClientId = clientId, DisplayName = "IncidentIo" });
-        var app = sandbox.Host.PublishTeamsApp(Contoso, "manifest-1", "IncidentIo", "1.0.0", azureAdAppId: clientId);
-        using var client = TeamsClientPageTests.ViewClient(sandbox);
-        var cookie = await TeamsClientPageTests.SignInAsync(client, "user@contoso.example");
+        var (status, token) = await UmasTokenAsync(sandbox, Guid.NewGuid().ToString());
 
-        using var response = await TeamsClientPageTests.SendAsync(client, TokenPath, cookie, JsonContent.Create(new { teamsAppId = app.Id }));
-        var token = (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
-
+        Assert.Equal(HttpStatusCode.OK, status);
         Assert.False((await ValidateAsync(sandbox, token, Guid.NewGuid().ToString())).IsValid);
     }
 
@@ -140,6 +128,17 @@ public sealed class TabSsoTests
         Assert.Equal(("Incidents", "incidents", "https://portal.test/teams/tab", "https://portal.test/incidents"),
             (tab.DisplayName, tab.Configuration.EntityId, tab.Configuration.ContentUrl, tab.Configuration.WebsiteUrl));
         Assert.Equal(TeamsClientUi.ChannelUrl(team.Id, team.GeneralChannelId, tab.Id), (await saved.Content.ReadFromJsonAsync<JsonObject>())!["location"]!.GetValue<string>());
+    }
+
+    /// <summary>Uma, signed in to the Teams view, asks for an SSO token for a Contoso tab app registered as <paramref name="clientId"/>.</summary>
+    private static async Task<(HttpStatusCode Status, string Token)> UmasTokenAsync(OwnSandbox sandbox, string clientId)
+    {
+        sandbox.Host.RegisterApp(new AppRegistration { ClientId = clientId, DisplayName = "IncidentIo" });
+        var app = sandbox.Host.PublishTeamsApp(Contoso, "manifest-1", "IncidentIo", "1.0.0", azureAdAppId: clientId);
+        using var client = TeamsClientPageTests.ViewClient(sandbox);
+        var cookie = await TeamsClientPageTests.SignInAsync(client, "user@contoso.example");
+        using var response = await TeamsClientPageTests.SendAsync(client, TokenPath, cookie, JsonContent.Create(new { teamsAppId = app.Id }));
+        return (response.StatusCode, (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>());
     }
 
     /// <summary>Validates as a product API would: metadata and keys from the tenant's v2 OpenID configuration.</summary>
