@@ -105,18 +105,25 @@ public sealed class TeamMembershipChanges(PersonTeams personTeams, ILogger<TeamM
         }
     }
 
-    /// <summary>People who joined one of our bot's teams: any who were deactivated get their access and previous role back.</summary>
-    public static async Task ReactivateAsync(IncidentIoDbContext db, BotTeam team, IReadOnlyCollection<Guid> objectIds, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>People in one of our bot's teams: any who were deactivated get their access and previous role back.</summary>
+    /// <param name="why">What brought them back, after their name in the audit entry (e.g. "joined the team …").</param>
+    /// <returns>How many were reactivated (tracked by <paramref name="db"/>, saved by the caller).</returns>
+    public static async Task<int> ReactivateAsync(
+        IncidentIoDbContext db, Guid organizationId, IReadOnlyCollection<Guid> objectIds, string why, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var users = await db.Users.Where(u => u.OrganizationId == team.OrganizationId && !u.IsActive && objectIds.Contains(u.MicrosoftObjectId)).ToListAsync(cancellationToken);
-        foreach (var user in users)
+        var reactivated = 0;
+        foreach (var chunk in objectIds.Distinct().Chunk(500))
         {
-            if (user.Reactivate())
+            var users = await db.Users.Where(u => u.OrganizationId == organizationId && !u.IsActive && chunk.Contains(u.MicrosoftObjectId)).ToListAsync(cancellationToken);
+            foreach (var user in users.Where(u => u.Reactivate()))
             {
+                reactivated++;
                 db.AuditLog.Add(AuditLogEntry.Record(user.OrganizationId, now, Actor, "user.reactivated",
-                    $"{user.UserPrincipalName ?? user.DisplayName} joined the team \"{team.Name}\", where IncidentIo is installed; role {user.Role} restored."));
+                    $"{user.UserPrincipalName ?? user.DisplayName} {why}; role {user.Role} restored."));
             }
         }
+
+        return reactivated;
     }
 }
 

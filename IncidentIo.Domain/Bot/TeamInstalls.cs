@@ -1,4 +1,5 @@
 using System.Net;
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -156,7 +157,7 @@ public sealed class TeamInstalls(
         {
             if (await HasOurAppAsync(graph, teamId, cancellationToken))
             {
-                return new TeamInstallOutcome(true, "Our app was already in the team.");
+                return new TeamInstallOutcome(true, "Our app was already in the team." + await RestoreMembersAsync(organizationId, tenantId, teamId, actor, cancellationToken));
             }
 
             var catalog = await graph.Client.AppCatalogs.TeamsApps.GetAsync(
@@ -170,7 +171,7 @@ public sealed class TeamInstalls(
             {
                 AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogId}" },
             }, cancellationToken: cancellationToken);
-            said = "Added our app to the team. Its members count as active from now on.";
+            said = "Added our app to the team.";
         }
         catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
         {
@@ -191,10 +192,57 @@ public sealed class TeamInstalls(
             return new TeamInstallOutcome(false, $"Microsoft could not be reached ({error.GetType().Name}). Try again in a moment.");
         }
 
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            db.AuditLog.Add(AuditLogEntry.Record(organizationId, clock.GetUtcNow(), actor, "teams-app.installed-in-team", $"team {teamId}"));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return new TeamInstallOutcome(true, said + await RestoreMembersAsync(organizationId, tenantId, teamId, actor, cancellationToken));
+    }
+
+    /// <summary>
+    /// The team's members who had been deactivated count again at once. Waiting for the sweep would not
+    /// do: it reads the teams our bot has reported, and Teams tells our bot about this one only later.
+    /// </summary>
+    /// <returns>A sentence for the outcome: how many were restored, or that the next sweep will.</returns>
+    private async Task<string> RestoreMembersAsync(Guid organizationId, Guid tenantId, Guid teamId, string actor, CancellationToken cancellationToken)
+    {
+        var members = new List<Guid>();
+        using var graph = new RecordedGraph(services, ct => mainTokens.AcquireAsync(tenantId, cancellationToken: ct), installOptions.Value.CallTimeout, clock);
+        try
+        {
+            var page = await graph.Client.Teams[teamId.ToString()].Members.GetAsync(cancellationToken: cancellationToken);
+            while (page is not null)
+            {
+                foreach (var member in page.Value?.OfType<AadUserConversationMember>() ?? [])
+                {
+                    if (Guid.TryParse(member.UserId, out var objectId))
+                    {
+                        members.Add(objectId);
+                    }
+                }
+
+                page = page.OdataNextLink is { } next
+                    ? await graph.Client.Teams[teamId.ToString()].Members.WithUrl(next).GetAsync(cancellationToken: cancellationToken)
+                    : null;
+            }
+        }
+        catch (Exception error) when (error is ODataError or MsalException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return " We could not read its members just now: any of them who were deactivated are restored by the next sweep.";
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        db.AuditLog.Add(AuditLogEntry.Record(organizationId, clock.GetUtcNow(), actor, "teams-app.installed-in-team", $"team {teamId}"));
+        var restored = await TeamMembershipChanges.ReactivateAsync(
+            db, organizationId, members, $"is in a team where IncidentIo was just added (team {teamId}, by {actor})", clock.GetUtcNow(), cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        return new TeamInstallOutcome(true, said);
+        return restored switch
+        {
+            0 => "",
+            1 => " 1 of its members who had been deactivated is active again.",
+            _ => $" {restored} of its members who had been deactivated are active again.",
+        };
     }
 
     private async Task<bool> HasOurAppAsync(RecordedGraph graph, Guid teamId, CancellationToken cancellationToken)

@@ -112,18 +112,11 @@ public sealed class SupportConsole(
         return (teams, teams.Teams.Any(t => !t.HasOurApp) && await teamInstalls.CanInstallAsync(organizationId, cancellationToken));
     }
 
-    /// <summary>Adds our app to a team (audited with the asker); on success a sweep run is queued so its members count at once.</summary>
+    /// <summary>Adds our app to a team (audited with the asker); its members who had been deactivated are restored at once.</summary>
     public async Task<TeamInstallOutcome> InstallInTeamAsync(ClaimsPrincipal who, Guid organizationId, Guid teamId, CancellationToken cancellationToken = default)
     {
         var viewer = await DemandAsync(who, organizationId, cancellationToken);
-        var actor = viewer.Actor;
-        var outcome = await teamInstalls.InstallAsync(organizationId, teamId, actor, cancellationToken);
-        if (outcome.Succeeded)
-        {
-            jobs.Enqueue<ActiveUserSweepJobs>(j => j.RunAsync(organizationId, actor, false, CancellationToken.None));
-        }
-
-        return outcome;
+        return await teamInstalls.InstallAsync(organizationId, teamId, viewer.Actor, cancellationToken);
     }
 
     /// <summary>The active-user sweep's latest runs for the organisation.</summary>

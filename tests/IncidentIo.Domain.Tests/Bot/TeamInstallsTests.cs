@@ -1,6 +1,7 @@
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.Tests.Reachability;
+using IncidentIo.Domain.Users;
 using IncidentIo.Sandbox.State;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,18 +84,35 @@ public sealed class TeamInstallsTests
     }
 
     [Fact]
-    public async Task With_the_temporary_permission_granted_one_click_adds_our_app_and_audits_it()
+    public async Task With_the_temporary_permission_granted_one_click_adds_our_app_audits_it_and_restores_its_deactivated_members()
     {
         await using var harness = await StartAsync(grantSetupApp: true);
         await using var services = Services(harness);
+        await using (var before = await harness.DbAsync())
+        {
+            // Uma is in Operations; loner1 is in no team: both were deactivated by an earlier sweep.
+            foreach (var user in await before.Users.Where(u => u.UserPrincipalName == "user@contoso.example" || u.UserPrincipalName == "loner1@contoso.example").ToListAsync())
+            {
+                user.Role = UserRole.Responder;
+                user.Deactivate("Not a member of any team where IncidentIo is installed.", DateTimeOffset.UtcNow);
+            }
+
+            await before.SaveChangesAsync();
+        }
 
         Assert.True(await Installs(services).CanInstallAsync(harness.OrganizationId));
         var outcome = await Installs(services).InstallAsync(harness.OrganizationId, TeamsSeed.OperationsTeamId, "user:admin@contoso.example");
 
         Assert.True(outcome.Succeeded, outcome.Message);
+        Assert.Contains("1 of its members who had been deactivated is active again", outcome.Message, StringComparison.Ordinal);
         Assert.True(OperationsHasOurApp(harness));
+        var uma = await harness.UserAsync("user@contoso.example");
+        Assert.True(uma.IsActive);
+        Assert.Equal(UserRole.Responder, uma.Role);
+        Assert.False((await harness.UserAsync("loner1@contoso.example")).IsActive);
         await using var db = await harness.DbAsync();
         Assert.Single(await db.AuditLog.Where(a => a.Action == "teams-app.installed-in-team" && a.Actor == "user:admin@contoso.example").ToListAsync());
+        Assert.Contains("where IncidentIo was just added", Assert.Single(await db.AuditLog.Where(a => a.Action == "user.reactivated").ToListAsync()).Details, StringComparison.Ordinal);
 
         var again = await Installs(services).InstallAsync(harness.OrganizationId, TeamsSeed.OperationsTeamId, "user:admin@contoso.example");
         Assert.True(again.Succeeded);
