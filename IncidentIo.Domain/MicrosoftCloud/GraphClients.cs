@@ -2,7 +2,6 @@ using System.Security.Claims;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Graph;
 using Microsoft.Identity.Web;
-using Microsoft.Kiota.Abstractions.Authentication;
 
 namespace IncidentIo.Domain.MicrosoftCloud;
 
@@ -26,15 +25,7 @@ public sealed class GraphClients(IServiceProvider services, ITokenAcquisition to
         Create(() => tokens.GetAccessTokenForUserAsync(scopes, user: user));
 
     private GraphServiceClient Create(Func<Task<string>> token) =>
-        new(http.Value, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token, MicrosoftHttp.GraphHosts(services))));
-
-    private sealed class TokenProvider(Func<Task<string>> token, string[] hosts) : IAccessTokenProvider
-    {
-        public AllowedHostsValidator AllowedHostsValidator { get; } = new(hosts);
-
-        public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default) =>
-            AllowedHostsValidator.IsUrlHostValid(uri) ? token() : Task.FromResult(string.Empty);
-    }
+        new(http.Value, GraphTokenProvider.Authentication(_ => token(), services));
 }
 
 public static class GraphClientsRegistration

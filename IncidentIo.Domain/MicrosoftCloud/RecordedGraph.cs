@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Microsoft.Graph;
-using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware;
 
 namespace IncidentIo.Domain.MicrosoftCloud;
@@ -22,7 +21,7 @@ public sealed class RecordedGraph : IDisposable
         handlers.Add(new RecordingHandler(calls, clock));
         http = GraphClientFactory.Create(handlers, finalHandler: MicrosoftHttp.CreateHandler(services));
         http.Timeout = callTimeout;
-        Client = new GraphServiceClient(http, new BaseBearerTokenAuthenticationProvider(new TokenProvider(token, MicrosoftHttp.GraphHosts(services))));
+        Client = new GraphServiceClient(http, GraphTokenProvider.Authentication(token, services));
     }
 
     public GraphServiceClient Client { get; }
@@ -40,14 +39,6 @@ public sealed class RecordedGraph : IDisposable
     }
 
     public void Dispose() => http.Dispose();
-
-    private sealed class TokenProvider(Func<CancellationToken, Task<string>> token, string[] hosts) : IAccessTokenProvider
-    {
-        public AllowedHostsValidator AllowedHostsValidator { get; } = new(hosts);
-
-        public Task<string> GetAuthorizationTokenAsync(Uri uri, Dictionary<string, object>? additionalAuthenticationContext = null, CancellationToken cancellationToken = default) =>
-            AllowedHostsValidator.IsUrlHostValid(uri) ? token(cancellationToken) : Task.FromResult(string.Empty);
-    }
 
     private sealed class RecordingHandler(ConcurrentQueue<GraphCall> calls, TimeProvider clock) : DelegatingHandler
     {
