@@ -575,16 +575,6 @@ public sealed class ActiveUserSweep(
     }
 
     /// <summary>
-    /// Why someone who still uses IncidentIo another way was not seen, so support and admins are not
-    /// left guessing: a 1:1 chat with our bot, or our web portal, is no team membership.
-    /// </summary>
-    private static string BenignNote(User user) =>
-        (user.BotConversationId is not null || user.AppInstallation.State == Reachability.InstallationState.Installed
-            ? " They do have IncidentIo in a personal chat with our bot, but that does not count: only membership of a team with IncidentIo does."
-            : "")
-        + (user.Role >= Users.UserRole.Admin ? $" They were an {user.Role}: if they use only our web portal, add them to a team with IncidentIo so they keep that role." : "");
-
-    /// <summary>
     /// All of a run's changes in one transaction: a process killed half-way leaves the old state, never
     /// half of the new. False (nothing changed) when the run is no longer in the state it was read in:
     /// abandoned by a run that took over, or already reviewed.
@@ -611,17 +601,9 @@ public sealed class ActiveUserSweep(
             db.AuditLog.Add(review);
         }
 
-        var deactivated = await ChangeUsersAsync(deactivate, user =>
-        {
-            var role = user.Role;
-            var why = reason + BenignNote(user);
-            return user.Deactivate(ClippedText.Clip(why, 2000), now)
-                ? ("user.deactivated", $"{user.UserPrincipalName ?? user.DisplayName} (was {role}): {why}")
-                : null;
-        });
-        var reactivated = await ChangeUsersAsync(reactivate, user => user.Reactivate()
-            ? ("user.reactivated", $"{user.UserPrincipalName ?? user.DisplayName} is in a team where IncidentIo is installed again; role {user.Role} restored (run {run.Id:N}).")
-            : null);
+        var deactivated = await ChangeUsersAsync(deactivate, user => ActiveUserChanges.Deactivate(user, reason, now, Actor));
+        var reactivated = await ChangeUsersAsync(reactivate, user =>
+            ActiveUserChanges.Reactivate(user, $"is in a team where IncidentIo is installed again (run {run.Id:N})", now, Actor));
 
         run.Deactivated = deactivated;
         run.Reactivated = reactivated;
@@ -633,7 +615,7 @@ public sealed class ActiveUserSweep(
         return true;
 
         // Loads the users a page at a time (tracking only that page), changes each, audits each change.
-        async Task<int> ChangeUsersAsync(IReadOnlyList<Guid> ids, Func<User, (string Action, string Details)?> change)
+        async Task<int> ChangeUsersAsync(IReadOnlyList<Guid> ids, Func<User, AuditLogEntry?> change)
         {
             var changed = 0;
             foreach (var chunk in ids.Chunk(500))
@@ -643,7 +625,7 @@ public sealed class ActiveUserSweep(
                     if (change(user) is { } audit)
                     {
                         changed++;
-                        db.AuditLog.Add(AuditLogEntry.Record(run.OrganizationId, now, Actor, audit.Action, audit.Details));
+                        db.AuditLog.Add(audit);
                     }
                 }
 

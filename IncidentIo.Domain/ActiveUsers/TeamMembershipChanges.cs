@@ -1,4 +1,3 @@
-using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Reachability;
@@ -92,15 +91,13 @@ public sealed class TeamMembershipChanges(PersonTeams personTeams, ILogger<TeamM
             return;
         }
 
-        var reason = ClippedText.Clip(
-            $"Removed from the team \"{team.Name}\" on {now:u}, and not a member of any other team where IncidentIo is installed. " +
-            "To restore them, add them to a team where IncidentIo is installed, or add IncidentIo to a team they are in.", 2000);
+        var reason = $"Removed from the team \"{team.Name}\" on {now:u}, and not a member of any other team where IncidentIo is installed. " +
+                     "To restore them, add them to a team where IncidentIo is installed, or add IncidentIo to a team they are in.";
         foreach (var user in await db.Users.Where(u => plan.Deactivate.Contains(u.Id)).ToListAsync(cancellationToken))
         {
-            var role = user.Role;
-            if (user.Deactivate(reason, now))
+            if (ActiveUserChanges.Deactivate(user, reason, now, Actor) is { } audit)
             {
-                db.AuditLog.Add(AuditLogEntry.Record(user.OrganizationId, now, Actor, "user.deactivated", $"{user.UserPrincipalName ?? user.DisplayName} (was {role}): {reason}"));
+                db.AuditLog.Add(audit);
             }
         }
     }
@@ -115,11 +112,13 @@ public sealed class TeamMembershipChanges(PersonTeams personTeams, ILogger<TeamM
         foreach (var chunk in objectIds.Distinct().Chunk(500))
         {
             var users = await db.Users.Where(u => u.OrganizationId == organizationId && !u.IsActive && chunk.Contains(u.MicrosoftObjectId)).ToListAsync(cancellationToken);
-            foreach (var user in users.Where(u => u.Reactivate()))
+            foreach (var user in users)
             {
-                reactivated++;
-                db.AuditLog.Add(AuditLogEntry.Record(user.OrganizationId, now, Actor, "user.reactivated",
-                    $"{user.UserPrincipalName ?? user.DisplayName} {why}; role {user.Role} restored."));
+                if (ActiveUserChanges.Reactivate(user, why, now, Actor) is { } audit)
+                {
+                    reactivated++;
+                    db.AuditLog.Add(audit);
+                }
             }
         }
 
