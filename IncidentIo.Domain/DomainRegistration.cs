@@ -8,7 +8,6 @@ using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Reachability;
-using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.AspNetCore.DataProtection;
@@ -30,6 +29,9 @@ public static class DomainRegistration
     {
         var services = builder.Services;
         var configuration = builder.Configuration;
+        // Every environment, not only Development: a singleton that captures a scoped service, or
+        // a registration that cannot be built, stops the process before it serves anything.
+        builder.ConfigureContainer(new DefaultServiceProviderFactory(ValidatedServiceProvider.Options));
         SandboxDefaults.ApplyUnlessConfigured(builder.Configuration);
 
         services.AddSingleton(TimeProvider.System);
@@ -47,13 +49,8 @@ public static class DomainRegistration
         services.AddIncidentIoJobs(configuration, runJobServer);
         services.AddTeamsAppPackage(configuration);
         services.AddMicrosoftHttp();
-        services.AddGraphClients();
         // MSAL's token caches (Identity.Web's distributed adapter) live in the shared database.
         services.AddSingleton<IDistributedCache, DatabaseDistributedCache>();
-        services.AddSingleton<OrganizationOnboarding>();
-        services.AddSingleton<AdminConsentFlow>();
-        services.AddSingleton<SetupSteps>();
-        services.AddSingleton<TeamsAppInstallationCheck>();
         services.AddAutomaticInstall(configuration);
         services.AddReachability(configuration);
         services.AddActiveUserSweep(configuration);

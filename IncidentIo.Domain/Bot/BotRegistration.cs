@@ -13,10 +13,7 @@ public static class BotRegistration
     /// <summary>Our bot: <c>Bot:*</c> and <c>Bot:Connector:*</c> checked at start-up, and the connector it speaks to Teams through.</summary>
     public static IServiceCollection AddBot(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
-        services.AddOptions<BotConnectorOptions>().Bind(configuration.GetSection(BotConnectorOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BotConnectorOptions>, BotConnectorOptionsValidator>();
+        services.AddBotOptions(configuration);
         services.AddSingleton<BotConnector>();
         services.AddSingleton<TeamInstalls>();
         services.AddSingleton<BotTeamDetailsRefresh>();
@@ -24,6 +21,16 @@ public static class BotRegistration
         services.AddSingleton<InboundActivities>();
         services.AddSingleton<TeamMembershipChanges>();
         services.AddSingleton<BotMessages>();
+        return services;
+    }
+
+    /// <summary>The bot's settings and their start-up checks alone.</summary>
+    public static IServiceCollection AddBotOptions(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<BotOptions>().Bind(configuration.GetSection(BotOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
+        services.AddOptions<BotConnectorOptions>().Bind(configuration.GetSection(BotConnectorOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<BotConnectorOptions>, BotConnectorOptionsValidator>();
         return services;
     }
 }

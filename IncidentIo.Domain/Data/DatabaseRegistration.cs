@@ -20,14 +20,15 @@ public static class DatabaseRegistration
             .ValidateOnStart();
 
         // The provider decides which context type (and so which migration set) is registered.
-        // An unknown provider registers none; the options check then stops the start-up.
+        // An unknown provider gets the SQLite registrations, so the service graph is whole and passes
+        // its build-time checks; the options check then stops the start-up before anything is created.
         var provider = configuration[$"{DatabaseOptions.Section}:{nameof(DatabaseOptions.Provider)}"] ?? DatabaseOptions.Sqlite;
         if (string.Equals(provider, DatabaseOptions.Postgres, StringComparison.OrdinalIgnoreCase))
         {
             AddContext<PostgresIncidentIoDbContext>(services, (sp, options) =>
                 options.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
         }
-        else if (string.Equals(provider, DatabaseOptions.Sqlite, StringComparison.OrdinalIgnoreCase))
+        else
         {
             AddContext<SqliteIncidentIoDbContext>(services, (sp, options) =>
                 options.UseSqlite(SqliteConnectionString(sp)));

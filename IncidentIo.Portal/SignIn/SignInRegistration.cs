@@ -40,6 +40,11 @@ public static class SignInRegistration
             .AddMicrosoftIdentityWebApp(builder.Configuration.GetSection("AzureAd"))
             .EnableTokenAcquisitionToCallDownstreamApi(SignInScopes)
             .AddDistributedTokenCaches();
+        // One token acquisition for the process, not one per request: its callers are singletons
+        // (Blazor circuits and jobs outlive any request and pass the signed-in principal themselves),
+        // and its state (MSAL's apps and the shared token cache) is process-wide anyway.
+        builder.Services.AddTokenAcquisition(isTokenAcquisitionSingleton: true);
+        builder.Services.AddSetupFlows();
         // Tokens at rest are encrypted with the shared data-protection keys.
         builder.Services.Configure<MsalDistributedTokenCacheAdapterOptions>(o => o.Encrypt = true);
 

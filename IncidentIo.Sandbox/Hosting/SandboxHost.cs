@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using System.Text.Json.Serialization.Metadata;
 using IncidentIo.Sandbox.BotFramework;
@@ -65,6 +66,7 @@ public sealed class SandboxHost : IAsyncDisposable
             ContentRootPath = AppContext.BaseDirectory,
             EnvironmentName = "Production",
         });
+        builder.Host.UseDefaultServiceProvider(o => (o.ValidateScopes, o.ValidateOnBuild) = (true, true));
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.WebHost.UseKestrelHttpsConfiguration();

@@ -3,6 +3,7 @@ using IncidentIo.Domain.Incidents;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using IncidentIo.Domain.Hosting;
 
 namespace IncidentIo.Domain.Tests.Announcements;
 
@@ -11,7 +12,7 @@ public sealed class AnnouncementOptionsTests
 {
     private static ServiceProvider Services(Dictionary<string, string?> values) => new ServiceCollection()
         .AddIncidentsAndAnnouncements(new ConfigurationBuilder().AddInMemoryCollection(values).Build())
-        .BuildServiceProvider();
+        .BuildValidated();
 
     [Fact]
     public void Defaults_are_valid_and_offer_the_default_types()

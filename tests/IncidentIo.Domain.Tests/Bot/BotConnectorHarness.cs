@@ -95,10 +95,11 @@ public sealed class BotConnectorHarness : IAsyncDisposable
             .AddSingleton(certificates)
             .AddTeamsAppPackage(configuration)
             .AddMicrosoftHttp()
-            .AddBot(configuration);
+            .AddBotOptions(configuration)
+            .AddSingleton<BotConnector>();
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection(MicrosoftOptions.Section));
         collection.AddHttpClient(MicrosoftHttp.ClientName).AddHttpMessageHandler(() => new AnswerRecorder(answers));
-        return new BotConnectorHarness(dataFolder, sandbox, collection.BuildServiceProvider(), withApp, withoutApp, answers);
+        return new BotConnectorHarness(dataFolder, sandbox, collection.BuildValidated(), withApp, withoutApp, answers);
     }
 
     public async ValueTask DisposeAsync()

@@ -6,6 +6,7 @@ using IncidentIo.Domain.Bot.Connector;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using IncidentIo.Domain.Hosting;
 
 namespace IncidentIo.Domain.Tests.Bot;
 
@@ -153,7 +154,7 @@ public sealed class BotConnectorRetryTests
             ["Bot:ClientSecret"] = "secret",
             [$"Bot:Connector:{key}"] = value,
         }).Build();
-        using var services = new ServiceCollection().AddBot(configuration).BuildServiceProvider();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddBotOptions(configuration).BuildValidated();
 
         var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<BotConnectorOptions>>().Value);
 
@@ -164,7 +165,7 @@ public sealed class BotConnectorRetryTests
     public void The_published_limits_are_the_defaults()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Bot:ClientSecret"] = "secret" }).Build();
-        using var services = new ServiceCollection().AddBot(configuration).BuildServiceProvider();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddBotOptions(configuration).BuildValidated();
 
         var options = services.GetRequiredService<IOptions<BotConnectorOptions>>().Value;
 

@@ -21,7 +21,7 @@ public sealed class DatabaseMigratorTests
             .AddLogging()
             .AddSingleton(new DataFolder(Path.GetTempPath()))
             .AddIncidentIoDatabase(configuration)
-            .BuildServiceProvider();
+            .BuildValidated();
 
         var failure = await Assert.ThrowsAsync<StartupException>(() => services.GetRequiredService<DatabaseMigrator>().MigrateAsync());
 

@@ -52,7 +52,7 @@ public sealed class TestDatabase : IAsyncDisposable
             .AddSingleton(new JobServerIdentity("test"))
             .AddIncidentIoDatabase(configuration);
         services.AddScoped<HeartbeatJob>();
-        return services.BuildServiceProvider(validateScopes: true);
+        return services.BuildValidated();
     }
 
     public ValueTask DisposeAsync()

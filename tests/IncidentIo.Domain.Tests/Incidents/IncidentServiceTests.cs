@@ -1,5 +1,6 @@
 using System.Data.Common;
 using IncidentIo.Domain.Announcements;
+using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.Tests.Announcements;
@@ -143,7 +144,7 @@ public sealed class IncidentServiceTests : IAsyncLifetime
         await using var services = harness.Reach.BuildServices(s =>
         {
             var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build();
-            s.AddIncidentsAndAnnouncements(configuration).AddSingleton<JobLog>().AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<JobLog>());
+            s.AddIncidentsAndAnnouncements(configuration).AddBot(configuration).AddSingleton<JobLog>().AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<JobLog>());
             s.ConfigureDbContext<PostgresIncidentIoDbContext>(o => o.AddInterceptors(failing));
         });
         var service = services.GetRequiredService<IncidentService>();

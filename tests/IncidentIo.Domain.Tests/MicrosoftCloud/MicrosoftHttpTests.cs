@@ -37,7 +37,7 @@ public sealed class MicrosoftHttpTests : IAsyncLifetime
         }).Build();
         var services = new ServiceCollection().AddLogging().AddSingleton(new DataFolder(dataFolder)).AddSingleton(certificates);
         services.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
-        return services.AddMicrosoftHttp().BuildServiceProvider();
+        return services.AddMicrosoftHttp().BuildValidated();
     }
 
     [Fact]

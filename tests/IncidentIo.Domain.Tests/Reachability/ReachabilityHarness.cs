@@ -161,7 +161,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
             .AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
         extra?.Invoke(collection);
-        return collection.BuildServiceProvider();
+        return collection.BuildValidated();
     }
 
     public async ValueTask DisposeAsync()

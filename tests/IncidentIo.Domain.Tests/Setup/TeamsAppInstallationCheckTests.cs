@@ -73,7 +73,8 @@ public sealed class TeamsAppInstallationCheckTests : IAsyncLifetime
             .AddMicrosoftIdentityWebApp(configuration.GetSection("AzureAd"))
             .EnableTokenAcquisitionToCallDownstreamApi()
             .AddInMemoryTokenCaches();
-        services = collection.BuildServiceProvider();
+        collection.AddTokenAcquisition(isTokenAcquisitionSingleton: true); // as the Portal registers it
+        services = collection.BuildValidated();
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
 
         await using var db = await services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();

@@ -40,7 +40,7 @@ public sealed class TeamsSsoTokenTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(configuration).AddSingleton(TimeProvider.System);
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
         collection.AddMicrosoftHttp().AddTeamsAppPackage(configuration);
-        services = collection.BuildServiceProvider();
+        services = collection.BuildValidated();
     }
 
     public async Task DisposeAsync()

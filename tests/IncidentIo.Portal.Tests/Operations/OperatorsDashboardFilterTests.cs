@@ -8,6 +8,7 @@ using IncidentIo.Portal.Operations;
 using IncidentIo.Portal.Setup;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using IncidentIo.Domain.Hosting;
 
 namespace IncidentIo.Portal.Tests.Operations;
 
@@ -37,7 +38,7 @@ public sealed class OperatorsDashboardFilterTests
     {
         var services = new ServiceCollection();
         services.AddOptions<SupportOptions>().Configure(o => o.StaffTenantId = SandboxDefaults.StaffTenantId);
-        var http = new DefaultHttpContext { User = user, RequestServices = services.BuildServiceProvider() };
+        var http = new DefaultHttpContext { User = user, RequestServices = services.BuildValidated() };
         http.Connection.RemoteIpAddress = from;
         http.Connection.LocalIpAddress = IPAddress.Loopback;
         return new OperatorsDashboardFilter().Authorize(new AspNetCoreDashboardContext(new UnusedStorage(), new DashboardOptions(), http));

@@ -1,5 +1,6 @@
 using Bunit;
 using IncidentIo.Domain;
+using IncidentIo.Domain.Setup;
 using System.Reflection;
 using IncidentIo.Portal.Setup;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ public sealed class SetupServices : IAsyncLifetime
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration["DataFolder"] = dataFolder;
         builder.AddIncidentIoDomain("portal", runJobServer: false);
+        builder.Services.AddSetupFlows();
         builder.Services.AddSupportContact(builder.Configuration);
         // Sign-in is not set up here; pages that could call Graph get token acquisition that refuses.
         builder.Services.AddSingleton(NoMicrosoftCalls.Create<ITokenAcquisition>());

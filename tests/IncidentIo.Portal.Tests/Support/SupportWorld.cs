@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Bunit;
 using IncidentIo.Domain;
+using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Reachability;
@@ -62,6 +63,7 @@ public sealed class SupportWorld : IAsyncLifetime
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Configuration["DataFolder"] = dataFolder;
         builder.AddIncidentIoDomain("portal", runJobServer: false);
+        builder.Services.AddSetupFlows();
         builder.Services.AddSupportContact(builder.Configuration);
         builder.Services.AddSupportConsole();
         // No Microsoft here: reading a tenant's name at first sign-in fails and falls back to the domain.

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
@@ -59,6 +60,7 @@ public sealed class TestBot : IAsyncDisposable
     public static async Task<TestBot> StartAsync(string appId, string metadataUrl, HttpMessageHandler? metadataHandler = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Host.UseDefaultServiceProvider(o => (o.ValidateScopes, o.ValidateOnBuild) = (true, true));
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(TestCertificates.Authority.ServerCertificate)));

@@ -75,6 +75,8 @@ public sealed class IdentityWebTests(SandboxFixture sandbox)
             .AddMicrosoftIdentityWebApp(configuration.GetSection("AzureAd"))
             .EnableTokenAcquisitionToCallDownstreamApi()
             .AddInMemoryTokenCaches();
-        return services.BuildServiceProvider();
+        // As the Portal does: one token acquisition for the process (callers outlive requests).
+        services.AddTokenAcquisition(isTokenAcquisitionSingleton: true);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
 }

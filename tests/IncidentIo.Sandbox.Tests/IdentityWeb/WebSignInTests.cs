@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using IncidentIo.Sandbox.State;
 using IncidentIo.Sandbox.Tests.Infrastructure;
@@ -52,6 +53,7 @@ public sealed class WebSignInTests(SandboxFixture sandbox)
     private async Task<(WebApplication Web, string Origin)> StartWebAppAsync(AppRegistration app)
     {
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Host.UseDefaultServiceProvider(o => (o.ValidateScopes, o.ValidateOnBuild) = (true, true));
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(TestCertificates.Authority.ServerCertificate)));

@@ -16,7 +16,7 @@ public sealed class BatchDispatcherTests
     [Fact]
     public async Task A_step_body_binds_to_a_minimal_api_parameter_and_the_query_is_re_escaped()
     {
-        using var services = new ServiceCollection().AddLogging().AddRouting().AddSingleton<BatchDispatcher>().BuildServiceProvider();
+        using var services = new ServiceCollection().AddLogging().AddRouting().AddSingleton<BatchDispatcher>().BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
         var app = new ApplicationBuilder(services);
         BatchDispatcher.Capture(app);
         var handler = RequestDelegateFactory.Create(

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using System.Net;
 using IncidentIo.Sandbox.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -83,6 +84,7 @@ public sealed class TabTestSite : IAsyncDisposable
     {
         var teamsJs = TeamsJsFile();
         var builder = WebApplication.CreateSlimBuilder();
+        builder.Host.UseDefaultServiceProvider(o => (o.ValidateScopes, o.ValidateOnBuild) = (true, true));
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.UseHttps(TestCertificates.Authority.ServerCertificate)));

@@ -106,7 +106,7 @@ public sealed class AutomaticInstallHarness : IAsyncDisposable
             .AddSingleton<RecordingJobClient>()
             .AddSingleton<IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
-        var services = collection.BuildServiceProvider();
+        var services = collection.BuildValidated();
         await services.GetRequiredService<DatabaseMigrator>().MigrateAsync();
 
         await using var db = await services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();
