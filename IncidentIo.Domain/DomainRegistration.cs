@@ -35,7 +35,7 @@ public static class DomainRegistration
         SandboxDefaults.ApplyUnlessConfigured(builder.Configuration);
 
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(DataFolder.From(configuration, builder.Environment));
+        services.AddSingleton(DataFolder.From(configuration));
         services.AddSingleton(new JobServerIdentity(role));
         // Created on first use (after the configuration check): the https certificate and the Sandbox's authority.
         services.AddSingleton(sp => LocalCertificates.LoadOrCreate(sp.GetRequiredService<DataFolder>()));

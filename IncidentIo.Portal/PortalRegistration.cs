@@ -75,16 +75,20 @@ public static class PortalRegistration
         return app;
     }
 
+    /// <summary>The one line a newcomer needs: where to click, and in the embedded default who to sign in as.</summary>
     private static void AnnounceAddresses(WebApplication app)
     {
         var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         var jobs = app.Services.GetRequiredService<IOptions<JobsOptions>>().Value;
         var microsoft = app.Services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
-        foreach (var url in app.Urls)
-        {
-            app.Logger.LogInformation(
-                "IncidentIo portal is ready at {Url} (database: {Provider}, jobs: {JobMode}, Microsoft: {MicrosoftMode})",
-                url, database.Provider, jobs.Mode, microsoft.Mode);
-        }
+        var sandbox = app.Services.GetService<EmbeddedSandbox>() is { } embedded
+            ? $" Microsoft 365 is simulated at {embedded.Host.Origin}/sandbox: sign in as {DemoAccounts}."
+            : "";
+        app.Logger.LogInformation(
+            "IncidentIo portal is ready at {Urls} (database: {Provider}, jobs: {JobMode}, Microsoft: {MicrosoftMode}).{Sandbox}",
+            string.Join(" and ", app.Urls), database.Provider, jobs.Mode, microsoft.Mode, sandbox);
     }
+
+    private const string DemoAccounts =
+        "admin@contoso.example (Global Administrator: runs setup), user@contoso.example (a member), staff@incidentio.example (our support staff); no password";
 }

@@ -4,7 +4,7 @@ using IncidentIo.Portal;
 
 return await StartupGuard.RunAsync("IncidentIo.Portal", async () =>
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ProductHost.Options(args));
     builder.AddPortal();
 
     var app = builder.Build();

@@ -4,7 +4,7 @@ using IncidentIo.Worker;
 
 return await StartupGuard.RunAsync("IncidentIo.Worker", async () =>
 {
-    var builder = WebApplication.CreateBuilder(args);
+    var builder = WebApplication.CreateBuilder(ProductHost.Options(args));
     builder.AddWorker();
 
     var app = builder.Build();

@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 
 namespace IncidentIo.Domain.Hosting;
 
 /// <summary>
 /// Where the embedded default keeps its local state (SQLite file, generated certificates).
-/// <c>DataFolder</c> in configuration, relative to the content root; "data" by default.
+/// <c>DataFolder</c> in configuration, relative to the current directory; "data" by default, so
+/// `dotnet run --project IncidentIo.Portal` keeps it in the project folder (where `dotnet run` starts
+/// the program), not in the build output, which a clean would wipe.
 /// Created on first use only, so a process that fails its configuration check leaves nothing behind.
 /// </summary>
 public sealed class DataFolder(string path)
@@ -14,8 +15,8 @@ public sealed class DataFolder(string path)
 
     public string Path { get; } = System.IO.Path.GetFullPath(path);
 
-    public static DataFolder From(IConfiguration configuration, IHostEnvironment environment) =>
-        new(System.IO.Path.Combine(environment.ContentRootPath, configuration[ConfigurationKey] is { Length: > 0 } configured ? configured : "data"));
+    public static DataFolder From(IConfiguration configuration) =>
+        new(configuration[ConfigurationKey] is { Length: > 0 } configured ? configured : "data");
 
     /// <summary>The full path of <paramref name="relative"/>, creating its folder if needed.</summary>
     public string Ensure(string relative)

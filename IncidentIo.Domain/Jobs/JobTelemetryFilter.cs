@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Hangfire.Server;
+using Hangfire.States;
+using Hangfire.Storage;
 using IncidentIo.Domain.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,9 +10,10 @@ namespace IncidentIo.Domain.Jobs;
 
 /// <summary>
 /// Gives every job a trace span, a logging scope carrying its job id, and duration metrics,
-/// so that a job's log lines can be found from the portal or the Hangfire dashboard.
+/// so that a job's log lines can be found from the portal or the Hangfire dashboard. A failed
+/// attempt that will be tried again is a warning; a job that failed for good is an error.
 /// </summary>
-public sealed class JobTelemetryFilter(ILoggerFactory loggerFactory) : IServerFilter
+public sealed class JobTelemetryFilter(ILoggerFactory loggerFactory) : IServerFilter, IApplyStateFilter
 {
     private const string ActivityKey = "incidentio.activity";
     private const string ScopeKey = "incidentio.scope";
@@ -43,11 +46,6 @@ public sealed class JobTelemetryFilter(ILoggerFactory loggerFactory) : IServerFi
                 new KeyValuePair<string, object?>("job", name), new KeyValuePair<string, object?>("outcome", outcome));
         }
 
-        if (context.Exception is { } exception)
-        {
-            logger.LogWarning(exception, "Job {JobId} ({Job}) failed", job.Id, name);
-        }
-
         if (context.Items.TryGetValue(ActivityKey, out var activity) && activity is Activity span)
         {
             span.SetStatus(context.Exception is null ? ActivityStatusCode.Ok : ActivityStatusCode.Error);
@@ -58,5 +56,24 @@ public sealed class JobTelemetryFilter(ILoggerFactory loggerFactory) : IServerFi
         {
             disposable.Dispose();
         }
+    }
+
+    /// <summary>Runs once the retry filter has decided, so the state applied says whether the failure is final.</summary>
+    public void OnStateApplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
+    {
+        var job = context.BackgroundJob;
+        var name = job.Job is { } invocation ? $"{invocation.Type.Name}.{invocation.Method.Name}" : "unknown job";
+        if (context.NewState is FailedState failed)
+        {
+            logger.LogError(failed.Exception, "Job {JobId} ({Job}) failed and will not be tried again", job.Id, name);
+        }
+        else if (context.NewState is ScheduledState retry && context.OldStateName == ProcessingState.StateName)
+        {
+            logger.LogWarning("Job {JobId} ({Job}) failed and will be tried again: {Reason}", job.Id, name, retry.Reason);
+        }
+    }
+
+    public void OnStateUnapplied(ApplyStateContext context, IWriteOnlyTransaction transaction)
+    {
     }
 }

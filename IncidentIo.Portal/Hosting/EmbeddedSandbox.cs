@@ -31,6 +31,7 @@ public sealed class EmbeddedSandbox(
     LocalCertificates certificates,
     IServer server,
     IHostApplicationLifetime lifetime,
+    ILoggerFactory loggers,
     ILogger<EmbeddedSandbox> logger) : IHostedService, IAsyncDisposable
 {
     private SandboxHost? sandbox;
@@ -42,7 +43,14 @@ public sealed class EmbeddedSandbox(
     {
         var origin = new Uri(microsoft.Value.SandboxOrigin);
         sandbox = await SandboxHost.StartAsync(
-            new SandboxOptions { ServerCertificate = certificates.Server, Port = origin.Port }, cancellationToken);
+            new SandboxOptions
+            {
+                ServerCertificate = certificates.Server,
+                Port = origin.Port,
+                // Its warnings and errors belong in the Portal's log: a newcomer watches one console.
+                ConfigureLogging = logging => logging.AddProvider(new ForwardedLoggers(loggers, "IncidentIo.Sandbox")),
+            },
+            cancellationToken);
         RegisterApps([]);
         RegisterBot();
         PublishTeamsApp();
@@ -53,7 +61,6 @@ public sealed class EmbeddedSandbox(
             var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
             RegisterApps(addresses);
             PointChannelAtPortal(addresses);
-            logger.LogInformation("Sandbox (simulated Microsoft 365) is running at {Origin}; its admin page is {Origin}/sandbox", sandbox.Origin, sandbox.Origin);
         });
     }
 

@@ -47,6 +47,40 @@ public sealed class ProductProcess : IAsyncDisposable
         return new ProductProcess(Process.Start(start)!);
     }
 
+    /// <summary>
+    /// A command exactly as a person would type it in a fresh shell in <paramref name="workingDirectory"/>:
+    /// run by bash, with this machine's environment minus what the test runner itself set (its
+    /// MSBuild and test-host variables, any ASP.NET Core environment), plus <paramref name="environment"/>.
+    /// </summary>
+    public static ProductProcess StartCommand(string command, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        foreach (var key in start.Environment.Keys.Where(IsTestRunnerVariable).ToList())
+        {
+            start.Environment.Remove(key);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[key] = value;
+        }
+
+        return new ProductProcess(Process.Start(start)!);
+    }
+
+    private static bool IsTestRunnerVariable(string name) =>
+        name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase) || name.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase)
+        || name is "DOTNET_ENVIRONMENT" or "DOTNET_HOST_PATH";
+
     /// <summary>Waits until a line containing <paramref name="text"/> is printed; fails if the process exits first.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
     {

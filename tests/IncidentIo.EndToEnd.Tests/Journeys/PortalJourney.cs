@@ -26,8 +26,33 @@ public abstract class PortalJourney : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        (portal, Url, SandboxOrigin) = await PortalProcess.StartAsync(new Dictionary<string, string?> { ["DataFolder"] = dataFolder });
+        (portal, Url, SandboxOrigin) = await StartPortalAsync();
         Browser = await Browser.LaunchAsync();
+    }
+
+    /// <summary>The Portal under test: by default the built Portal in the embedded default, on free ports.</summary>
+    protected virtual Task<(ProductProcess Process, string Url, string SandboxOrigin)> StartPortalAsync() =>
+        PortalProcess.StartAsync(new Dictionary<string, string?> { ["DataFolder"] = dataFolder });
+
+    /// <summary>
+    /// Signs in as the Global Administrator and walks the guided setup with the automatic install
+    /// until the Incidents team is done.
+    /// </summary>
+    protected async Task<IPage> CompleteAutomaticSetupAsync()
+    {
+        var page = await SignInAsync("admin@contoso.example", "/setup");
+        await page.GetByLabel("Organisation name").FillAsync("Contoso Ltd");
+        await page.GetByTestId("confirm-details").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Choose Pro" }).ClickAsync();
+        await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-global"), "User.ReadBasic.All", null);
+        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
+        await Browser.WaitForCircuitAsync(page);
+        await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-setup"), "Team.Create", null);
+        await page.WaitForURLAsync($"{Url}/setup?consent=setup-granted", new() { Timeout = 15_000 });
+        await Browser.WaitForCircuitAsync(page);
+        await page.GetByTestId("start-install").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("done-team")).ToHaveTextAsync("Incidents", new() { Timeout = 90_000 });
+        return page;
     }
 
     /// <summary>
@@ -92,10 +117,13 @@ public abstract class PortalJourney : IAsyncLifetime
         }
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         await Browser.DisposeAsync();
         await portal.DisposeAsync();
-        Directory.Delete(dataFolder, recursive: true);
+        if (Directory.Exists(dataFolder))
+        {
+            Directory.Delete(dataFolder, recursive: true);
+        }
     }
 }
