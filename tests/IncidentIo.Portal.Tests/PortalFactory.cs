@@ -10,7 +10,16 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> settings;
     private readonly string dataFolder = Directory.CreateTempSubdirectory("incidentio-portal-").FullName;
 
+    private string environment = "Production";
+
     private PortalFactory(Dictionary<string, string?> settings) => this.settings = settings;
+
+    /// <summary>Runs the Portal in another environment (Development is what `dotnet run` uses).</summary>
+    public PortalFactory InEnvironment(string name)
+    {
+        environment = name;
+        return this;
+    }
 
     public static PortalFactory OnSqlite() => new(new() { ["Database:Provider"] = "Sqlite" });
 
@@ -34,7 +43,7 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production");
+        builder.UseEnvironment(environment);
         builder.UseSetting("DataFolder", dataFolder);
         builder.UseSetting("Jobs:WorkerCount", "2");
         builder.UseSetting("Microsoft:SandboxOrigin", $"https://localhost:{FreePort.Next()}");

@@ -11,7 +11,7 @@ using MudBlazor;
 namespace IncidentIo.Portal.Tests.Announcements;
 
 /// <summary>The rules page against the real services: admins edit in a dialog, others read only, errors shown where they belong.</summary>
-public sealed class AnnouncementSettingsPageTests(SupportWorld world) : BunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
+public sealed class AnnouncementSettingsPageTests(SupportWorld world) : ValidatedBunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
 {
     public async Task InitializeAsync()
     {

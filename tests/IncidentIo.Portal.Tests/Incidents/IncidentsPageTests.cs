@@ -8,7 +8,7 @@ using Microsoft.EntityFrameworkCore;
 namespace IncidentIo.Portal.Tests.Incidents;
 
 /// <summary>/incidents against the real services: each announcement's state and why, and nothing of another organisation.</summary>
-public sealed class IncidentsPageTests(SupportWorld world) : BunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
+public sealed class IncidentsPageTests(SupportWorld world) : ValidatedBunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
 {
     private Guid incidentId;
 

@@ -7,7 +7,7 @@ using MudBlazor.Services;
 namespace IncidentIo.Portal.Tests.Operations;
 
 /// <summary>The page against the product's real services: SQLite, in-memory job storage and a job server.</summary>
-public sealed class SystemStatusPageTests : BunitContext, IAsyncLifetime
+public sealed class SystemStatusPageTests : ValidatedBunitContext, IAsyncLifetime
 {
     private readonly string dataFolder = Directory.CreateTempSubdirectory("incidentio-status-").FullName;
     private IHost host = null!;

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace IncidentIo.Portal.Tests.Setup;
 
 /// <summary>The automatic install's views: every state of the progress view, and what the panel offers at each point of the journey.</summary>
-public sealed class AutomaticInstallViewTests : BunitContext, IClassFixture<SetupServices>, IAsyncLifetime
+public sealed class AutomaticInstallViewTests : ValidatedBunitContext, IClassFixture<SetupServices>, IAsyncLifetime
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 9, 0, 0, TimeSpan.Zero);
     private readonly SetupServices services;

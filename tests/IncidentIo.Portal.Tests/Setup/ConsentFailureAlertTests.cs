@@ -4,7 +4,7 @@ using IncidentIo.Portal.Setup;
 
 namespace IncidentIo.Portal.Tests.Setup;
 
-public sealed class ConsentFailureAlertTests : BunitContext, IClassFixture<SetupServices>
+public sealed class ConsentFailureAlertTests : ValidatedBunitContext, IClassFixture<SetupServices>
 {
     private const string Correlation = "5d2c9e1b-7a3f-4e6d-8c2b-1a0f9e8d7c6b";
     private const string Trace = "0b5e3e7a-1f2d-4c3b-9a8e-2d1c0f9e8b7a";

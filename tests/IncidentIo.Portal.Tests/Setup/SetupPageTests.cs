@@ -7,7 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace IncidentIo.Portal.Tests.Setup;
 
-public sealed class SetupPageTests : BunitContext, IClassFixture<SetupServices>
+public sealed class SetupPageTests : ValidatedBunitContext, IClassFixture<SetupServices>
 {
     public SetupPageTests(SetupServices services) => services.AddTo(this);
 

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace IncidentIo.Portal.Tests.Setup;
 
-public sealed class TroubleshootingPageTests : BunitContext, IClassFixture<SetupServices>
+public sealed class TroubleshootingPageTests : ValidatedBunitContext, IClassFixture<SetupServices>
 {
     private const string Correlation = "9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d";
     private const string Trace = "3f0c6a9e-2b1d-4e7a-9c8b-5d4e3f2a1b0c";

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace IncidentIo.Portal.Tests.Support;
 
 /// <summary>The console's pages rendered against the real services: what each person sees, and that they follow changes live.</summary>
-public sealed class SupportPagesTests(SupportWorld world) : BunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
+public sealed class SupportPagesTests(SupportWorld world) : ValidatedBunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
 {
     private static readonly TimeSpan Live = TimeSpan.FromSeconds(10);
 

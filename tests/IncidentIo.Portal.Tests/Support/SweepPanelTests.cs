@@ -5,7 +5,7 @@ using IncidentIo.Portal.Support;
 namespace IncidentIo.Portal.Tests.Support;
 
 /// <summary>The sweep panel of the console: runs, and the review of a quarantined one, for whoever may act on the organisation only.</summary>
-public sealed class SweepPanelTests(SupportWorld world) : BunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
+public sealed class SweepPanelTests(SupportWorld world) : ValidatedBunitContext, IClassFixture<SupportWorld>, IAsyncLifetime
 {
     public Task InitializeAsync() => Task.CompletedTask;
 
