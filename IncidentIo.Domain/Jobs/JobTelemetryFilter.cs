@@ -67,9 +67,10 @@ public sealed class JobTelemetryFilter(ILoggerFactory loggerFactory) : IServerFi
         {
             logger.LogError(failed.Exception, "Job {JobId} ({Job}) failed and will not be tried again", job.Id, name);
         }
-        else if (context.NewState is ScheduledState retry && context.OldStateName == ProcessingState.StateName)
+        else if (context.NewState is ScheduledState or EnqueuedState && context.OldStateName == ProcessingState.StateName)
         {
-            logger.LogWarning("Job {JobId} ({Job}) failed and will be tried again: {Reason}", job.Id, name, retry.Reason);
+            // The retry filter sends a failed attempt back to the queue, later (scheduled) or at once (enqueued).
+            logger.LogWarning("Job {JobId} ({Job}) failed and will be tried again: {Reason}", job.Id, name, context.NewState.Reason);
         }
     }
 
