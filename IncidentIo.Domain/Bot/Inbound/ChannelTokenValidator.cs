@@ -93,11 +93,22 @@ public sealed class ChannelTokenValidator(
     /// channel is answered 403, as Microsoft's documentation has it: the token itself was genuine
     /// (signed by the channel), but not for this channel. Everything else is 401.
     /// </summary>
+    public const string TeamsChannelId = "msteams";
+
     public static ChannelTokenCheck Admit(ChannelTokenCheck token, BotActivity activity)
     {
         if (activity.ChannelId is not { Length: > 0 } channel || !token.Endorsements.Contains(channel, StringComparer.OrdinalIgnoreCase))
         {
             return ChannelTokenCheck.Refused(403, $"the signing key is not endorsed for channel '{activity.ChannelId}'");
+        }
+
+        // An Azure Bot resource has Web Chat (and can have Direct Line and others) on beside Teams, and the
+        // channel service signs for all of them with the same keys. Only Teams' activities carry a tenant
+        // and team we can trust (channelData.tenant.id), so every other channel is refused, genuine or not.
+        // Teams' channel id is "msteams": https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/conversation-basics
+        if (!string.Equals(channel, TeamsChannelId, StringComparison.Ordinal))
+        {
+            return ChannelTokenCheck.Refused(403, $"only Microsoft Teams activities are served, not channel '{channel}'");
         }
 
         if (!token.Token!.TryGetPayloadValue<string>("serviceurl", out var serviceUrl) || !string.Equals(serviceUrl, activity.ServiceUrl, StringComparison.Ordinal))

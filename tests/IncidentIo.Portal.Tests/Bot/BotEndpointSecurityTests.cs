@@ -100,6 +100,19 @@ public sealed class BotEndpointSecurityTests(SqliteBotPortal portal) : IClassFix
         }
     }
 
+    [Theory]
+    [InlineData("webchat")]
+    [InlineData("directline")]
+    [InlineData("MSTeams")]
+    public async Task A_genuine_token_for_another_channel_is_forbidden_whatever_tenant_the_activity_claims(string channel)
+    {
+        // The channel's key is endorsed for these channels too (as Azure's is for Web Chat): only the channel id differs.
+        var forged = portal.TeamInstallActivity(Thread);
+        forged["channelId"] = channel;
+
+        await AssertRefusedAsync(HttpStatusCode.Forbidden, ValidToken(), forged.ToJsonString());
+    }
+
     [Fact]
     public async Task A_token_changed_after_signing_is_refused()
     {
