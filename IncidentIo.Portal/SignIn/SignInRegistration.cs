@@ -1,11 +1,16 @@
+using System.Text.RegularExpressions;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Portal.Hosting;
 using IncidentIo.Portal.Setup;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Mvc.Routing;
 using Microsoft.Identity.Web;
 using Microsoft.Identity.Web.TokenCacheProviders.Distributed;
 
@@ -15,7 +20,7 @@ namespace IncidentIo.Portal.SignIn;
 /// "Sign in with Microsoft" through Microsoft.Identity.Web, multi-tenant (<c>organizations</c>),
 /// against the Sandbox or real Entra ID with the same code: only the <c>AzureAd</c> values differ.
 /// </summary>
-public static class SignInRegistration
+public static partial class SignInRegistration
 {
     /// <summary>Identity only: sign-in asks for nothing a user could not consent to alone.</summary>
     public static readonly string[] SignInScopes = ["User.Read"];
@@ -78,17 +83,31 @@ public static class SignInRegistration
 
     public static WebApplication MapPortalSignIn(this WebApplication app)
     {
-        app.MapGet("/signin", (string? returnUrl) => Results.Challenge(
-            new AuthenticationProperties { RedirectUri = LocalOnly(returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]));
-        app.MapGet("/signout", () => Results.SignOut(
-            new AuthenticationProperties { RedirectUri = "/" },
-            [CookieAuthenticationDefaults.AuthenticationScheme, OpenIdConnectDefaults.AuthenticationScheme]));
+        app.MapGet("/signin", (HttpContext http, string? returnUrl) => Results.Challenge(
+            new AuthenticationProperties { RedirectUri = LocalReturnUrl(http, returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]));
+        // POST with the antiforgery token only: a link or image on another site must not sign people out.
+        app.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery) =>
+            await antiforgery.IsRequestValidAsync(http)
+                ? Results.SignOut(new AuthenticationProperties { RedirectUri = "/" },
+                    [CookieAuthenticationDefaults.AuthenticationScheme, OpenIdConnectDefaults.AuthenticationScheme])
+                : Results.Problem("Sign out from the Portal's own Sign out button.", statusCode: StatusCodes.Status400BadRequest));
         return app;
     }
 
-    /// <summary>Only paths on this site: an absolute return URL would make sign-in an open redirect.</summary>
-    private static string LocalOnly(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+    /// <summary>
+    /// Only paths on this site, by the framework's own local-URL check (which also refuses control
+    /// characters browsers strip, as in <c>/%09/evil.example</c>, and backslashes browsers read as
+    /// slashes); anything else becomes "/". An absolute return URL would make sign-in an open redirect.
+    /// </summary>
+    public static string LocalReturnUrl(HttpContext http, string? returnUrl)
+    {
+        var urls = new UrlHelper(new ActionContext(http, new RouteData(), new ActionDescriptor()));
+        return returnUrl is { Length: > 0 } && urls.IsLocalUrl(returnUrl) && !returnUrl.StartsWith('~') && !EncodedSeparatorOrControl().IsMatch(returnUrl)
             ? returnUrl
             : "/";
+    }
+
+    /// <summary>Still encoded once more: slashes, backslashes and control characters have no place in our own paths.</summary>
+    [GeneratedRegex("%(2f|5c|[01][0-9a-f]|7f)", RegexOptions.IgnoreCase)]
+    private static partial Regex EncodedSeparatorOrControl();
 }

@@ -104,14 +104,14 @@ public sealed class TeamsAppOptionsValidationTests
             ["TeamsApp:PortalHost"] = "incidents.contoso.example",
             ["TeamsApp:Version"] = "3.1.4",
         }).Build();
-        using var services = new ServiceCollection().AddTeamsAppPackage(configuration).BuildValidated();
+        using var services = new ServiceCollection().AddLogging().AddHttpClient().AddSingleton(TimeProvider.System).AddSingleton<IConfiguration>(configuration).AddTeamsAppPackage(configuration).BuildValidated();
 
         var package = services.GetRequiredService<TeamsAppPackage>();
         Assert.Equal("3.1.4", package.Version);
         Assert.Equal("incidents.contoso.example", (string?)package.RenderManifest()["validDomains"]![0]);
 
         var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["TeamsApp:BotId"] = "bot" }).Build();
-        using var badServices = new ServiceCollection().AddTeamsAppPackage(bad).BuildValidated();
+        using var badServices = new ServiceCollection().AddLogging().AddHttpClient().AddSingleton(TimeProvider.System).AddSingleton<IConfiguration>(bad).AddTeamsAppPackage(bad).BuildValidated();
         var error = Assert.Throws<OptionsValidationException>(() => badServices.GetRequiredService<IOptions<TeamsAppOptions>>().Value);
         Assert.Contains("TeamsApp:BotId", error.Message, StringComparison.Ordinal);
     }
