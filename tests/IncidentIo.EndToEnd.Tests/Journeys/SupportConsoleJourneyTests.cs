@@ -135,6 +135,7 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
 
         await Browser.ScreenshotAsync(admin, "support-people-found-in-engineering");
         await admin.GetByTestId("support-search").FillAsync("blocked@");
+        await Assertions.Expect(admin.GetByTestId("user-link")).ToHaveCountAsync(1);
         await Assertions.Expect(admin.GetByTestId("user-link")).ToHaveTextAsync("Blake Blocked");
         await Assertions.Expect(admin.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", "BlockedByPolicy");
         await admin.GetByTestId("user-link").ClickAsync();
