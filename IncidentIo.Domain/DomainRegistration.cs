@@ -7,6 +7,7 @@ using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
@@ -54,6 +55,7 @@ public static class DomainRegistration
         services.AddAutomaticInstall(configuration);
         services.AddReachability(configuration);
         services.AddActiveUserSweep(configuration);
+        services.AddPeople();
         services.AddBot(configuration);
         services.AddIncidentsAndAnnouncements(configuration);
 

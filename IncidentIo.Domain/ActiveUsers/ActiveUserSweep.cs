@@ -3,18 +3,20 @@ using System.Data.Common;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.People;
+using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
-using Microsoft.Graph.Models.ODataErrors;
 using Microsoft.Identity.Client;
 using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Serialization;
@@ -33,13 +35,15 @@ public sealed class ActiveUserSweep(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     MainAppTokens tokens,
     TenantGraphPacer pacer,
+    TeamMemberReader memberReader,
     IOptions<ActiveUserSweepOptions> options,
     IOptions<TeamsAppOptions> teamsApp,
+    IBackgroundJobClient jobs,
     IServiceProvider services,
     TimeProvider clock)
 {
     public const string Actor = "job:active-user-sweep";
-    public const string MembersOperation = "get-team-members";
+    public const string MembersOperation = TeamMemberReader.MembersOperation;
     public const string TeamsOperation = "get-teams";
     public const string InstalledAppsOperation = "get-team-installed-apps";
     public const string JoinedTeamsOperation = "get-joined-teams";
@@ -74,7 +78,14 @@ public sealed class ActiveUserSweep(
         var renewing = RenewLeaseAsync(run.Id, leaseLost, stopRenewing.Token);
         try
         {
-            return await RunHoldingLeaseAsync(run, tenantId, leaseLost.Token);
+            var found = new ConcurrentDictionary<Guid, FoundMember>();
+            var result = await RunHoldingLeaseAsync(run, tenantId, found, leaseLost.Token);
+            if (result.Outcome is not (SweepOutcome.DryRun or SweepOutcome.Abandoned) && !found.IsEmpty)
+            {
+                await MakeFoundPeopleKnownAsync(run.OrganizationId, found.Values, cancellationToken);
+            }
+
+            return result;
         }
         catch (OperationCanceledException) when (leaseLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -89,21 +100,21 @@ public sealed class ActiveUserSweep(
         }
     }
 
-    private async Task<SweepRun> RunHoldingLeaseAsync(SweepRun run, Guid tenantId, CancellationToken cancellationToken)
+    private async Task<SweepRun> RunHoldingLeaseAsync(SweepRun run, Guid tenantId, ConcurrentDictionary<Guid, FoundMember> found, CancellationToken cancellationToken)
     {
         var organizationId = run.OrganizationId;
         var dryRun = run.IsDryRun;
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
         try
         {
-            var found = await ReadBotTeamMembersAsync(organizationId, tenantId, graph, cancellationToken);
-            var read = found.Read;
-            var failure = found.Failure;
+            var membersRead = await ReadBotTeamMembersAsync(organizationId, tenantId, graph, found, cancellationToken);
+            var read = membersRead.Read;
+            var failure = membersRead.Failure;
             Changes? changes = null;
             if (failure is null && !read.Names.IsEmpty)
             {
                 changes = await DecideAsync(organizationId, read.Members, cancellationToken);
-                if (found.FromRows && changes.DeactivateObjectIds.Count > 0)
+                if (membersRead.FromRows && changes.DeactivateObjectIds.Count > 0)
                 {
                     var teamsBefore = read.Names.Count;
                     failure = await CheckCandidatesAsync(tenantId, graph, changes.DeactivateObjectIds, read, cancellationToken);
@@ -177,6 +188,46 @@ public sealed class ActiveUserSweep(
         }
     }
 
+    /// <summary>
+    /// The full read refreshes who is known: members of our bot's teams we did not know become
+    /// Viewers (audited, with the per-user install), from what was read, with no Graph request more.
+    /// Nobody is removed or changed here.
+    /// </summary>
+    private async Task MakeFoundPeopleKnownAsync(Guid organizationId, ICollection<FoundMember> found, CancellationToken cancellationToken)
+    {
+        var added = 0;
+        bool installForThem;
+        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            installForThem = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.GlobalPermissionsGrantedAt != null).SingleAsync(cancellationToken);
+        }
+
+        foreach (var chunk in found.Chunk(500))
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var now = clock.GetUtcNow();
+                var chunkAdded = await FoundPeople.AddAsync(db, organizationId, installForThem, chunk, Actor, now, cancellationToken);
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                    added += chunkAdded;
+                    break;
+                }
+                catch (DbUpdateException) when (attempt < 3)
+                {
+                    // Someone here was made known by another path at the same moment: look again at who is known.
+                }
+            }
+        }
+
+        if (added > 0 && installForThem)
+        {
+            jobs.Enqueue<AppInstallationJobs>(j => j.InstallDueAsync(organizationId, FoundPeople.InstallTrigger, CancellationToken.None));
+        }
+    }
+
     /// <summary>The organisation's latest runs, newest first (proposed changes left out: a quarantined run says how many in its reason).</summary>
     public async Task<IReadOnlyList<SweepRun>> RecentRunsAsync(Guid organizationId, int count, CancellationToken cancellationToken = default)
     {
@@ -228,7 +279,8 @@ public sealed class ActiveUserSweep(
     /// a team our app was removed from stops counting even if we missed that event. Without any rows
     /// (an organisation from before the events were recorded) every team in the tenant is checked.
     /// </summary>
-    private async Task<MembersRead> ReadBotTeamMembersAsync(Guid organizationId, Guid tenantId, RecordedGraph graph, CancellationToken cancellationToken)
+    private async Task<MembersRead> ReadBotTeamMembersAsync(
+        Guid organizationId, Guid tenantId, RecordedGraph graph, ConcurrentDictionary<Guid, FoundMember> found, CancellationToken cancellationToken)
     {
         List<TeamRef> candidates;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -251,7 +303,7 @@ public sealed class ActiveUserSweep(
             candidates = listed.Teams;
         }
 
-        var read = new TeamsRead();
+        var read = new TeamsRead { Found = found };
         var failure = await ReadTeamsWithOurAppAsync(tenantId, graph, candidates, read, cancellationToken);
         return new MembersRead(read, fromRows, failure);
     }
@@ -314,7 +366,7 @@ public sealed class ActiveUserSweep(
                         continue; // our app was removed from it
                     }
 
-                    var membersError = await ReadTeamAsync(tenantId, graph, team.Id, read.Members, ct);
+                    var membersError = await ReadTeamAsync(tenantId, graph, team, read, ct);
                     if (membersError is not null)
                     {
                         Interlocked.CompareExchange(ref failure, $"the members of \"{team.Name}\" could not be read completely: {membersError}", null);
@@ -484,81 +536,19 @@ public sealed class ActiveUserSweep(
     }
 
     /// <returns>null when every page was read; otherwise why not.</returns>
-    private async Task<string?> ReadTeamAsync(Guid tenantId, RecordedGraph graph, string teamId, ConcurrentDictionary<Guid, byte> members, CancellationToken cancellationToken)
-    {
-        var perTeam = TimeSpan.FromSeconds(1 / settings.PerTeamPerSecond);
-        var page = await WithRetriesAsync(tenantId, MembersOperation, settings.MembersPerSecond, () =>
-            graph.Client.Teams[teamId].Members.GetAsync(r => r.QueryParameters.Top = 999, cancellationToken), cancellationToken);
-        while (true)
+    private Task<string?> ReadTeamAsync(Guid tenantId, RecordedGraph graph, TeamRef team, TeamsRead read, CancellationToken cancellationToken) =>
+        memberReader.ReadAllAsync(tenantId, graph, team.Id, page =>
         {
-            if (page.Error is { } error)
+            foreach (var member in page)
             {
-                return error;
+                read.Members.TryAdd(member.ObjectId, 0);
+                read.Found.TryAdd(member.ObjectId, new FoundMember(member, team.Name));
             }
-
-            foreach (var member in page.Result?.Value ?? [])
-            {
-                if (member is AadUserConversationMember { UserId: { } userId } && Guid.TryParse(userId, out var objectId))
-                {
-                    members.TryAdd(objectId, 0);
-                }
-            }
-
-            if (page.Result?.OdataNextLink is not { } next)
-            {
-                return null;
-            }
-
-            // Microsoft allows 4 requests per second per app on one team.
-            await Task.Delay(perTeam, clock, cancellationToken);
-            page = await WithRetriesAsync(tenantId, MembersOperation, settings.MembersPerSecond, () =>
-                graph.Client.Teams[teamId].Members.WithUrl(next).GetAsync(cancellationToken: cancellationToken), cancellationToken);
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>One Graph read, paced with every worker and retried on 429 (after <c>Retry-After</c>), 5xx and time-outs.</summary>
-    private async Task<(T? Result, string? Error)> WithRetriesAsync<T>(Guid tenantId, string operation, double perSecond, Func<Task<T?>> call, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await pacer.WaitForSlotAsync(tenantId, operation, perSecond, cancellationToken);
-            TimeSpan? retryAfter = null;
-            string said;
-            try
-            {
-                return (await call(), null);
-            }
-            catch (ODataError error) when (error.ResponseStatusCode is 429 or >= 500)
-            {
-                said = $"Microsoft Graph answered {error.ResponseStatusCode} {error.Error?.Code}";
-                retryAfter = RetryAfterHeader.From(error.ResponseHeaders);
-                if (error.ResponseStatusCode == 429)
-                {
-                    await pacer.ThrottledAsync(tenantId, operation, retryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);
-                }
-            }
-            catch (ODataError error)
-            {
-                var hint = error.ResponseStatusCode == (int)HttpStatusCode.Forbidden ? " (our bot may have been removed from the team, or a permission withdrawn)" : "";
-                return (default, $"Microsoft Graph answered {error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}{hint}");
-            }
-            catch (HttpRequestException error)
-            {
-                said = $"Could not reach Microsoft Graph: {error.Message}";
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                said = $"Microsoft Graph did not answer within {settings.CallTimeout.TotalSeconds:F0} s";
-            }
-
-            if (attempt >= settings.MaxAttempts)
-            {
-                return (default, $"{said}, {attempt} times.");
-            }
-
-            await Task.Delay(retryAfter ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
-        }
-    }
+    private Task<(T? Result, string? Error)> WithRetriesAsync<T>(Guid tenantId, string operation, double perSecond, Func<Task<T?>> call, CancellationToken cancellationToken) =>
+        memberReader.WithRetriesAsync(tenantId, operation, perSecond, call, cancellationToken);
 
     private async Task<Changes> DecideAsync(Guid organizationId, ConcurrentDictionary<Guid, byte> members, CancellationToken cancellationToken)
     {
@@ -753,6 +743,9 @@ public sealed class ActiveUserSweep(
         public ConcurrentDictionary<string, byte> Checked { get; } = new(StringComparer.OrdinalIgnoreCase);
 
         public ConcurrentDictionary<Guid, byte> Members { get; } = new();
+
+        /// <summary>Who each member is and the first team they were read in, to make the people not known yet known.</summary>
+        public ConcurrentDictionary<Guid, FoundMember> Found { get; init; } = new();
 
         public ConcurrentBag<string> Names { get; } = [];
     }

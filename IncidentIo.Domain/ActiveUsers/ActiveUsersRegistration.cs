@@ -10,6 +10,7 @@ public static class ActiveUsersRegistration
     {
         services.AddOptions<ActiveUserSweepOptions>().Bind(configuration.GetSection(ActiveUserSweepOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ActiveUserSweepOptions>, ActiveUserSweepOptionsValidator>();
+        services.AddSingleton<TeamMemberReader>();
         services.AddSingleton<ActiveUserSweep>();
         services.AddTransient<ActiveUserSweepJobs>();
         return services;

@@ -1,8 +1,10 @@
 using System.Net;
+using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
@@ -27,6 +29,7 @@ public sealed class TeamInstalls(
     PersonTeams personTeams,
     IOptions<TeamsAppOptions> teamsApp,
     IOptions<AppInstallationOptions> installOptions,
+    IBackgroundJobClient jobs,
     IServiceProvider services,
     TimeProvider clock)
 {
@@ -157,6 +160,7 @@ public sealed class TeamInstalls(
         {
             if (await HasOurAppAsync(graph, teamId, cancellationToken))
             {
+                RequestRosterRead(organizationId, teamId);
                 return new TeamInstallOutcome(true, "Our app was already in the team." + await RestoreMembersAsync(organizationId, tenantId, teamId, actor, cancellationToken));
             }
 
@@ -198,6 +202,7 @@ public sealed class TeamInstalls(
             await db.SaveChangesAsync(cancellationToken);
         }
 
+        RequestRosterRead(organizationId, teamId);
         return new TeamInstallOutcome(true, said + await RestoreMembersAsync(organizationId, tenantId, teamId, actor, cancellationToken));
     }
 
@@ -244,6 +249,10 @@ public sealed class TeamInstalls(
             _ => $" {restored} of its members who had been deactivated are active again.",
         };
     }
+
+    /// <summary>The team's members become people of the organisation (a job; Teams tells our bot about the team only later).</summary>
+    private void RequestRosterRead(Guid organizationId, Guid teamId) =>
+        jobs.Enqueue<TeamRosters>(r => r.RequestAsync(organizationId, teamId, $"team {teamId}", "team-install", CancellationToken.None));
 
     private async Task<bool> HasOurAppAsync(RecordedGraph graph, Guid teamId, CancellationToken cancellationToken)
     {

@@ -8,6 +8,7 @@ using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
@@ -60,6 +61,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<AnnouncementDelivery> AnnouncementDeliveries => Set<AnnouncementDelivery>();
 
     public DbSet<BotReceivedActivity> BotReceivedActivities => Set<BotReceivedActivity>();
+
+    public DbSet<TeamRosterRead> TeamRosterReads => Set<TeamRosterRead>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -228,6 +231,20 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             run.Property(r => r.RequestedBy).HasMaxLength(320);
             run.Property(r => r.ReviewedBy).HasMaxLength(320);
             run.Property(r => r.Reason).HasMaxLength(4000);
+        });
+
+        modelBuilder.Entity<TeamRosterRead>(read =>
+        {
+            read.ToTable("team_roster_reads");
+            read.HasOne<Organization>().WithMany().HasForeignKey(r => r.OrganizationId);
+            read.HasIndex(r => new { r.OrganizationId, r.TeamId }).IsUnique();
+            read.HasIndex(r => new { r.State, r.LeaseUntil });
+            read.Property(r => r.TeamName).HasMaxLength(TeamRosterRead.NameMaxLength);
+            read.Property(r => r.State).HasConversion<string>().HasMaxLength(20);
+            read.Property(r => r.Trigger).HasMaxLength(TeamRosterRead.TriggerMaxLength);
+            read.Property(r => r.NextLink).HasMaxLength(TeamRosterRead.NextLinkMaxLength);
+            read.Property(r => r.LeaseOwner).HasMaxLength(TeamRosterRead.OwnerMaxLength).IsConcurrencyToken();
+            read.Property(r => r.LastError).HasMaxLength(TeamRosterRead.ErrorMaxLength);
         });
 
         modelBuilder.Entity<BotTeam>(team =>

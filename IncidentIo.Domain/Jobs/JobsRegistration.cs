@@ -3,6 +3,7 @@ using Hangfire.PostgreSql;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Hosting;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using Microsoft.Extensions.Configuration;
@@ -87,6 +88,9 @@ public static class JobsRegistration
                 "app-installation-reconcile", job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule);
             recurringJobs.AddOrUpdate<ActiveUserSweepJobs>(
                 "active-user-sweep", job => job.ScheduleAllAsync(CancellationToken.None), activeUsers.Value.Schedule);
+            // A roster read whose job was lost or whose worker stopped goes on within a minute.
+            recurringJobs.AddOrUpdate<TeamRosters>(
+                "team-roster-resume", job => job.ResumeStalledAsync(CancellationToken.None), Cron.Minutely());
             recurringJobs.AddOrUpdate<AnnouncementJobs>(
                 "announcements-sweep", job => job.SweepAsync(CancellationToken.None), announcements.Value.SweepSchedule);
             return Task.CompletedTask;

@@ -19,6 +19,8 @@ public sealed class AppInstallationJobs(
     TimeProvider clock,
     ILogger<AppInstallationJobs> logger)
 {
+    public const string PermissionsGrantedTrigger = "permissions-granted";
+
     private static readonly InstallationState[] WorthInstalling =
         [InstallationState.NotInstalled, InstallationState.Pending, InstallationState.Failed];
 
@@ -56,6 +58,15 @@ public sealed class AppInstallationJobs(
 
         await WorkThroughDueAsync(organizationId, "everyone", InstallMode.InstallFirst, cancellationToken);
     }
+
+    /// <summary>
+    /// People who just became due in one organisation (found in one of our bot's teams, or known
+    /// when the global permissions were granted): worked through with the installer's pace and retries.
+    /// </summary>
+    [AutomaticRetry(Attempts = 0)]
+    [JobDisplayName("Install our app for the people due in organisation {0} ({1})")]
+    public Task InstallDueAsync(Guid organizationId, string trigger, CancellationToken cancellationToken) =>
+        WorkThroughDueAsync(organizationId, trigger, InstallMode.CheckThenInstall, cancellationToken);
 
     /// <summary>Recurring: due retries and re-checks in every organisation, and installed users whose verification is old.</summary>
     [AutomaticRetry(Attempts = 0)]

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
+using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.EntityFrameworkCore;
@@ -23,6 +25,7 @@ public sealed class AdminConsentFlow(
     IOptionsMonitor<MicrosoftIdentityOptions> identity,
     ITokenAcquisition tokens,
     SetupAppTokens setupApp,
+    IBackgroundJobClient jobs,
     TimeProvider clock)
 {
     /// <summary>Records a new request and returns the admin consent address to send the browser to.</summary>
@@ -132,6 +135,14 @@ public sealed class AdminConsentFlow(
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        if (request.Kind != ConsentKind.SetupPermissions)
+        {
+            // Now we may act in the tenant: our app is installed for everyone known so far (the admin
+            // who just set up among them), and the teams our bot reported are read for their people.
+            var organizationId = organization.Id;
+            jobs.Enqueue<TeamRosters>(r => r.PermissionsGrantedAsync(organizationId, CancellationToken.None));
+        }
+
         return ConsentAnswer.Granted();
     }
 

@@ -2,6 +2,7 @@ using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
@@ -67,6 +68,7 @@ public sealed class InboundActivities(
             : RemovalPlan.Nothing;
 
         var now = clock.GetUtcNow();
+        BotTeam? teamAfter = null;
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             if (activityId is not null)
@@ -99,7 +101,7 @@ public sealed class InboundActivities(
 
             if (activity.IsTeamScope && TeamThreadId(activity) is { } teamThreadId)
             {
-                await ApplyTeamEventAsync(db, organization, activity, teamThreadId, removals, now, cancellationToken);
+                teamAfter = await ApplyTeamEventAsync(db, organization, activity, teamThreadId, removals, now, cancellationToken);
             }
             else if (activity.IsPersonalScope)
             {
@@ -114,20 +116,46 @@ public sealed class InboundActivities(
         {
             await messages.HandOnAsync(organization, activity, cancellationToken);
         }
-        else if (activity.IsTeamScope && TeamThreadId(activity) is { } installedIn && BotAddedToTeam(activity) && activity.ChannelData?.Team?.Name is not { Length: > 0 })
+        else if (teamAfter is { IsInstalled: true } team)
         {
-            var organizationId = organization.Id;
-            jobs.Enqueue<BotTeamDetailsRefresh>(r => r.RefreshAsync(organizationId, installedIn, CancellationToken.None));
+            QueueTeamWork(organization.Id, team, activity);
         }
 
         await PruneIfDueAsync(now, cancellationToken);
         return InboundOutcome.Handled;
     }
 
+    /// <summary>
+    /// After our app arrived in a team: its name and Graph id when Teams left them out, and the read of
+    /// its members (they become people of the organisation). People joining it: those we do not know are added.
+    /// </summary>
+    private void QueueTeamWork(Guid organizationId, BotTeam team, BotActivity activity)
+    {
+        var threadId = team.TeamThreadId;
+        if (BotAddedToTeam(activity))
+        {
+            if (activity.ChannelData?.Team?.Name is not { Length: > 0 } || team.GraphTeamId is null)
+            {
+                // The refresh asks for the roster read once it has learned the Graph id.
+                jobs.Enqueue<BotTeamDetailsRefresh>(r => r.RefreshAsync(organizationId, threadId, CancellationToken.None));
+            }
+            else if (team.GraphTeamId is { } graphId)
+            {
+                var name = team.Name;
+                jobs.Enqueue<TeamRosters>(r => r.RequestAsync(organizationId, graphId, name, TeamRosters.BotInstalledTrigger, CancellationToken.None));
+            }
+        }
+        else if (activity.Type == "conversationUpdate" && People(activity.MembersAdded) is { Count: > 0 } joined)
+        {
+            var objectIds = joined.Distinct().ToArray();
+            jobs.Enqueue<TeamRosters>(r => r.AddJoinedAsync(organizationId, threadId, objectIds, CancellationToken.None));
+        }
+    }
+
     private bool BotAddedToTeam(BotActivity activity) =>
         activity.Type == "installationUpdate" ? activity.Action is "add" or "add-upgrade" : HasBot(activity.MembersAdded);
 
-    private async Task ApplyTeamEventAsync(
+    private async Task<BotTeam?> ApplyTeamEventAsync(
         IncidentIoDbContext db, Organization organization, BotActivity activity, string teamThreadId, RemovalPlan removals, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var team = await db.BotTeams.SingleOrDefaultAsync(t => t.OrganizationId == organization.Id && t.TeamThreadId == teamThreadId, cancellationToken);
@@ -163,7 +191,7 @@ public sealed class InboundActivities(
         if (team is null)
         {
             logger.LogInformation("Bot activity {Type} for team {Thread}, which we do not know as one of our bot's teams: nothing to update", activity.Type, teamThreadId);
-            return;
+            return null;
         }
 
         if (info?.Name is { Length: > 0 } teamName && (activity.ChannelData?.EventType == "teamRenamed" || botAdded))
@@ -185,6 +213,7 @@ public sealed class InboundActivities(
         }
 
         await TeamMembershipChanges.ApplyRemovalsAsync(db, removals, now, cancellationToken);
+        return team;
     }
 
     /// <summary>Our app installed for or removed from one person (their personal scope): the bot's 1:1 conversation with them.</summary>

@@ -4,6 +4,7 @@ using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.People;
 using Organization = IncidentIo.Domain.Organizations.Organization;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
@@ -369,6 +370,7 @@ public sealed class AutomaticInstallJob(
             request.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
         if (installed?.Value is { Count: > 0 })
         {
+            RequestRosterRead(install);
             return StepOutcome.Done("Our app was already installed in the team.");
         }
 
@@ -389,10 +391,22 @@ public sealed class AutomaticInstallJob(
         }
         catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
         {
+            RequestRosterRead(install);
             return StepOutcome.Done("Our app was already installed in the team.");
         }
 
+        RequestRosterRead(install);
         return StepOutcome.Done($"Installed our app in \"{install.TeamName}\".");
+    }
+
+    /// <summary>The team's members become people of the organisation (a job, with the main app's permissions).</summary>
+    private void RequestRosterRead(AutomaticInstall install)
+    {
+        if (Guid.TryParse(install.TeamId, out var teamId))
+        {
+            var (organizationId, name) = (install.OrganizationId, install.TeamName ?? install.TeamId!);
+            jobs.Enqueue<TeamRosters>(r => r.RequestAsync(organizationId, teamId, name, "automatic-install", CancellationToken.None));
+        }
     }
 
     private async Task<StepOutcome> PinTabAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
@@ -156,6 +157,7 @@ public sealed class ReachabilityHarness : IAsyncDisposable
             .AddMicrosoftHttp()
             .AddReachability(configuration)
             .AddActiveUserSweep(configuration)
+            .AddPeople()
             .AddAutomaticInstall(configuration)
             .AddSingleton<RecordingJobClient>()
             .AddSingleton<Hangfire.IBackgroundJobClient>(sp => sp.GetRequiredService<RecordingJobClient>());

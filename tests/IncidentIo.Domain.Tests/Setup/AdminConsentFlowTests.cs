@@ -1,5 +1,6 @@
 using System.Reflection;
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.Tests.Reachability;
@@ -40,6 +41,7 @@ public sealed class AdminConsentFlowTests
         var organization = await world.OrganizationAsync();
         Assert.NotNull(organization.SetupPermissionsGrantedAt);
         Assert.Null(organization.GlobalPermissionsGrantedAt); // the other consent is untouched
+        Assert.Empty(world.Jobs.Taken(nameof(TeamRosters.PermissionsGrantedAsync))); // only the global permissions let us install for everyone
     }
 
     [Fact]
@@ -171,6 +173,8 @@ public sealed class AdminConsentFlowTests
         public SignedInAccount Account => new(Contoso, Member.User.MicrosoftObjectId, Member.User.DisplayName, Member.User.UserPrincipalName);
 
         public AdminConsentFlow Flow => services.GetRequiredService<AdminConsentFlow>();
+
+        public RecordingJobClient Jobs => services.GetRequiredService<RecordingJobClient>();
 
         public static async Task<World> StartAsync()
         {

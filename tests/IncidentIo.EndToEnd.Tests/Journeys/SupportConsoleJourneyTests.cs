@@ -5,8 +5,9 @@ namespace IncidentIo.EndToEnd.Tests.Journeys;
 /// <summary>
 /// The support console in Chromium against the Portal and the Sandbox it hosts: our staff find a
 /// customer's person who cannot get messages from the bot, check and retry, and learn why; a
-/// customer's admin retries someone and watches them become reachable. People exist in our
-/// database because they signed in, each in a browser of their own.
+/// customer's admin watches someone become reachable; the people of a team our app is added to
+/// appear without signing in. Others exist in our database because they signed in, each in a
+/// browser of their own.
 /// </summary>
 public sealed class SupportConsoleJourneyTests : PortalJourney
 {
@@ -70,12 +71,12 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
     }
 
     [Fact]
-    public async Task An_admin_retries_someone_without_our_app_and_sees_them_installed_without_reloading()
+    public async Task Someone_known_before_the_grant_gets_our_app_from_it_and_an_admin_sees_them_installed_without_reloading()
     {
-        // Uma joins before the global permissions are granted, so nothing installs our app for her on joining.
+        // Nina joins before the global permissions are granted; the grant installs our app for everyone known then.
         var admin = await SetUpContosoAsAdminAsync(beforeConsent: async () =>
         {
-            var user = await SignInAsync("user@contoso.example", "/support");
+            var user = await SignInAsync("newcomer@contoso.example", "/support");
             await Assertions.Expect(user.GetByTestId("support-not-allowed")).ToBeVisibleAsync();
         });
 
@@ -83,18 +84,23 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
         await Browser.WaitForCircuitAsync(admin);
         await Assertions.Expect(admin.GetByTestId("organization-name")).ToHaveTextAsync("Contoso");
         Assert.Equal(0, await admin.GetByTestId("organization-picker").CountAsync());
-        await admin.GetByTestId("support-search").FillAsync("user@contoso");
+        // Adele, who just set it up, can get messages from our bot at once.
+        await Assertions.Expect(admin.GetByTestId("reachable-headline")).ToContainTextAsync("1 of 2 people", new() { Timeout = 30_000 });
+        await admin.GetByTestId("support-search").FillAsync("newcomer@contoso");
         var link = admin.GetByTestId("user-link");
         await Assertions.Expect(link).ToHaveCountAsync(1);
-        await Assertions.Expect(link).ToHaveTextAsync("Uma User");
-        await Assertions.Expect(admin.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", "NotInstalled");
+        await Assertions.Expect(link).ToHaveTextAsync("Nina Newcomer");
         await link.ClickAsync();
         await Browser.WaitForCircuitAsync(admin);
-        await Assertions.Expect(admin.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", "NotInstalled");
+        // She has never opened Teams: our app waits for her there.
+        await ExpectStateAsync(admin, "NeverOpenedTeams");
         await Assertions.Expect(admin.GetByTestId("policy-guide")).ToHaveCountAsync(0);
-
         await admin.GetByTestId("retry-install").ClickAsync();
+        await Assertions.Expect(admin.GetByTestId("action-result")).ToContainTextAsync("Install queued");
 
+        // She opens Teams: Teams tells our bot, and the page shows it without reloading.
+        var opened = await admin.APIRequest.PostAsync($"{SandboxOrigin}/sandbox/api/tenants/contoso.example/users/newcomer@contoso.example/open-teams");
+        Assert.True(opened.Ok, await opened.TextAsync());
         await ExpectStateAsync(admin, "Installed");
         await Assertions.Expect(admin.GetByTestId("state-explanation")).ToContainTextAsync("the bot can message this person");
         await Browser.ScreenshotAsync(admin, "support-user-installed");
@@ -102,7 +108,40 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
         // The list, opened again, counts them among the people the bot reaches.
         await admin.GetByTestId("back-to-list").ClickAsync();
         await Browser.WaitForCircuitAsync(admin);
-        await Assertions.Expect(admin.GetByTestId("count-Installed")).ToHaveAttributeAsync("data-count", "1");
+        await Assertions.Expect(admin.GetByTestId("count-Installed")).ToHaveAttributeAsync("data-count", "2");
+    }
+
+    [Fact]
+    public async Task Our_app_added_to_Engineering_lists_its_8_members_with_their_install_states_without_anyone_signing_in()
+    {
+        var admin = await SetUpContosoAsAdminAsync();
+        await admin.GotoAsync($"{Url}/support/users");
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("reachable-headline")).ToContainTextAsync("1 of 1 person", new() { Timeout = 30_000 });
+
+        // In Teams: Engineering → Manage team → Apps → IncidentIo → Add. Teams tells our bot; nobody else signs in.
+        var added = await admin.APIRequest.PostAsync($"{SandboxOrigin}/sandbox/api/tenants/contoso.example/teams/c0a7050c-0002-4000-8000-000000000001/installed-apps",
+            new() { DataObject = new { externalId = OurTeamsAppId } });
+        Assert.Equal(200, added.Status);
+
+        // The open list follows by itself: Engineering's 8, each installed but Blake, whom a policy blocks.
+        await Assertions.Expect(admin.GetByTestId("user-link")).ToHaveCountAsync(8, new() { Timeout = 60_000 });
+        await Assertions.Expect(admin.GetByTestId("reachable-headline")).ToContainTextAsync("7 of 8 people", new() { Timeout = 60_000 });
+        await Assertions.Expect(admin.GetByTestId("count-BlockedByPolicy")).ToHaveAttributeAsync("data-count", "1");
+        foreach (var name in new[] { "Adele Admin", "Alex Wilber", "Uma User", "Megan Bowen", "Diego Siciliani", "Grady Archie", "Isaiah Langer", "Blake Blocked" })
+        {
+            await Assertions.Expect(admin.GetByTestId("user-link").Filter(new() { HasText = name })).ToHaveCountAsync(1);
+        }
+
+        await Browser.ScreenshotAsync(admin, "support-people-found-in-engineering");
+        await admin.GetByTestId("support-search").FillAsync("blocked@");
+        await Assertions.Expect(admin.GetByTestId("user-link")).ToHaveCountAsync(1);
+        await Assertions.Expect(admin.GetByTestId("user-link")).ToHaveTextAsync("Blake Blocked");
+        await Assertions.Expect(admin.GetByTestId("user-state")).ToHaveAttributeAsync("data-state", "BlockedByPolicy");
+        await admin.GetByTestId("user-link").ClickAsync();
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("user-state")).ToHaveTextAsync("Blocked by policy");
+        await Assertions.Expect(admin.GetByTestId("history-row").First).ToContainTextAsync("403");
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public sealed class TeamsJourneyTests : PortalJourney
 
         await tab.GetByTestId("declare-name").FillAsync("Checkout <b>fails</b> for EU customers");
         await ChooseAsync(tab, tab.GetByTestId("declare-severity"), "SEV1");
-        // Uma has never opened IncidentIo: the picker finds her in the tenant's directory.
+        // Uma has never opened IncidentIo: the picker knows her from our bot's teams (or, until their members are read, from the directory).
         await tab.GetByTestId("declare-lead").PressSequentiallyAsync("Uma", new() { Delay = 50 });
         await tab.GetByTestId("lead-choice").Filter(new() { HasText = "user@contoso.example" }).ClickAsync();
         await Assertions.Expect(tab.GetByTestId("declare-lead-chosen")).ToContainTextAsync("Uma User");

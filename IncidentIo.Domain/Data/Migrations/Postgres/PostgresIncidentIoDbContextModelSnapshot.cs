@@ -890,6 +890,100 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         });
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.People.TeamRosterRead", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("GraphRequests")
+                        .HasColumnType("integer")
+                        .HasColumnName("graph_requests");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("LeaseOwner")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("lease_until");
+
+                    b.Property<int>("MembersSeen")
+                        .HasColumnType("integer")
+                        .HasColumnName("members_seen");
+
+                    b.Property<string>("NextLink")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("next_link");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int>("PagesRead")
+                        .HasColumnType("integer")
+                        .HasColumnName("pages_read");
+
+                    b.Property<int>("PeopleAdded")
+                        .HasColumnType("integer")
+                        .HasColumnName("people_added");
+
+                    b.Property<DateTimeOffset>("RequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("requested_at");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("state");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("team_id");
+
+                    b.Property<string>("TeamName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("team_name");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("Id")
+                        .HasName("pk_team_roster_reads");
+
+                    b.HasIndex("OrganizationId", "TeamId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_team_roster_reads_organization_id_team_id");
+
+                    b.HasIndex("State", "LeaseUntil")
+                        .HasDatabaseName("ix_team_roster_reads_state_lease_until");
+
+                    b.ToTable("team_roster_reads", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -1390,6 +1484,16 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasConstraintName("fk_organizations_plans_plan_code");
 
                     b.Navigation("Plan");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.People.TeamRosterRead", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_team_roster_reads_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>

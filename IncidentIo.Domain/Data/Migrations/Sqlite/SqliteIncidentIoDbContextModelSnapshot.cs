@@ -881,6 +881,100 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         });
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.People.TeamRosterRead", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("GraphRequests")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("graph_requests");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("last_error");
+
+                    b.Property<string>("LeaseOwner")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
+                    b.Property<long?>("LeaseUntil")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("lease_until");
+
+                    b.Property<int>("MembersSeen")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("members_seen");
+
+                    b.Property<string>("NextLink")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("next_link");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int>("PagesRead")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("pages_read");
+
+                    b.Property<int>("PeopleAdded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("people_added");
+
+                    b.Property<long>("RequestedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("requested_at");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("state");
+
+                    b.Property<Guid>("TeamId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("team_id");
+
+                    b.Property<string>("TeamName")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("team_name");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("Id")
+                        .HasName("pk_team_roster_reads");
+
+                    b.HasIndex("OrganizationId", "TeamId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_team_roster_reads_organization_id_team_id");
+
+                    b.HasIndex("State", "LeaseUntil")
+                        .HasDatabaseName("ix_team_roster_reads_state_lease_until");
+
+                    b.ToTable("team_roster_reads", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -1377,6 +1471,16 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasConstraintName("fk_organizations_plans_plan_code");
 
                     b.Navigation("Plan");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.People.TeamRosterRead", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_team_roster_reads_organizations_organization_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Reachability.AppInstallationAttempt", b =>

@@ -1,0 +1,62 @@
+using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Reachability;
+using Microsoft.EntityFrameworkCore;
+using User = IncidentIo.Domain.Users.User;
+
+namespace IncidentIo.Domain.People;
+
+/// <summary>
+/// Makes the people of the teams where our bot is installed known to their organisation: each one
+/// we did not know becomes a Viewer (a free seat), audited as found in that team, and, once the
+/// global permissions are granted, due for the per-user install of our app. Nobody is removed or
+/// changed here: leaving is the sweep's business.
+/// </summary>
+public static class FoundPeople
+{
+    public const string InstallTrigger = "found-in-team";
+
+    /// <summary>Adds (tracked by <paramref name="db"/>, saved by the caller) the members not known yet.</summary>
+    /// <returns>How many were added.</returns>
+    public static async Task<int> AddAsync(
+        IncidentIoDbContext db, Guid organizationId, bool installForThem, IReadOnlyCollection<FoundMember> found, string actor, DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var added = 0;
+        foreach (var chunk in found.DistinctBy(f => f.Member.ObjectId).Chunk(500))
+        {
+            var ids = chunk.Select(f => f.Member.ObjectId).ToList();
+            var known = (await db.Users.Where(u => u.OrganizationId == organizationId && ids.Contains(u.MicrosoftObjectId))
+                .Select(u => u.MicrosoftObjectId).ToListAsync(cancellationToken)).ToHashSet();
+            foreach (var (member, teamName) in chunk.Where(f => !known.Contains(f.Member.ObjectId)))
+            {
+                var name = member.DisplayName is { Length: > 0 } displayName ? displayName : member.Email is { Length: > 0 } email ? email : member.ObjectId.ToString();
+                var user = new User
+                {
+                    OrganizationId = organizationId,
+                    MicrosoftObjectId = member.ObjectId,
+                    DisplayName = ClippedText.Clip(name, User.DisplayNameMaxLength),
+                    // Graph lists a member's e-mail, not their sign-in name; for most people they are the same.
+                    UserPrincipalName = member.Email is { Length: > 0 } mail ? ClippedText.Clip(mail, User.UserPrincipalNameMaxLength) : null,
+                    CreatedAt = now,
+                };
+                if (installForThem)
+                {
+                    user.AppInstallation.State = InstallationState.Pending;
+                    user.AppInstallation.NextAttemptAt = now;
+                }
+
+                db.Users.Add(user);
+                db.AuditLog.Add(AuditLogEntry.Record(organizationId, now, actor, "user.found-in-team",
+                    ClippedText.Clip($"{user.UserPrincipalName ?? user.DisplayName} found in the team \"{teamName}\", where IncidentIo is installed: added as a Viewer.", 2000)));
+                added++;
+            }
+        }
+
+        return added;
+    }
+}
+
+/// <summary>A member of a team where our bot is installed, and that team's name.</summary>
+public sealed record FoundMember(TeamMember Member, string TeamName);
