@@ -33,6 +33,8 @@ public static class TeamsClientUi
         app.MapGet($"{Root}/channels/{{teamId:guid}}/{{channelId}}", ChannelPage);
         app.MapGet($"{Root}/channels/{{teamId:guid}}/{{channelId}}/add-tab", AddTabPage);
         app.MapPost($"{Root}/channels/{{teamId:guid}}/{{channelId}}/tabs", PinTab);
+        app.MapPost($"{Root}/channels/{{teamId:guid}}/{{channelId}}/messages", SendInChannel);
+        app.MapPost($"{Root}/cards/{{activityId}}/execute", ExecuteCardAction);
         app.MapGet($"{Root}/chats/{{botAppId}}", ChatPage);
         app.MapPost($"{Root}/chats/{{botAppId}}", SendToBot);
         app.MapPost($"{Root}/api/auth-token", AuthToken);
@@ -44,6 +46,8 @@ public static class TeamsClientUi
         $"{Root}/channels/{teamId}/{Uri.EscapeDataString(channelId)}" + (tabId is null ? "" : $"?tab={Uri.EscapeDataString(tabId)}");
 
     public static string ChatUrl(string botAppId) => $"{Root}/chats/{Uri.EscapeDataString(botAppId)}";
+
+    public static string ExecuteUrl(string activityId) => $"{Root}/cards/{Uri.EscapeDataString(activityId)}/execute";
 
     // ---- Signing in ----
 
@@ -93,7 +97,7 @@ public static class TeamsClientUi
 
     // ---- Channels ----
 
-    private static IResult ChannelPage(Guid teamId, string channelId, string? tab, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot)
+    private static IResult ChannelPage(Guid teamId, string channelId, string? tab, string? notice, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot)
     {
         if (SignedIn(http, runtime) is not { } user)
         {
@@ -138,7 +142,9 @@ public static class TeamsClientUi
         body.Append("</nav>");
         if (selected is null)
         {
-            Posts(body, bot, bot.Activities.For(channel.Id));
+            Notice(body, notice);
+            Posts(body, bot, user, bot.Activities.For(channel.Id), OwnChannelMessages(bot, user, channel.Id));
+            ChannelComposer(body, runtime, bot, team, channel);
         }
         else if (SafeUrl(selected.Configuration.ContentUrl) is not { } contentUrl)
         {
@@ -247,12 +253,147 @@ public static class TeamsClientUi
         return Results.Json(new { validOrigins = new[] { new Uri(runtime.Origin).Authority, "teams.microsoft.com" } });
     }
 
+    // ---- Messages to bots in channels, and card actions ----
+
+    /// <summary>Bots of apps installed in the team that the Sandbox can deliver to: the ones a channel post can @mention.</summary>
+    private static List<(string BotAppId, string Name)> MentionableBots(SandboxRuntime runtime, BotFrameworkSandbox bot, Team team) =>
+        [.. runtime.State.Teams.Installations(InstallationScope.Team, team.Id)
+            .Select(i => runtime.State.Teams.FindCatalogApp(team.TenantId, i.TeamsAppId)?.BotId)
+            .OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase)
+            .Select(id => bot.FindBot(id)).OfType<BotRegistration>()
+            .Select(b => (b.AppId, b.Name))];
+
+    private static void ChannelComposer(StringBuilder body, SandboxRuntime runtime, BotFrameworkSandbox bot, Team team, Channel channel)
+    {
+        var bots = MentionableBots(runtime, bot, team);
+        if (bots.Count == 0)
+        {
+            return;
+        }
+
+        body.Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"{E(ChannelUrl(team.Id, channel.Id))}/messages\" id=\"channel-composer\"><label for=\"mention\">Message</label> <select id=\"mention\" name=\"bot\" aria-label=\"Mention\">");
+        foreach (var (botAppId, name) in bots)
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<option value=\"{E(botAppId)}\">@{E(name)}</option>");
+        }
+
+        body.Append("</select> <input id=\"message\" name=\"text\" required autocomplete=\"off\"> <button type=\"submit\">Send</button></form>");
+    }
+
+    /// <summary>What the user said to bots in this channel (the channel delivered it): shown as their posts.</summary>
+    private static List<DeliveryRecord> OwnChannelMessages(BotFrameworkSandbox bot, User user, string channelId) =>
+        [.. bot.Channel.Deliveries().Where(d => d.Type == "message"
+            && d.Activity["channelData"]?["channel"]?["id"]?.GetValue<string>() == channelId
+            && d.Activity["from"]?["aadObjectId"]?.GetValue<string>() == user.Id.ToString())];
+
+    /// <summary>The channel composer: a post that @mentions the chosen bot, delivered to it as Teams does.</summary>
+    private static async Task<IResult> SendInChannel(Guid teamId, string channelId, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot)
+    {
+        if (SignedIn(http, runtime) is not { } user)
+        {
+            return Results.Redirect(Root);
+        }
+
+        if (Find(runtime, user, teamId, channelId) is not ({ } team, { } channel, _))
+        {
+            return Page("Not found", Rail(runtime, bot, user), "<h1 id=\"error\">No such channel in your teams</h1>", StatusCodes.Status404NotFound);
+        }
+
+        var form = await http.Request.ReadFormAsync();
+        var botAppId = form["bot"].ToString();
+        var text = form["text"].ToString();
+        if (string.IsNullOrWhiteSpace(text) || !MentionableBots(runtime, bot, team).Any(b => b.BotAppId.Equals(botAppId, StringComparison.OrdinalIgnoreCase)))
+        {
+            return Redirect(ChannelUrl(team.Id, channel.Id), "Nothing was sent: write a message to a bot of this team.");
+        }
+
+        var delivery = await bot.Channel.ChannelMentionAsync(botAppId, channel.Id, user.Id, text.Trim(), http.RequestAborted);
+        return Redirect(ChannelUrl(team.Id, channel.Id), delivery.Delivered ? null : $"The bot did not accept the message (HTTP {string.Join(", ", delivery.Statuses)}).");
+    }
+
+    /// <summary>
+    /// A card's Action.Execute pressed: the inputs merged into the action's data and sent to the bot
+    /// as an <c>adaptiveCard/action</c> invoke. Teams then shows the bot's answer: a card in place of
+    /// this one (for this person), or a message.
+    /// https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards
+    /// </summary>
+    private static async Task<IResult> ExecuteCardAction(string activityId, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot)
+    {
+        if (SignedIn(http, runtime) is not { } user)
+        {
+            return Results.Redirect(Root);
+        }
+
+        // Only a card this person can see: in a channel of one of their teams, or in their own chat.
+        var sent = bot.Activities.All().FirstOrDefault(a => a.Id == activityId);
+        var team = sent?.TeamId is { } teamThread ? runtime.State.Teams.JoinedTeams(user.Id).FirstOrDefault(t => t.GeneralChannelId == teamThread) : null;
+        if (sent is null || (sent.TeamId is null ? sent.UserId != user.Id : team is null))
+        {
+            return Page("Not found", Rail(runtime, bot, user), "<h1 id=\"error\">No such card</h1>", StatusCodes.Status404NotFound);
+        }
+
+        var back = team is null ? ChatUrl(sent.BotAppId) : ChannelUrl(team.Id, ConnectorIds.Thread(sent.ConversationId));
+        var card = bot.CardViews.For(sent.Id, user.Id)
+            ?? sent.Attachments?.OfType<JsonObject>().FirstOrDefault(a => a["contentType"]?.GetValue<string>() == AdaptiveCardHtml.AdaptiveCardContentType)?["content"] as JsonObject;
+        var form = await http.Request.ReadFormAsync();
+        var actions = card is null ? [] : AdaptiveCardHtml.ExecuteActions(card);
+        if (card is null || !int.TryParse(form[AdaptiveCardHtml.ActionField], NumberStyles.None, CultureInfo.InvariantCulture, out var index) || index >= actions.Count)
+        {
+            return Redirect(back, "That card has no such action.");
+        }
+
+        var action = actions[index];
+        var data = action["data"] is JsonObject given ? (JsonObject)given.DeepClone() : [];
+        foreach (var id in AdaptiveCardHtml.InputIds(card))
+        {
+            data[id] = form[AdaptiveCardHtml.InputPrefix + id].ToString();
+        }
+
+        var delivery = await bot.Channel.CardActionAsync(sent, user.Id, action, data, http.RequestAborted);
+        return Redirect(back, Shown(bot, sent, user, delivery));
+    }
+
+    /// <summary>What Teams does with the invoke's answer: a card replaces this one for the person; a message or error is shown.</summary>
+    private static string? Shown(BotFrameworkSandbox bot, SentActivity sent, User user, DeliveryRecord delivery)
+    {
+        if (!delivery.Delivered)
+        {
+            return $"The bot did not answer the action (HTTP {string.Join(", ", delivery.Statuses)}).";
+        }
+
+        JsonObject? answer;
+        try
+        {
+            answer = JsonNode.Parse(delivery.ResponseBody ?? "") as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            answer = null;
+        }
+
+        switch (answer?["type"]?.GetValue<string>())
+        {
+            case AdaptiveCardHtml.AdaptiveCardContentType when answer["value"] is JsonObject card:
+                bot.CardViews.Replace(sent.Id, user.Id, (JsonObject)card.DeepClone());
+                return null;
+            case "application/vnd.microsoft.activity.message":
+                return answer["value"]?.ToString();
+            case "application/vnd.microsoft.error":
+                return $"The bot could not do that: {answer["value"]?["message"]}";
+            default:
+                return "The bot's answer to the action could not be read.";
+        }
+    }
+
+    private static IResult Redirect(string url, string? notice) =>
+        Results.Redirect(notice is null ? url : $"{url}{(url.Contains('?', StringComparison.Ordinal) ? '&' : '?')}notice={Uri.EscapeDataString(notice)}", preserveMethod: false);
+
     // ---- Chats ----
 
-    private static IResult ChatPage(string botAppId, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot) =>
-        SignedIn(http, runtime) is not { } user ? Results.Redirect(Root) : Chat(botAppId, user, runtime, bot, null);
+    private static IResult ChatPage(string botAppId, string? notice, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot) =>
+        SignedIn(http, runtime) is not { } user ? Results.Redirect(Root) : Chat(botAppId, user, runtime, bot, null, notice);
 
-    private static IResult Chat(string botAppId, User user, SandboxRuntime runtime, BotFrameworkSandbox bot, string? error)
+    private static IResult Chat(string botAppId, User user, SandboxRuntime runtime, BotFrameworkSandbox bot, string? error, string? notice = null)
     {
         var chats = Chats(runtime, bot, user);
         if (!chats.TryGetValue(botAppId, out var name))
@@ -261,12 +402,14 @@ public static class TeamsClientUi
         }
 
         var fromBot = bot.Activities.All().Where(a => a.UserId == user.Id && a.BotAppId.Equals(botAppId, StringComparison.OrdinalIgnoreCase))
-            .Select(a => (a.Timestamp, Html: Post(bot, a)));
+            .Select(a => (a.Timestamp, Html: Post(bot, user, a)));
         var fromUser = bot.Channel.Deliveries().Where(d => d.Type == "message" && d.BotAppId.Equals(botAppId, StringComparison.OrdinalIgnoreCase)
                 && d.Activity["from"]?["aadObjectId"]?.GetValue<string>() == user.Id.ToString())
             .Select(d => (d.Timestamp, Html: OwnMessage(user, d)));
         var body = new StringBuilder();
-        body.Append(CultureInfo.InvariantCulture, $"<h1 id=\"chat-title\">{E(name)}</h1><div id=\"messages\">");
+        body.Append(CultureInfo.InvariantCulture, $"<h1 id=\"chat-title\">{E(name)}</h1>");
+        Notice(body, notice);
+        body.Append("<div id=\"messages\">");
         foreach (var (_, html) in fromBot.Concat(fromUser).OrderBy(m => m.Timestamp))
         {
             body.Append(html);
@@ -404,35 +547,50 @@ public static class TeamsClientUi
             .Append(CultureInfo.InvariantCulture, $"<script src=\"{TeamsHostScript.Path}\"></script>");
     }
 
-    private static void Posts(StringBuilder body, BotFrameworkSandbox bot, IReadOnlyList<SentActivity> activities)
+    /// <summary>The bot's posts and the user's own messages to bots in a channel, oldest first.</summary>
+    private static void Posts(StringBuilder body, BotFrameworkSandbox bot, User user, IReadOnlyList<SentActivity> activities, List<DeliveryRecord> own)
     {
         body.Append("<div id=\"posts\">");
-        if (activities.Count == 0)
+        if (activities.Count == 0 && own.Count == 0)
         {
             body.Append("<p id=\"no-posts\">No posts yet.</p>");
         }
 
-        foreach (var activity in activities.OrderBy(a => a.Timestamp))
+        foreach (var (_, html) in activities.Select(a => (a.Timestamp, Html: Post(bot, user, a))).Concat(own.Select(d => (d.Timestamp, Html: OwnMessage(user, d)))).OrderBy(p => p.Timestamp))
         {
-            body.Append(Post(bot, activity));
+            body.Append(html);
         }
 
         body.Append("</div>");
     }
 
-    private static string Post(BotFrameworkSandbox bot, SentActivity activity)
+    /// <summary>A bot's post as <paramref name="user"/> sees it: its card replaced by the bot's answer to their action, if any; Action.Execute wired.</summary>
+    private static string Post(BotFrameworkSandbox bot, User user, SentActivity activity)
     {
         var sender = bot.FindBot(activity.BotAppId)?.Name ?? activity.Activity["from"]?["name"]?.GetValue<string>() ?? activity.BotAppId;
+        var cards = AdaptiveCardHtml.Attachments(activity.Attachments, ExecuteUrl(activity.Id), bot.CardViews.For(activity.Id, user.Id));
         return $"<article class=\"post\" data-testid=\"post\" data-activity-id=\"{E(activity.Id)}\"><header><span class=\"sender\">{E(sender)}</span> "
             + $"<time datetime=\"{activity.Timestamp.UtcDateTime:O}\">{activity.Timestamp.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC</time></header>"
-            + $"<div class=\"text\">{AdaptiveCardHtml.Text(activity.Text)}</div>{AdaptiveCardHtml.Attachments(activity.Attachments)}</article>";
+            + $"<div class=\"text\">{AdaptiveCardHtml.Text(activity.Text)}</div>{cards}</article>";
+    }
+
+    private static void Notice(StringBuilder body, string? notice)
+    {
+        if (!string.IsNullOrWhiteSpace(notice))
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<p class=\"notice\" role=\"status\" id=\"notice\">{E(notice)}</p>");
+        }
     }
 
     private static string OwnMessage(User user, DeliveryRecord delivery) =>
         $"<article class=\"post own\" data-testid=\"own-message\"><header><span class=\"sender\">{E(user.DisplayName)}</span> "
         + $"<time datetime=\"{delivery.Timestamp.UtcDateTime:O}\">{delivery.Timestamp.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC</time>"
         + (delivery.Delivered ? "" : " <span class=\"error\">not delivered</span>")
-        + $"</header><div class=\"text\">{AdaptiveCardHtml.Text(delivery.Activity["text"]?.GetValue<string>())}</div></article>";
+        + $"</header><div class=\"text\">{AdaptiveCardHtml.Text(MentionsShown(delivery.Activity["text"]?.GetValue<string>()))}</div></article>";
+
+    /// <summary>How Teams shows a mention: the name after an @, without the markup.</summary>
+    private static string? MentionsShown(string? text) =>
+        text?.Replace("<at>", "@", StringComparison.Ordinal).Replace("</at>", "", StringComparison.Ordinal);
 
     private static string Rail(SandboxRuntime runtime, BotFrameworkSandbox bot, User user)
     {
@@ -494,5 +652,6 @@ public static class TeamsClientUi
         + ".fact-set dt{font-weight:600}.fact-set dd{margin:0}.column-set{display:flex;gap:12px}.column{flex:1}.actions{display:flex;gap:8px;margin-top:8px}.action{border:1px solid #d1d1d1;border-radius:4px;padding:4px 10px;color:#5b5fc7;background:#fff}"
         + "pre{font-size:12px;background:#f0f0f8;padding:6px;white-space:pre-wrap}#tab-frame{width:100%;height:70vh;border:1px solid #e0e0e0;background:#fff}"
         + "button{background:#5b5fc7;color:#fff;border:0;border-radius:4px;padding:6px 14px;cursor:pointer}button:disabled{background:#c7c7c7}.inline{margin:0;display:inline}.error{color:#c4314b}"
-        + "#composer{margin-top:16px;display:flex;gap:8px;align-items:center}#composer input{flex:1;padding:6px}";
+        + "#composer,#channel-composer{margin-top:16px;display:flex;gap:8px;align-items:center}#composer input,#channel-composer input{flex:1;padding:6px}"
+        + ".card-label{display:block;font-weight:600;margin-top:6px}.card-input{width:100%;padding:5px;margin:2px 0}.notice{background:#fff4ce;padding:6px 10px;border-radius:4px}";
 }
