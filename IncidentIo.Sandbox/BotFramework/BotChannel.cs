@@ -196,7 +196,7 @@ public sealed class BotChannel
         invoke["name"] = "adaptiveCard/action";
         invoke["replyToId"] = card.Id;
         invoke["locale"] = "en-US";
-        var executed = new JsonObject { ["type"] = "Action.Execute", ["verb"] = action["verb"]?.DeepClone(), ["data"] = data };
+        var executed = new JsonObject { ["type"] = "Action.Execute", ["verb"] = action["verb"]?.DeepClone(), ["data"] = data.DeepClone() };
         if (action["id"] is { } id)
         {
             executed["id"] = id.DeepClone();
