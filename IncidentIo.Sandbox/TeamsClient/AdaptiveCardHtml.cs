@@ -40,7 +40,7 @@ public static class AdaptiveCardHtml
             {
                 var card = first && replacedCard is not null ? replacedCard : sent;
                 first = false;
-                var form = executeUrl is not null && ExecuteActions(card).Count > 0 ? new Form(executeUrl) : null;
+                var form = executeUrl is not null && ExecuteActions(card).Count > 0 ? new Form() : null;
                 html.Append(form is null ? "<div class=\"adaptive-card\" data-testid=\"adaptive-card\">" : $"<form method=\"post\" class=\"adaptive-card\" data-testid=\"adaptive-card\" action=\"{E(executeUrl!)}\">");
                 Elements(html, card["body"] as JsonArray, form);
                 Actions(html, card["actions"] as JsonArray, form);
@@ -109,10 +109,8 @@ public static class AdaptiveCardHtml
     private static bool IsExecute(JsonObject action) => Str(action["type"]) == "Action.Execute";
 
     /// <summary>A card being shown as a form: counts its Action.Execute buttons as they are written.</summary>
-    private sealed class Form(string url)
+    private sealed class Form
     {
-        public string Url { get; } = url;
-
         public int NextAction { get; set; }
     }
 
