@@ -73,10 +73,10 @@ public static class AnnouncementCard
         };
     }
 
-    private static JsonObject Rich(params JsonObject[] runs) =>
+    internal static JsonObject Rich(params JsonObject[] runs) =>
         new() { ["type"] = "RichTextBlock", ["inlines"] = new JsonArray(runs.Select(JsonNode? (r) => r).ToArray()) };
 
-    private static JsonObject Run(string text, string? weight = null, string? size = null, bool italic = false)
+    internal static JsonObject Run(string text, string? weight = null, string? size = null, bool italic = false)
     {
         var run = new JsonObject { ["type"] = "TextRun", ["text"] = text };
         if (weight is not null)

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Bot.Connector;
+using IncidentIo.Domain.Bot.Declare;
 using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Hosting;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +22,7 @@ public static class BotRegistration
         services.AddSingleton<InboundActivities>();
         services.AddSingleton<TeamMembershipChanges>();
         services.AddSingleton<BotMessages>();
+        services.AddSingleton<BotDeclare>();
         return services;
     }
 

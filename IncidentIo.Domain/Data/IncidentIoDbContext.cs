@@ -3,6 +3,7 @@ using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Bot.Declare;
 using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.Jobs;
@@ -63,6 +64,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
     public DbSet<BotReceivedActivity> BotReceivedActivities => Set<BotReceivedActivity>();
 
     public DbSet<TeamRosterRead> TeamRosterReads => Set<TeamRosterRead>();
+
+    public DbSet<BotDeclaration> BotDeclarations => Set<BotDeclaration>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -337,6 +340,16 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             received.Property(r => r.ConversationId).HasMaxLength(BotReceivedActivity.ConversationIdMaxLength);
             received.Property(r => r.ActivityId).HasMaxLength(BotReceivedActivity.ActivityIdMaxLength);
             received.Property(r => r.Type).HasMaxLength(BotReceivedActivity.TypeMaxLength);
+        });
+
+        modelBuilder.Entity<BotDeclaration>(declaration =>
+        {
+            declaration.ToTable("bot_declarations");
+            declaration.HasOne<Organization>().WithMany().HasForeignKey(d => d.OrganizationId);
+            declaration.HasOne<User>().WithMany().HasForeignKey(d => d.UserId).OnDelete(DeleteBehavior.Restrict);
+            declaration.HasOne<Incident>().WithMany().HasForeignKey(d => d.IncidentId);
+            // One card submit declares once: a retried or repeated submit fails to insert a second row.
+            declaration.HasIndex(d => new { d.OrganizationId, d.CardKey, d.UserId }).IsUnique();
         });
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");

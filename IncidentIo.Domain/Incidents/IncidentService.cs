@@ -21,7 +21,16 @@ public sealed class IncidentService(
 {
     public IReadOnlyList<string> Types => options.Value.EffectiveTypes;
 
-    public async Task<DeclareIncidentResult> DeclareAsync(Guid organizationId, Guid declaredByUserId, DeclareIncident form, CancellationToken ct = default)
+    public Task<DeclareIncidentResult> DeclareAsync(Guid organizationId, Guid declaredByUserId, DeclareIncident form, CancellationToken ct = default) =>
+        DeclareAsync(organizationId, declaredByUserId, form, alongside: null, ct);
+
+    /// <param name="alongside">
+    /// Adds rows that must be saved in the same transaction as the incident (the bot's record of
+    /// which card submit declared it): when one of them is refused by a unique index, nothing is
+    /// declared and the <see cref="DbUpdateException"/> reaches the caller.
+    /// </param>
+    public async Task<DeclareIncidentResult> DeclareAsync(
+        Guid organizationId, Guid declaredByUserId, DeclareIncident form, Action<IncidentIoDbContext, Incident>? alongside, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(form);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -81,6 +90,7 @@ public sealed class IncidentService(
             };
             incident.Updates.Add(update);
             db.Add(incident);
+            alongside?.Invoke(db, incident);
             db.AuditLog.Add(AuditLogEntry.Record(organizationId, now, $"user:{declaredByUserId}", "incident.declared", $"{incident.Reference} {ClippedText.Clip(incident.Name, 200)}"));
             try
             {

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Bot.Declare;
 using IncidentIo.Domain.Bot.Inbound;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,7 @@ public static class BotEndpoint
     }
 
     private static async Task<IResult> ReceiveAsync(
-        HttpContext http, ChannelTokenValidator tokens, InboundActivities inbound, IOptions<BotOptions> bot, ILoggerFactory loggers)
+        HttpContext http, ChannelTokenValidator tokens, InboundActivities inbound, BotDeclare declare, IOptions<BotOptions> bot, ILoggerFactory loggers)
     {
         // Answers here are for the channel, not a browser: no re-executed "not found" page.
         if (http.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
@@ -72,9 +73,34 @@ public static class BotEndpoint
             return Refuse(http, logger, admitted);
         }
 
+        if (activity.Type == "invoke")
+        {
+            return await AnswerInvokeAsync(activity, declare, logger, http.RequestAborted);
+        }
+
         var outcome = await inbound.HandleAsync(activity, http.RequestAborted);
         logger.LogInformation("Bot activity {Type} {Id}: {Outcome}", activity.Type, activity.Id, outcome);
         return Results.Ok();
+    }
+
+    /// <summary>
+    /// Teams waits for an invoke's answer in the HTTP response (status 200, the invoke response as
+    /// the body) and retries one that is not answered within seconds: the card's submit is handled
+    /// here, at once, and made idempotent by <see cref="BotDeclare"/>. Invokes we do not handle get
+    /// 501, as the Bot Framework SDK answers them.
+    /// https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards
+    /// </summary>
+    private static async Task<IResult> AnswerInvokeAsync(BotActivity activity, BotDeclare declare, ILogger logger, CancellationToken cancellationToken)
+    {
+        if (activity.Name != BotDeclare.CardActionInvoke)
+        {
+            logger.LogInformation("Bot invoke {Name} {Id}: not handled", activity.Name, activity.Id);
+            return Results.StatusCode(StatusCodes.Status501NotImplemented);
+        }
+
+        var answer = await declare.AnswerAsync(activity, cancellationToken);
+        logger.LogInformation("Bot invoke {Name} {Id}: answered {Type}", activity.Name, activity.Id, answer["type"]?.GetValue<string>());
+        return Results.Text(answer.ToJsonString(), "application/json; charset=utf-8", statusCode: StatusCodes.Status200OK);
     }
 
     private static IResult Refuse(HttpContext http, ILogger logger, ChannelTokenCheck check)

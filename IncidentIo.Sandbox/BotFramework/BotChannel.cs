@@ -142,6 +142,70 @@ public sealed class BotChannel
         return SendAsync(botAppId, message, cancellationToken);
     }
 
+    /// <summary>
+    /// A person posts in a channel, @mentioning the bot: a <c>message</c> activity in a new thread
+    /// (<c>{channel};messageid={id}</c>) whose text starts with <c>&lt;at&gt;{bot name}&lt;/at&gt;</c>, with
+    /// the matching <c>mention</c> entity. Without resource-specific consent Teams sends a bot only the
+    /// channel messages that @mention it:
+    /// https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/channel-and-group-conversations
+    /// </summary>
+    public Task<DeliveryRecord> ChannelMentionAsync(string botAppId, string channelThreadId, Guid userId, string text, CancellationToken cancellationToken = default)
+    {
+        var team = Team(channelThreadId);
+        var botName = _bot.FindBot(botAppId)?.Name ?? botAppId;
+        var mention = $"<at>{botName}</at>";
+        var messageId = _bot.NewMessageId();
+        var message = TeamActivity("message", botAppId, team, userId);
+        message["id"] = messageId;
+        message["from"] = UserAccount(team.TenantId, userId, withName: true);
+        message["conversation"]!["id"] = $"{channelThreadId};messageid={messageId}";
+        ChannelOf(message, channelThreadId);
+        message["text"] = $"{mention} {text}";
+        message["textFormat"] = "plain";
+        message["locale"] = "en-US";
+        message["entities"] = new JsonArray(new JsonObject
+        {
+            ["type"] = "mention", ["text"] = mention, ["mentioned"] = new JsonObject { ["id"] = ConnectorIds.BotId(botAppId), ["name"] = botName },
+        });
+        return SendAsync(botAppId, message, cancellationToken);
+    }
+
+    /// <summary>
+    /// A person pressed a card's <c>Action.Execute</c>: an <c>invoke</c> named <c>adaptiveCard/action</c>
+    /// in the card's conversation, <c>replyToId</c> the card's activity, <c>value.action</c> the action
+    /// with the card's inputs merged into its <c>data</c>. The bot answers in the HTTP response
+    /// (<see cref="DeliveryRecord.ResponseBody"/>).
+    /// https://learn.microsoft.com/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards
+    /// </summary>
+    public Task<DeliveryRecord> CardActionAsync(SentActivity card, Guid userId, JsonObject action, JsonObject data, CancellationToken cancellationToken = default)
+    {
+        JsonObject invoke;
+        if (card.TeamId is { } teamId)
+        {
+            var team = Team(teamId);
+            invoke = TeamActivity("invoke", card.BotAppId, team, userId);
+            invoke["conversation"]!["id"] = card.ConversationId;
+            ChannelOf(invoke, ConnectorIds.Thread(card.ConversationId));
+        }
+        else
+        {
+            invoke = PersonalActivity("invoke", card.BotAppId, card.TenantId ?? Guid.Empty, userId);
+        }
+
+        invoke["from"] = UserAccount(card.TenantId ?? Guid.Empty, userId, withName: true);
+        invoke["name"] = "adaptiveCard/action";
+        invoke["replyToId"] = card.Id;
+        invoke["locale"] = "en-US";
+        var executed = new JsonObject { ["type"] = "Action.Execute", ["verb"] = action["verb"]?.DeepClone(), ["data"] = data.DeepClone() };
+        if (action["id"] is { } id)
+        {
+            executed["id"] = id.DeepClone();
+        }
+
+        invoke["value"] = new JsonObject { ["action"] = executed, ["trigger"] = "manual" };
+        return SendAsync(card.BotAppId, invoke, cancellationToken);
+    }
+
     /// <summary>Signs and posts any activity to the bot, retrying 5xx and network failures.</summary>
     public async Task<DeliveryRecord> SendAsync(string botAppId, JsonObject activity, CancellationToken cancellationToken = default)
     {
@@ -150,6 +214,7 @@ public sealed class BotChannel
         var client = HttpClient ?? throw new InvalidOperationException("No HttpClient for the bot is configured (BotFrameworkOptions.BotHttpClient).");
         var statuses = new List<int>();
         string? error = null;
+        string? body = null;
         var delay = _options.DeliveryRetryDelay;
         for (var attempt = 1; attempt <= Math.Max(1, _options.DeliveryAttempts); attempt++)
         {
@@ -165,7 +230,8 @@ public sealed class BotChannel
             {
                 using var response = await client.SendAsync(request, cancellationToken);
                 statuses.Add((int)response.StatusCode);
-                error = response.IsSuccessStatusCode ? null : await response.Content.ReadAsStringAsync(cancellationToken);
+                body = await response.Content.ReadAsStringAsync(cancellationToken);
+                error = response.IsSuccessStatusCode ? null : body;
                 if ((int)response.StatusCode < 500)
                 {
                     break;
@@ -180,7 +246,7 @@ public sealed class BotChannel
 
         var record = new DeliveryRecord(
             activity["id"]?.GetValue<string>() ?? "", activity["type"]?.GetValue<string>() ?? "", botAppId, endpoint, _runtime.Now,
-            statuses, statuses[^1] is >= 200 and < 300, error, (JsonObject)activity.DeepClone());
+            statuses, statuses[^1] is >= 200 and < 300, error, (JsonObject)activity.DeepClone(), body);
         lock (_gate)
         {
             _deliveries.Add(record);
@@ -214,6 +280,17 @@ public sealed class BotChannel
             ["id"] = team.Id,
         };
         return Activity(type, botAppId, UserAccount(team.TenantId, actor, withName: false), conversation, channelData);
+    }
+
+    /// <summary>Names the channel a message or invoke is in (the team's General channel is the team id).</summary>
+    private static void ChannelOf(JsonObject activity, string channelThreadId)
+    {
+        var channelData = activity["channelData"]!.AsObject();
+        channelData.Remove("settings");
+        channelData.Remove("source");
+        channelData["channel"] = new JsonObject { ["id"] = channelThreadId };
+        channelData["teamsChannelId"] = channelThreadId;
+        channelData["teamsTeamId"] = channelData["team"]?["id"]?.DeepClone();
     }
 
     private JsonObject PersonalActivity(string type, string botAppId, Guid tenantId, Guid userId)
@@ -297,7 +374,8 @@ public sealed class BotChannel
 
 /// <summary>
 /// One activity the channel posted: every attempt's HTTP status (0 when the endpoint could not be
-/// reached), whether it ended in 2xx, and the last error body or message.
+/// reached), whether it ended in 2xx, the last error body or message, and the last response's body
+/// (an invoke's answer).
 /// </summary>
 public sealed record DeliveryRecord(
     string ActivityId,
@@ -308,4 +386,5 @@ public sealed record DeliveryRecord(
     IReadOnlyList<int> Statuses,
     bool Delivered,
     string? Error,
-    JsonObject Activity);
+    JsonObject Activity,
+    string? ResponseBody = null);

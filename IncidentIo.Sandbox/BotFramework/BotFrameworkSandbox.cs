@@ -96,6 +96,9 @@ public sealed class BotFrameworkSandbox : IDisposable
     /// <summary>Every activity bots sent through the connector.</summary>
     public ActivityLog Activities { get; } = new();
 
+    /// <summary>Cards replaced for one person by the bot's answer to their <c>Action.Execute</c>.</summary>
+    public CardViews CardViews { get; } = new();
+
     public ConversationStore Conversations { get; } = new();
 
     /// <summary>Posts signed Teams activities to bots.</summary>

@@ -18,7 +18,7 @@ namespace IncidentIo.Sandbox.TeamsClient;
 /// <see cref="TeamsHostScript"/>), "Add a tab" through an app's configuration page, and 1:1 chats
 /// with bots. Server-rendered; the signed-in Sandbox user is a cookie at the Sandbox origin.
 /// </summary>
-public static class TeamsClientUi
+public static partial class TeamsClientUi
 {
     public const string Root = "/sandbox/teams";
     public const string UserCookie = "sandbox.teams.user";
@@ -33,6 +33,8 @@ public static class TeamsClientUi
         app.MapGet($"{Root}/channels/{{teamId:guid}}/{{channelId}}", ChannelPage);
         app.MapGet($"{Root}/channels/{{teamId:guid}}/{{channelId}}/add-tab", AddTabPage);
         app.MapPost($"{Root}/channels/{{teamId:guid}}/{{channelId}}/tabs", PinTab);
+        app.MapPost($"{Root}/channels/{{teamId:guid}}/{{channelId}}/messages", SendInChannel);
+        app.MapPost($"{Root}/cards/{{activityId}}/execute", ExecuteCardAction);
         app.MapGet($"{Root}/chats/{{botAppId}}", ChatPage);
         app.MapPost($"{Root}/chats/{{botAppId}}", SendToBot);
         app.MapPost($"{Root}/api/auth-token", AuthToken);
@@ -44,6 +46,8 @@ public static class TeamsClientUi
         $"{Root}/channels/{teamId}/{Uri.EscapeDataString(channelId)}" + (tabId is null ? "" : $"?tab={Uri.EscapeDataString(tabId)}");
 
     public static string ChatUrl(string botAppId) => $"{Root}/chats/{Uri.EscapeDataString(botAppId)}";
+
+    public static string ExecuteUrl(string activityId) => $"{Root}/cards/{Uri.EscapeDataString(activityId)}/execute";
 
     // ---- Signing in ----
 
@@ -93,7 +97,7 @@ public static class TeamsClientUi
 
     // ---- Channels ----
 
-    private static IResult ChannelPage(Guid teamId, string channelId, string? tab, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot)
+    private static IResult ChannelPage(Guid teamId, string channelId, string? tab, string? notice, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot)
     {
         if (SignedIn(http, runtime) is not { } user)
         {
@@ -138,7 +142,9 @@ public static class TeamsClientUi
         body.Append("</nav>");
         if (selected is null)
         {
-            Posts(body, bot, bot.Activities.For(channel.Id));
+            Notice(body, notice);
+            Posts(body, bot, user, bot.Activities.For(channel.Id), OwnChannelMessages(bot, user, channel.Id));
+            ChannelComposer(body, runtime, bot, team, channel);
         }
         else if (SafeUrl(selected.Configuration.ContentUrl) is not { } contentUrl)
         {
@@ -249,10 +255,10 @@ public static class TeamsClientUi
 
     // ---- Chats ----
 
-    private static IResult ChatPage(string botAppId, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot) =>
-        SignedIn(http, runtime) is not { } user ? Results.Redirect(Root) : Chat(botAppId, user, runtime, bot, null);
+    private static IResult ChatPage(string botAppId, string? notice, HttpContext http, SandboxRuntime runtime, BotFrameworkSandbox bot) =>
+        SignedIn(http, runtime) is not { } user ? Results.Redirect(Root) : Chat(botAppId, user, runtime, bot, null, notice);
 
-    private static IResult Chat(string botAppId, User user, SandboxRuntime runtime, BotFrameworkSandbox bot, string? error)
+    private static IResult Chat(string botAppId, User user, SandboxRuntime runtime, BotFrameworkSandbox bot, string? error, string? notice = null)
     {
         var chats = Chats(runtime, bot, user);
         if (!chats.TryGetValue(botAppId, out var name))
@@ -261,12 +267,14 @@ public static class TeamsClientUi
         }
 
         var fromBot = bot.Activities.All().Where(a => a.UserId == user.Id && a.BotAppId.Equals(botAppId, StringComparison.OrdinalIgnoreCase))
-            .Select(a => (a.Timestamp, Html: Post(bot, a)));
+            .Select(a => (a.Timestamp, Html: Post(bot, user, a)));
         var fromUser = bot.Channel.Deliveries().Where(d => d.Type == "message" && d.BotAppId.Equals(botAppId, StringComparison.OrdinalIgnoreCase)
                 && d.Activity["from"]?["aadObjectId"]?.GetValue<string>() == user.Id.ToString())
             .Select(d => (d.Timestamp, Html: OwnMessage(user, d)));
         var body = new StringBuilder();
-        body.Append(CultureInfo.InvariantCulture, $"<h1 id=\"chat-title\">{E(name)}</h1><div id=\"messages\">");
+        body.Append(CultureInfo.InvariantCulture, $"<h1 id=\"chat-title\">{E(name)}</h1>");
+        Notice(body, notice);
+        body.Append("<div id=\"messages\">");
         foreach (var (_, html) in fromBot.Concat(fromUser).OrderBy(m => m.Timestamp))
         {
             body.Append(html);
@@ -404,35 +412,50 @@ public static class TeamsClientUi
             .Append(CultureInfo.InvariantCulture, $"<script src=\"{TeamsHostScript.Path}\"></script>");
     }
 
-    private static void Posts(StringBuilder body, BotFrameworkSandbox bot, IReadOnlyList<SentActivity> activities)
+    /// <summary>The bot's posts and the user's own messages to bots in a channel, oldest first.</summary>
+    private static void Posts(StringBuilder body, BotFrameworkSandbox bot, User user, IReadOnlyList<SentActivity> activities, List<DeliveryRecord> own)
     {
         body.Append("<div id=\"posts\">");
-        if (activities.Count == 0)
+        if (activities.Count == 0 && own.Count == 0)
         {
             body.Append("<p id=\"no-posts\">No posts yet.</p>");
         }
 
-        foreach (var activity in activities.OrderBy(a => a.Timestamp))
+        foreach (var (_, html) in activities.Select(a => (a.Timestamp, Html: Post(bot, user, a))).Concat(own.Select(d => (d.Timestamp, Html: OwnMessage(user, d)))).OrderBy(p => p.Timestamp))
         {
-            body.Append(Post(bot, activity));
+            body.Append(html);
         }
 
         body.Append("</div>");
     }
 
-    private static string Post(BotFrameworkSandbox bot, SentActivity activity)
+    /// <summary>A bot's post as <paramref name="user"/> sees it: its card replaced by the bot's answer to their action, if any; Action.Execute wired.</summary>
+    private static string Post(BotFrameworkSandbox bot, User user, SentActivity activity)
     {
         var sender = bot.FindBot(activity.BotAppId)?.Name ?? activity.Activity["from"]?["name"]?.GetValue<string>() ?? activity.BotAppId;
+        var cards = AdaptiveCardHtml.Attachments(activity.Attachments, ExecuteUrl(activity.Id), bot.CardViews.For(activity.Id, user.Id));
         return $"<article class=\"post\" data-testid=\"post\" data-activity-id=\"{E(activity.Id)}\"><header><span class=\"sender\">{E(sender)}</span> "
             + $"<time datetime=\"{activity.Timestamp.UtcDateTime:O}\">{activity.Timestamp.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC</time></header>"
-            + $"<div class=\"text\">{AdaptiveCardHtml.Text(activity.Text)}</div>{AdaptiveCardHtml.Attachments(activity.Attachments)}</article>";
+            + $"<div class=\"text\">{AdaptiveCardHtml.Text(activity.Text)}</div>{cards}</article>";
+    }
+
+    private static void Notice(StringBuilder body, string? notice)
+    {
+        if (!string.IsNullOrWhiteSpace(notice))
+        {
+            body.Append(CultureInfo.InvariantCulture, $"<p class=\"notice\" role=\"status\" id=\"notice\">{E(notice)}</p>");
+        }
     }
 
     private static string OwnMessage(User user, DeliveryRecord delivery) =>
         $"<article class=\"post own\" data-testid=\"own-message\"><header><span class=\"sender\">{E(user.DisplayName)}</span> "
         + $"<time datetime=\"{delivery.Timestamp.UtcDateTime:O}\">{delivery.Timestamp.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC</time>"
         + (delivery.Delivered ? "" : " <span class=\"error\">not delivered</span>")
-        + $"</header><div class=\"text\">{AdaptiveCardHtml.Text(delivery.Activity["text"]?.GetValue<string>())}</div></article>";
+        + $"</header><div class=\"text\">{AdaptiveCardHtml.Text(MentionsShown(delivery.Activity["text"]?.GetValue<string>()))}</div></article>";
+
+    /// <summary>How Teams shows a mention: the name after an @, without the markup.</summary>
+    private static string? MentionsShown(string? text) =>
+        text?.Replace("<at>", "@", StringComparison.Ordinal).Replace("</at>", "", StringComparison.Ordinal);
 
     private static string Rail(SandboxRuntime runtime, BotFrameworkSandbox bot, User user)
     {
@@ -494,5 +517,6 @@ public static class TeamsClientUi
         + ".fact-set dt{font-weight:600}.fact-set dd{margin:0}.column-set{display:flex;gap:12px}.column{flex:1}.actions{display:flex;gap:8px;margin-top:8px}.action{border:1px solid #d1d1d1;border-radius:4px;padding:4px 10px;color:#5b5fc7;background:#fff}"
         + "pre{font-size:12px;background:#f0f0f8;padding:6px;white-space:pre-wrap}#tab-frame{width:100%;height:70vh;border:1px solid #e0e0e0;background:#fff}"
         + "button{background:#5b5fc7;color:#fff;border:0;border-radius:4px;padding:6px 14px;cursor:pointer}button:disabled{background:#c7c7c7}.inline{margin:0;display:inline}.error{color:#c4314b}"
-        + "#composer{margin-top:16px;display:flex;gap:8px;align-items:center}#composer input{flex:1;padding:6px}";
+        + "#composer,#channel-composer{margin-top:16px;display:flex;gap:8px;align-items:center}#composer input,#channel-composer input{flex:1;padding:6px}"
+        + ".card-label{display:block;font-weight:600;margin-top:6px}.card-input{width:100%;padding:5px;margin:2px 0}.notice{background:#fff4ce;padding:6px 10px;border-radius:4px}";
 }

@@ -24,6 +24,15 @@ public sealed class BotActivity
 
     public string? Text { get; set; }
 
+    /// <summary>invoke: what is asked, e.g. <c>adaptiveCard/action</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>invoke: its payload (for <c>adaptiveCard/action</c>, the action with the card's data and inputs).</summary>
+    public JsonElement? Value { get; set; }
+
+    /// <summary>The activity this one answers: for a card action, the bot's message that holds the card.</summary>
+    public string? ReplyToId { get; set; }
+
     public ChannelAccount? From { get; set; }
 
     public ChannelAccount? Recipient { get; set; }

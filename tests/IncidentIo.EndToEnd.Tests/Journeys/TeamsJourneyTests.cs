@@ -77,6 +77,66 @@ public sealed class TeamsJourneyTests : PortalJourney
     }
 
     [Fact]
+    public async Task Declaring_from_the_bot_in_a_channel_makes_one_incident_announced_by_the_rules_however_often_the_card_is_submitted()
+    {
+        var admin = await SetUpContosoThroughTheAutomaticInstallAsync();
+        var added = await admin.APIRequest.PostAsync($"{SandboxOrigin}/sandbox/api/tenants/{Contoso}/teams/{OperationsTeamId}/installed-apps",
+            new() { DataObject = new { externalId = OurTeamsAppId } });
+        Assert.True(added.Ok, await added.TextAsync());
+        await admin.GotoAsync($"{Url}/settings/announcements");
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("bot-team").Filter(new() { HasText = "Operations" })).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        await AddRuleAsync(admin, "Operations hears everything", "Operations", "SEV4 (all)", type: null);
+
+        // In Teams as Adele: "@IncidentIo declare Checkout is down" in Operations' General channel.
+        var teams = await OpenTeamsAsync("admin@contoso.example");
+        await OpenChannelAsync(teams, "Operations");
+        await teams.Locator("#channel-composer #message").FillAsync("declare Checkout is down");
+        await teams.Locator("#channel-composer button[type=submit]").ClickAsync();
+        await Assertions.Expect(teams.Locator("#posts article.own")).ToContainTextAsync("@IncidentIo declare Checkout is down");
+
+        // The bot answers in the thread with the form, the name filled in.
+        var form = teams.Locator("#posts form.adaptive-card");
+        await UntilAsync(async () =>
+        {
+            await OpenChannelAsync(teams, "Operations");
+            return await form.CountAsync() > 0;
+        });
+        await Assertions.Expect(form.Locator("#input-name")).ToHaveValueAsync("Checkout is down");
+        await form.Locator("#input-severity").SelectOptionAsync(new SelectOptionValue { Label = "SEV1" });
+        await form.Locator("#input-summary").FillAsync("Payments time out since 09:12.");
+        await Browser.ScreenshotAsync(teams, "teams-bot-declare-form");
+        var submit = await teams.RunAndWaitForRequestAsync(
+            () => form.Locator("button.execute", new() { HasText = "Declare" }).ClickAsync(),
+            request => request.Method == "POST" && request.Url.Contains("/execute", StringComparison.Ordinal));
+
+        // The result replaces the form for Adele.
+        await Assertions.Expect(teams.Locator("#posts .adaptive-card", new() { HasText = "INC-1 declared" })).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        await Assertions.Expect(teams.Locator("#posts form.adaptive-card")).ToHaveCountAsync(0);
+        await Browser.ScreenshotAsync(teams, "teams-bot-declared");
+
+        // The same submit again, as a second click or Teams retrying the invoke: still INC-1, nothing new.
+        var repeated = await teams.APIRequest.PostAsync(submit.Url, new()
+        {
+            Headers = new Dictionary<string, string> { ["Content-Type"] = "application/x-www-form-urlencoded" },
+            DataString = submit.PostData,
+        });
+        Assert.True(repeated.Ok, $"{repeated.Status}");
+        Assert.DoesNotContain("INC-2", await repeated.TextAsync(), StringComparison.Ordinal);
+
+        // Announced by the rule for Operations, once.
+        await OpenChannelUntilPostedAsync(teams, "Operations", "SEV1 incident declared");
+        await Assertions.Expect(teams.Locator("#posts article.post", new() { HasText = "SEV1 incident declared" })).ToHaveCountAsync(1);
+        await Assertions.Expect(teams.Locator("#posts")).Not.ToContainTextAsync("INC-2");
+
+        // Exactly one incident in IncidentIo.
+        await admin.GotoAsync($"{Url}/incidents");
+        await Browser.WaitForCircuitAsync(admin);
+        await Assertions.Expect(admin.GetByTestId("incident-link")).ToHaveCountAsync(1);
+        await Assertions.Expect(admin.GetByTestId("incident-link")).ToContainTextAsync("INC-1 · Checkout is down");
+    }
+
+    [Fact]
     public async Task Opened_outside_teams_the_tab_sends_people_to_the_portal()
     {
         var page = await Browser.NewPageAsync();

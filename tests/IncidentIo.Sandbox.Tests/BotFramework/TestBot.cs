@@ -83,6 +83,9 @@ public sealed class TestBot : IAsyncDisposable
     /// <summary>Forgets cached metadata and keys, as a bot does when it meets an unknown key id.</summary>
     public void RefreshMetadata() => _metadata = NewMetadata();
 
+    /// <summary>What the bot answers an invoke with (the HTTP response's JSON body); null answers 200 with no body.</summary>
+    public Func<JsonObject, JsonObject?>? InvokeAnswer { get; set; }
+
     public JsonObject Last(string type) => Received.Last(a => a["type"]!.GetValue<string>() == type);
 
     public async ValueTask DisposeAsync()
@@ -101,22 +104,24 @@ public sealed class TestBot : IAsyncDisposable
             return Results.StatusCode(_failureStatus);
         }
 
-        var problem = await AuthenticateAsync(http);
+        var (problem, activity) = await AuthenticateAsync(http);
         if (problem is not null)
         {
             Rejections.Enqueue(problem);
             return Results.StatusCode(StatusCodes.Status403Forbidden);
         }
 
-        return Results.Ok();
+        return activity?["type"]?.GetValue<string>() == "invoke" && InvokeAnswer?.Invoke(activity) is { } answer
+            ? Results.Text(answer.ToJsonString(), "application/json")
+            : Results.Ok();
     }
 
-    private async Task<string?> AuthenticateAsync(HttpContext http)
+    private async Task<(string? Problem, JsonObject? Activity)> AuthenticateAsync(HttpContext http)
     {
         var header = http.Request.Headers.Authorization.ToString();
         if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
         {
-            return "no bearer token";
+            return ("no bearer token", null);
         }
 
         var config = await _metadata.GetConfigurationAsync(http.RequestAborted);
@@ -136,7 +141,7 @@ public sealed class TestBot : IAsyncDisposable
         });
         if (!result.IsValid)
         {
-            return $"token: {result.Exception?.GetType().Name}";
+            return ($"token: {result.Exception?.GetType().Name}", null);
         }
 
         var activity = await JsonNode.ParseAsync(http.Request.Body) as JsonObject;
@@ -145,16 +150,16 @@ public sealed class TestBot : IAsyncDisposable
         var key = config.JsonWebKeySet.Keys.Single(k => k.Kid == token.Kid);
         if (channelId is null || !Endorsements(key).Contains(channelId))
         {
-            return "endorsement";
+            return ("endorsement", null);
         }
 
         if (!token.TryGetPayloadValue<string>("serviceurl", out var serviceUrl) || serviceUrl != activity!["serviceUrl"]?.GetValue<string>())
         {
-            return "serviceurl";
+            return ("serviceurl", null);
         }
 
         Received.Enqueue(activity!);
-        return null;
+        return (null, activity);
     }
 
     private static IReadOnlyList<string> Endorsements(JsonWebKey key) =>

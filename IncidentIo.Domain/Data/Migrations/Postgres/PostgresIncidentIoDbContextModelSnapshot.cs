@@ -442,6 +442,51 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.ToTable("bot_teams", (string)null);
                 });
 
+            modelBuilder.Entity("IncidentIo.Domain.Bot.Declare.BotDeclaration", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<Guid>("CardKey")
+                        .HasColumnType("uuid")
+                        .HasColumnName("card_key");
+
+                    b.Property<DateTimeOffset>("DeclaredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("declared_at");
+
+                    b.Property<Guid>("IncidentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("incident_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_bot_declarations");
+
+                    b.HasIndex("IncidentId")
+                        .HasDatabaseName("ix_bot_declarations_incident_id");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_bot_declarations_user_id");
+
+                    b.HasIndex("OrganizationId", "CardKey", "UserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_bot_declarations_organization_id_card_key_user_id");
+
+                    b.ToTable("bot_declarations", (string)null);
+                });
+
             modelBuilder.Entity("IncidentIo.Domain.Bot.Inbound.BotReceivedActivity", b =>
                 {
                     b.Property<long>("Id")
@@ -1429,6 +1474,30 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_bot_teams_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("IncidentIo.Domain.Bot.Declare.BotDeclaration", b =>
+                {
+                    b.HasOne("IncidentIo.Domain.Incidents.Incident", null)
+                        .WithMany()
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bot_declarations_incidents_incident_id");
+
+                    b.HasOne("IncidentIo.Domain.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_bot_declarations_organizations_organization_id");
+
+                    b.HasOne("IncidentIo.Domain.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_bot_declarations_users_user_id");
                 });
 
             modelBuilder.Entity("IncidentIo.Domain.Bot.Inbound.BotReceivedActivity", b =>

@@ -1,0 +1,73 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace IncidentIo.Domain.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class BotDeclarations : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "bot_declarations",
+                columns: table => new
+                {
+                    id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    organization_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    card_key = table.Column<Guid>(type: "TEXT", nullable: false),
+                    user_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    incident_id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    declared_at = table.Column<long>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_bot_declarations", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_bot_declarations_incidents_incident_id",
+                        column: x => x.incident_id,
+                        principalTable: "incidents",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_bot_declarations_organizations_organization_id",
+                        column: x => x.organization_id,
+                        principalTable: "organizations",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_bot_declarations_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Restrict);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_bot_declarations_incident_id",
+                table: "bot_declarations",
+                column: "incident_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_bot_declarations_organization_id_card_key_user_id",
+                table: "bot_declarations",
+                columns: new[] { "organization_id", "card_key", "user_id" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_bot_declarations_user_id",
+                table: "bot_declarations",
+                column: "user_id");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "bot_declarations");
+        }
+    }
+}
