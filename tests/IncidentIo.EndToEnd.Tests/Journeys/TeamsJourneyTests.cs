@@ -45,7 +45,9 @@ public sealed class TeamsJourneyTests : PortalJourney
 
         await tab.GetByTestId("declare-name").FillAsync("Checkout <b>fails</b> for EU customers");
         await ChooseAsync(tab, tab.GetByTestId("declare-severity"), "SEV1");
-        // Uma has never opened IncidentIo: the picker finds her in the tenant's directory.
+        // The person declaring leads by default. Uma has never opened IncidentIo: the picker finds her in the tenant's directory.
+        await Assertions.Expect(tab.GetByTestId("declare-lead-chosen")).ToContainTextAsync("Adele Admin");
+        await tab.GetByTestId("change-lead").ClickAsync();
         await tab.GetByTestId("declare-lead").PressSequentiallyAsync("Uma", new() { Delay = 50 });
         await tab.GetByTestId("lead-choice").Filter(new() { HasText = "user@contoso.example" }).ClickAsync();
         await Assertions.Expect(tab.GetByTestId("declare-lead-chosen")).ToContainTextAsync("Uma User");
