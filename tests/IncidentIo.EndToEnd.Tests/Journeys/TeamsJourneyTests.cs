@@ -33,7 +33,9 @@ public sealed class TeamsJourneyTests : PortalJourney
         await AddRuleAsync(admin, "Major incidents", "Incidents", "SEV2", type: null);
         await AddRuleAsync(admin, "Operations hears everything", "Operations", "SEV4 (all)", type: null);
         await AddRuleAsync(admin, "Engineering: security only", "Engineering", "SEV4 (all)", type: "Security");
-        await Assertions.Expect(admin.GetByTestId("rule")).ToHaveCountAsync(3);
+        // Setup's own rule (every incident → the Incidents team's General) plus these three.
+        await Assertions.Expect(admin.GetByTestId("rule")).ToHaveCountAsync(4);
+        await Assertions.Expect(admin.GetByTestId("rule-name").Filter(new() { HasText = "Every incident" })).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(admin, "teams-announcement-rules");
 
         // In Teams (the Sandbox's view) as Adele: the Incidents team, General, our tab.
