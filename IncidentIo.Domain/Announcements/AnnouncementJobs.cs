@@ -4,6 +4,7 @@ using IncidentIo.Domain.Bot.Connector;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
@@ -61,6 +62,7 @@ public sealed class AnnouncementJobs(
         }
 
         var incident = await db.Set<Incident>().SingleAsync(i => i.Id == update.IncidentId, cancellationToken);
+        await DefaultAnnouncementRule.EnsureAsync(dbFactory, incident.OrganizationId, clock.GetUtcNow(), cancellationToken);
         var rules = await db.Set<AnnouncementRule>().Where(r => r.OrganizationId == incident.OrganizationId && r.IsEnabled).ToListAsync(cancellationToken);
         var teams = await db.BotTeams.Where(t => t.OrganizationId == incident.OrganizationId && t.RemovedAt == null).ToListAsync(cancellationToken);
         var now = clock.GetUtcNow();
@@ -69,7 +71,9 @@ public sealed class AnnouncementJobs(
             db.Add(NewDelivery(update, DeliveryKind.ChannelCard, target.ConversationId, target.Name, now, target.ServiceUrl, target.ConversationId));
         }
 
-        if (update.Kind is IncidentUpdateKind.Declared or IncidentUpdateKind.LeadChanged)
+        // The lead's message is a Team plan feature: on Basic the declare result says the lead is not messaged.
+        if (update.Kind is IncidentUpdateKind.Declared or IncidentUpdateKind.LeadChanged
+            && PlanFeatures.Of(await db.Organizations.Where(o => o.Id == incident.OrganizationId).Select(o => o.PlanCode).SingleAsync(cancellationToken)).LeadDirectMessages)
         {
             var lead = await db.Users.Where(u => u.Id == incident.LeadUserId).Select(u => u.DisplayName).SingleAsync(cancellationToken);
             db.Add(NewDelivery(update, DeliveryKind.LeadMessage, $"user:{incident.LeadUserId}", lead, now, recipient: incident.LeadUserId));

@@ -4,6 +4,7 @@ using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Bot.Connector;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Incidents;
+using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,7 @@ public sealed class AnnouncementSettings(
             return null;
         }
 
+        await DefaultAnnouncementRule.EnsureAsync(dbFactory, organizationId, clock.GetUtcNow(), ct);
         var teams = await db.BotTeams.AsNoTracking().Where(t => t.OrganizationId == organizationId).OrderBy(t => t.Name).ToListAsync(ct);
         var rules = await db.Set<AnnouncementRule>().AsNoTracking().Where(r => r.OrganizationId == organizationId).OrderBy(r => r.Name).ToListAsync(ct);
         return new AnnouncementSettingsView(viewer.Role >= UserRole.Admin, teams, rules, incidentOptions.Value.EffectiveTypes);
@@ -126,6 +128,11 @@ public sealed class AnnouncementSettings(
         if (ruleId is not null && rule is null)
         {
             return Refused("That rule no longer exists.");
+        }
+
+        if (rule is null && await RuleLimitRefusalAsync(db, organizationId, ct) is { } limit)
+        {
+            return Refused(limit);
         }
 
         var team = form.BotTeamId is { } teamId
@@ -296,6 +303,15 @@ public sealed class AnnouncementSettings(
         await db.SaveChangesAsync(ct);
         jobs.Enqueue<AnnouncementJobs>(j => j.DeliverAsync(deliveryId, CancellationToken.None));
         return null;
+    }
+
+    /// <summary>Why the organisation's plan allows no further rule, or null when it does.</summary>
+    private static async Task<string?> RuleLimitRefusalAsync(IncidentIoDbContext db, Guid organizationId, CancellationToken ct)
+    {
+        var plan = PlanFeatures.Of(await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.PlanCode).SingleAsync(ct));
+        return plan.MaxAnnouncementRules is { } max && await db.Set<AnnouncementRule>().CountAsync(r => r.OrganizationId == organizationId, ct) >= max
+            ? plan.Refusal($"More than {max} announcement rule{(max == 1 ? "" : "s")} need", Plan.Team)
+            : null;
     }
 
     private static Task<User?> ActiveMemberAsync(IncidentIoDbContext db, Guid organizationId, Guid userId, CancellationToken ct) =>

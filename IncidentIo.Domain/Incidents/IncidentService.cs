@@ -2,6 +2,7 @@ using Hangfire;
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -41,6 +42,12 @@ public sealed class IncidentService(
         if (!people.Contains(declaredByUserId))
         {
             errors[""] = "You are not an active member of this organisation.";
+        }
+
+        var plan = PlanFeatures.Of(await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.PlanCode).SingleOrDefaultAsync(ct));
+        if (form.IsPrivate && !plan.PrivateIncidents)
+        {
+            errors[nameof(DeclareIncident.IsPrivate)] = plan.Refusal("Private incidents need", Plan.Pro);
         }
 
         if (form.LeadUserId == Guid.Empty)
@@ -108,8 +115,13 @@ public sealed class IncidentService(
                 continue;
             }
 
+            // Where it is going, as the announcing job will decide it now: the person declaring is told, not promised.
+            await DefaultAnnouncementRule.EnsureAsync(dbFactory, organizationId, now, ct);
+            var rules = await db.Set<AnnouncementRule>().AsNoTracking().Where(r => r.OrganizationId == organizationId && r.IsEnabled).ToListAsync(ct);
+            var teams = await db.BotTeams.AsNoTracking().Where(t => t.OrganizationId == organizationId && t.RemovedAt == null).ToListAsync(ct);
+            var channels = AnnouncementTargets.For(incident, IncidentUpdateKind.Declared, rules, teams).Select(t => t.Name).ToList();
             QueueAnnouncement(update.Id);
-            return DeclareIncidentResult.Declared(incident);
+            return DeclareIncidentResult.Declared(incident, channels, plan.LeadDirectMessages);
         }
     }
 

@@ -31,6 +31,15 @@ public sealed class Organization
     /// <summary>The Bot Framework connector for this tenant, from the latest activity Teams sent our bot.</summary>
     public string? BotServiceUrl { get; set; }
 
+    /// <summary>
+    /// The team setup put our app in (the "Incidents" team of the automatic install, or where a manual
+    /// install was found): its General channel gets the default announcement rule.
+    /// </summary>
+    public Guid? IncidentsTeamGraphId { get; set; }
+
+    /// <summary>When the default announcement rule was made: never a second time, even if an admin deletes it.</summary>
+    public DateTimeOffset? DefaultAnnouncementRuleCreatedAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -15,6 +15,7 @@ public static class SetupRegistration
         services.AddSingleton<OrganizationOnboarding>();
         services.AddSingleton<AdminConsentFlow>();
         services.AddSingleton<SetupSteps>();
+        services.AddSingleton<PlanSettings>();
         services.AddSingleton<TeamsAppInstallationCheck>();
         return services;
     }

@@ -57,6 +57,11 @@ public sealed class SetupSteps(IDbContextFactory<IncidentIoDbContext> dbFactory,
             return "Choose one of the plans shown.";
         }
 
+        if (await PlanSettings.RefusalAsync(db, member.Organization.Id, plan, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         return await ChangeAsync(member, "setup.plan-chosen", $"Plan {plan.Name}.", (organization, now) => organization.ChoosePlan(plan, now), cancellationToken);
     }
 

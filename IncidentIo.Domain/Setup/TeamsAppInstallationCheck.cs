@@ -1,3 +1,4 @@
+using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -26,14 +27,14 @@ public sealed class TeamsAppInstallationCheck(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var organization = await db.Organizations.SingleAsync(o => o.Id == organizationId, cancellationToken);
-        var found = new List<string>();
+        var found = new List<(string Name, Guid? GraphTeamId)>();
         var checkedTeams = 0;
         // Teams tells our bot when our app is added to a team: no need to ask Graph about every team then.
         var reported = await db.BotTeams.Where(t => t.OrganizationId == organizationId && t.RemovedAt == null)
-            .OrderBy(t => t.Name).Select(t => t.Name).ToListAsync(cancellationToken);
+            .OrderBy(t => t.Name).Select(t => new { t.Name, t.GraphTeamId }).ToListAsync(cancellationToken);
         if (reported.Count > 0)
         {
-            return await RecordFoundAsync(db, organization, actor, reported, checkedTeams, "as Teams told our bot", cancellationToken);
+            return await RecordFoundAsync(db, organization, actor, [.. reported.Select(t => (t.Name, t.GraphTeamId))], checkedTeams, "as Teams told our bot", cancellationToken);
         }
 
         var client = graph.ForTenant(organization.MicrosoftTenantId);
@@ -60,7 +61,7 @@ public sealed class TeamsAppInstallationCheck(
                 }, cancellationToken);
                 if (apps?.Value is { Count: > 0 })
                 {
-                    found.Add(team.DisplayName ?? team.Id!);
+                    found.Add((team.DisplayName ?? team.Id!, Guid.TryParse(team.Id, out var graphTeamId) ? graphTeamId : null));
                 }
             }
         }
@@ -78,18 +79,27 @@ public sealed class TeamsAppInstallationCheck(
 
         return found.Count > 0
             ? await RecordFoundAsync(db, organization, actor, found, checkedTeams, $"{checkedTeams} team(s) checked", cancellationToken)
-            : new InstallationCheckResult(found, checkedTeams, null, null);
+            : new InstallationCheckResult([], checkedTeams, null, null);
     }
 
     private async Task<InstallationCheckResult> RecordFoundAsync(
-        IncidentIoDbContext db, Organizations.Organization organization, string actor, List<string> found, int checkedTeams, string how, CancellationToken cancellationToken)
+        IncidentIoDbContext db, Organizations.Organization organization, string actor, List<(string Name, Guid? GraphTeamId)> found, int checkedTeams, string how, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
+        var names = found.Select(t => t.Name).ToList();
         organization.Reach(SetupStage.TeamsAppInstalled, now);
         db.AuditLog.Add(AuditLogEntry.Record(
-            organization.Id, now, actor, "setup.teams-app-found", $"Our app is installed in: {string.Join(", ", found)} ({how})."));
+            organization.Id, now, actor, "setup.teams-app-found", $"Our app is installed in: {string.Join(", ", names)} ({how})."));
         await db.SaveChangesAsync(cancellationToken);
-        return new InstallationCheckResult(found, checkedTeams, null, null);
+        // The default announcement rule goes to the team setup means: one named Incidents if our app is there, else the first found.
+        var chosen = found.Where(t => t.GraphTeamId is not null)
+            .OrderBy(t => string.Equals(t.Name, "Incidents", StringComparison.OrdinalIgnoreCase) ? 0 : 1).Select(t => t.GraphTeamId).FirstOrDefault();
+        if (chosen is { } teamId)
+        {
+            await DefaultAnnouncementRule.RememberTeamAsync(dbFactory, organization.Id, teamId, now, cancellationToken);
+        }
+
+        return new InstallationCheckResult(names, checkedTeams, null, null);
     }
 }
 

@@ -76,6 +76,14 @@ public sealed class OrganizationPeople(
         return [.. known.Concat(found.Values.Where(f => !knownIds.Contains(f.ObjectId)).OrderBy(f => f.DisplayName, StringComparer.CurrentCulture)).Take(take)];
     }
 
+    /// <summary>One active member as a choice (the declarer, offered as lead by default); null when not an active member.</summary>
+    public async Task<PersonChoice?> FindAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Users.Where(u => u.Id == userId && u.OrganizationId == organizationId && u.IsActive)
+            .Select(u => new PersonChoice(u.Id, u.MicrosoftObjectId, u.DisplayName, u.UserPrincipalName)).SingleOrDefaultAsync(cancellationToken);
+    }
+
     /// <summary>Our user for <paramref name="person"/>: theirs if we know them, else a new Viewer (audited, our app installed for them).</summary>
     public async Task<Guid> EnsureKnownAsync(Guid organizationId, PersonChoice person, string actor, CancellationToken cancellationToken = default)
     {

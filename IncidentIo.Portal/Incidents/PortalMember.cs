@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Setup;
@@ -15,6 +16,25 @@ namespace IncidentIo.Portal.Incidents;
 public sealed record PortalMember(Guid UserId, Guid OrganizationId, string OrganizationName, string DisplayName, UserRole Role, string Actor)
 {
     public bool IsAdmin => Role >= UserRole.Admin;
+
+    /// <summary>Why the signed-in person is not an active member: their deactivation; null when they are not a deactivated member.</summary>
+    public static async Task<Deactivation?> DeactivationAsync(IDbContextFactory<IncidentIoDbContext> dbFactory, ClaimsPrincipal principal, CancellationToken cancellationToken = default)
+    {
+        if (principal.Identity?.IsAuthenticated != true)
+        {
+            return null;
+        }
+
+        try
+        {
+            var account = SignedInAccount.From(principal);
+            return await Deactivation.FindAsync(dbFactory, account.TenantId, account.ObjectId, cancellationToken);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
 
     /// <returns>null when nobody is signed in, or the person is not an active member of an organisation.</returns>
     public static async Task<PortalMember?> FindAsync(IDbContextFactory<IncidentIoDbContext> dbFactory, ClaimsPrincipal principal, CancellationToken cancellationToken = default)

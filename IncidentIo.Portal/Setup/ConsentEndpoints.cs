@@ -41,6 +41,12 @@ public static class ConsentEndpoints
             return Results.Redirect("/setup?consent=not-allowed");
         }
 
+        if (member.Organization.PlanCode is null)
+        {
+            // What an organisation may do in Teams depends on its plan: no Microsoft permission before one is chosen.
+            return Results.Redirect("/setup?consent=plan-first");
+        }
+
         if (kind == ConsentKind.SetupPermissions && member.Organization.GlobalPermissionsGrantedAt is null)
         {
             return Results.Redirect("/setup?consent=global-first");

@@ -11,7 +11,9 @@ namespace IncidentIo.Portal.Setup;
 /// <param name="Code">The AADSTS number, if Microsoft gave one.</param>
 /// <param name="Organization">The signed-in person's organisation, if any (see <see cref="SupportContact.OrganizationAsync"/>).</param>
 /// <param name="PageUrl">The page the person was on.</param>
-public sealed record SupportDetails(int? Code, string? CorrelationId, string? TraceId, string? Timestamp, string? Organization, string? PageUrl)
+/// <param name="Person">Who is writing, as support finds them (name, sign-in name, Microsoft object id), when known.</param>
+/// <param name="Subject">The e-mail's subject, when not about a sign-in or permission error.</param>
+public sealed record SupportDetails(int? Code, string? CorrelationId, string? TraceId, string? Timestamp, string? Organization, string? PageUrl, string? Person = null, string? Subject = null)
 {
     public string? CodeLabel => Code is { } code ? $"AADSTS{code.ToString(CultureInfo.InvariantCulture)}" : null;
 
@@ -22,6 +24,7 @@ public sealed record SupportDetails(int? Code, string? CorrelationId, string? Tr
     {
         IEnumerable<(string Name, string? Value)> fields =
         [
+            ("Person", Person),
             ("Error code", CodeLabel),
             ("Correlation ID", CorrelationId),
             ("Trace ID", TraceId),
@@ -41,7 +44,7 @@ public sealed class SupportContact(IOptions<SupportOptions> options, IDbContextF
     /// <summary>A <c>mailto:</c> address with subject and body prefilled and percent-encoded (RFC 6068).</summary>
     public string MailtoFor(SupportDetails details)
     {
-        var subject = details.CodeLabel is { } code ? $"IncidentIo setup: {code}" : "IncidentIo setup: a problem with Microsoft sign-in or permissions";
+        var subject = details.Subject ?? (details.CodeLabel is { } code ? $"IncidentIo setup: {code}" : "IncidentIo setup: a problem with Microsoft sign-in or permissions");
         var body = $"Hello IncidentIo support,\r\n\r\n(What were you doing when it happened?)\r\n\r\n{details.Text}\r\n";
         return $"mailto:{Email}?subject={Uri.EscapeDataString(subject)}&body={Uri.EscapeDataString(body)}";
     }

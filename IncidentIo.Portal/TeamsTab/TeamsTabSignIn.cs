@@ -1,3 +1,4 @@
+using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Setup;
@@ -31,6 +32,13 @@ public sealed class TeamsTabSignIn(TeamsSsoTokens tokens, OrganizationOnboarding
         }
 
         var membership = await onboarding.EnsureMemberAsync(result.Principal!, cancellationToken);
+        if (!membership.User.IsActive)
+        {
+            // Signed in, but not one who may declare: the tab says why and what fixes it, not a bare refusal.
+            var deactivation = await Deactivation.FindAsync(dbFactory, membership.Organization.MicrosoftTenantId, membership.User.MicrosoftObjectId, cancellationToken);
+            return TeamsTabSession.Refused("You are deactivated in this organisation.") with { Deactivated = deactivation };
+        }
+
         return new TeamsTabSession(membership.Organization.Id, membership.Organization.Name, membership.User.Id, membership.User.DisplayName, membership.User.Role, null)
         {
             Actor = AuditLogEntry.UserActor(membership.User.UserPrincipalName, membership.User.MicrosoftObjectId),
@@ -42,6 +50,9 @@ public sealed class TeamsTabSignIn(TeamsSsoTokens tokens, OrganizationOnboarding
 public sealed record TeamsTabSession(Guid OrganizationId, string OrganizationName, Guid UserId, string DisplayName, UserRole Role, string? Problem)
 {
     public bool IsSignedIn => Problem is null;
+
+    /// <summary>Set when the person is a deactivated member: what the tab shows them instead of the form.</summary>
+    public Deactivation? Deactivated { get; init; }
 
     /// <summary>How changes made from the tab are audited.</summary>
     public string Actor { get; init; } = "user:unknown";

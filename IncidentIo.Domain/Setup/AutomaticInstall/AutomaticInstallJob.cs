@@ -1,5 +1,6 @@
 using System.Net;
 using Hangfire;
+using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -120,6 +121,12 @@ public sealed class AutomaticInstallJob(
         {
             Finish(db, install, organization, now);
             await db.SaveChangesAsync(cancellationToken);
+            // The Incidents team gets the default announcement rule (now, or once Teams has told our bot about it).
+            if (Guid.TryParse(install.TeamId, out var teamId))
+            {
+                await DefaultAnnouncementRule.RememberTeamAsync(dbFactory, install.OrganizationId, teamId, now, cancellationToken);
+            }
+
             return null;
         }
 

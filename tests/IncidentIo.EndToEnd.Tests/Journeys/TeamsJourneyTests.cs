@@ -33,7 +33,9 @@ public sealed class TeamsJourneyTests : PortalJourney
         await AddRuleAsync(admin, "Major incidents", "Incidents", "SEV2", type: null);
         await AddRuleAsync(admin, "Operations hears everything", "Operations", "SEV4 (all)", type: null);
         await AddRuleAsync(admin, "Engineering: security only", "Engineering", "SEV4 (all)", type: "Security");
-        await Assertions.Expect(admin.GetByTestId("rule")).ToHaveCountAsync(3);
+        // Setup's own rule (every incident → the Incidents team's General) plus these three.
+        await Assertions.Expect(admin.GetByTestId("rule")).ToHaveCountAsync(4);
+        await Assertions.Expect(admin.GetByTestId("rule-name").Filter(new() { HasText = "Every incident" })).ToBeVisibleAsync();
         await Browser.ScreenshotAsync(admin, "teams-announcement-rules");
 
         // In Teams (the Sandbox's view) as Adele: the Incidents team, General, our tab.
@@ -45,7 +47,10 @@ public sealed class TeamsJourneyTests : PortalJourney
 
         await tab.GetByTestId("declare-name").FillAsync("Checkout <b>fails</b> for EU customers");
         await ChooseAsync(tab, tab.GetByTestId("declare-severity"), "SEV1");
-        // Uma has never opened IncidentIo: the picker knows her from our bot's teams (or, until their members are read, from the directory).
+        // The person declaring leads by default. Uma has never opened IncidentIo: the picker knows her from our bot's teams
+        // (or, until their members are read, from the tenant's directory).
+        await Assertions.Expect(tab.GetByTestId("declare-lead-chosen")).ToContainTextAsync("Adele Admin");
+        await tab.GetByTestId("change-lead").ClickAsync();
         await tab.GetByTestId("declare-lead").PressSequentiallyAsync("Uma", new() { Delay = 50 });
         await tab.GetByTestId("lead-choice").Filter(new() { HasText = "user@contoso.example" }).ClickAsync();
         await Assertions.Expect(tab.GetByTestId("declare-lead-chosen")).ToContainTextAsync("Uma User");

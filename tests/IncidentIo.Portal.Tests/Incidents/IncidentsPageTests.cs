@@ -60,6 +60,9 @@ public sealed class IncidentsPageTests(SupportWorld world) : ValidatedBunitConte
         Assert.Empty(page.FindAll("[data-testid=declared]"));
 
         page.Find("input[data-testid=declare-name]").Change("Queue backlog growing");
+        // The person declaring leads by default; they hand it to someone else.
+        Assert.Contains("Adele", page.Find("[data-testid=declare-lead-chosen]").TextContent, StringComparison.Ordinal);
+        page.Find("[data-testid=change-lead]").Click();
         page.Find("input[data-testid=declare-lead]").Input("Uma");
         page.WaitForAssertion(() => page.FindAll("[data-testid=lead-choice]").Single(b => b.TextContent.Contains("Uma User", StringComparison.Ordinal)).Click(), TimeSpan.FromSeconds(10));
         page.WaitForAssertion(() => Assert.Contains("Uma User", page.Find("[data-testid=declare-lead-chosen]").TextContent, StringComparison.Ordinal));

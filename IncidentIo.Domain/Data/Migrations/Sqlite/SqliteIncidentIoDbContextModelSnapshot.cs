@@ -807,9 +807,17 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
 
+                    b.Property<long?>("DefaultAnnouncementRuleCreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("default_announcement_rule_created_at");
+
                     b.Property<long?>("GlobalPermissionsGrantedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("global_permissions_granted_at");
+
+                    b.Property<Guid?>("IncidentsTeamGraphId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("incidents_team_graph_id");
 
                     b.Property<Guid>("MicrosoftTenantId")
                         .HasColumnType("TEXT")
@@ -893,7 +901,7 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         new
                         {
                             Code = "basic",
-                            Includes = "Unlimited viewers\nDeclare incidents from Teams\nOne announcement rule",
+                            Includes = "Unlimited viewers\nDeclare incidents from Teams\nOne announcement rule\nSupport console for your admins\nDeactivation safety review",
                             Name = "Basic",
                             SortOrder = 1,
                             Summary = "Declare and announce incidents in Microsoft Teams."
@@ -909,18 +917,18 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         new
                         {
                             Code = "pro",
-                            Includes = "Everything in Team\nPrivate incidents\nSupport console for your admins",
+                            Includes = "Everything in Team\nPrivate incidents",
                             Name = "Pro",
                             SortOrder = 3,
-                            Summary = "For organisations with several responding teams."
+                            Summary = "For organisations that handle sensitive incidents."
                         },
                         new
                         {
                             Code = "enterprise",
-                            Includes = "Everything in Pro\nDeactivation safety review\nNamed support contact",
+                            Includes = "Everything in Pro\nTerms and invoicing agreed with us",
                             Name = "Enterprise",
                             SortOrder = 4,
-                            Summary = "For large organisations with their own controls."
+                            Summary = "For large organisations that buy under their own terms."
                         });
                 });
 
