@@ -11,7 +11,7 @@ namespace IncidentIo.Domain.Tests.Announcements;
 public sealed class AnnouncementOptionsTests
 {
     private static ServiceProvider Services(Dictionary<string, string?> values) => new ServiceCollection()
-        .AddIncidentsAndAnnouncements(new ConfigurationBuilder().AddInMemoryCollection(values).Build())
+        .AddIncidentAndAnnouncementOptions(new ConfigurationBuilder().AddInMemoryCollection(values).Build())
         .BuildValidated();
 
     [Fact]
