@@ -31,7 +31,8 @@ public sealed class AnnouncementHarness : IAsyncDisposable
     {
         ["Bot:ClientSecret"] = BotSecret,
         ["Announcements:InstallCheckInterval"] = "00:00:00.100",
-        ["Announcements:FirstBackoff"] = "00:00:00.100",
+        // Long enough that "not due yet" is still true after the rest of an announcement is sent on a busy machine.
+        ["Announcements:FirstBackoff"] = "00:00:01",
         ["Announcements:LeaseDuration"] = "00:00:10",
         ["Announcements:MaxAttempts"] = "3",
         // The connector's own retries are tested with the connector; here, the announcing job's.

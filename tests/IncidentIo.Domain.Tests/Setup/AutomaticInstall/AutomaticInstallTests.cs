@@ -200,7 +200,8 @@ public sealed class AutomaticInstallTests(ITestOutputHelper output)
     {
         await using var harness = await AutomaticInstallHarness.StartAsync();
         harness.GrantSetupApp();
-        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { StormUntil = DateTimeOffset.UtcNow.AddSeconds(1) });
+        // Long enough to still be raging when the first Graph call arrives on a busy machine (token, database first).
+        harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { StormUntil = DateTimeOffset.UtcNow.AddSeconds(3) });
         var clock = Stopwatch.StartNew();
 
         var install = await harness.StartAndRunAsync();
