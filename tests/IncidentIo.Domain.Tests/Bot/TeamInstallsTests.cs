@@ -1,3 +1,4 @@
+using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.Tests.Reachability;
@@ -43,7 +44,11 @@ public sealed class TeamInstallsTests
     private static TeamInstalls Installs(ServiceProvider services) => services.GetRequiredService<TeamInstalls>();
 
     private static ServiceProvider Services(ReachabilityHarness harness) =>
-        harness.BuildServices(s => s.AddBot(harness.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()));
+        harness.BuildServices(s =>
+        {
+            var configuration = harness.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>();
+            s.AddBot(configuration).AddIncidentsAndAnnouncements(configuration); // the bot declares incidents
+        });
 
     private static bool OperationsHasOurApp(ReachabilityHarness harness) =>
         harness.Sandbox.State.Teams.Installations(InstallationScope.Team, TeamsSeed.OperationsTeamId).Any(i => i.TeamsAppId == CatalogId(harness));
