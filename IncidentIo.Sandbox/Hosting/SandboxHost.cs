@@ -68,6 +68,9 @@ public sealed class SandboxHost : IAsyncDisposable
         });
         builder.Host.UseDefaultServiceProvider(o => (o.ValidateScopes, o.ValidateOnBuild) = (true, true));
         builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Warning);
+        // Kestrel warns that it binds the endpoint below instead of a hosting process's own ASPNETCORE_URLS:
+        // always true for a Sandbox inside another program, and no concern of whoever reads that program's log.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel", LogLevel.Error);
         options.ConfigureLogging?.Invoke(builder.Logging);
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>

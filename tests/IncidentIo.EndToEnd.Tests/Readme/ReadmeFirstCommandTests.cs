@@ -54,9 +54,12 @@ public sealed partial class ReadmeFirstCommandTests : PortalJourney
     private static partial Regex ReadyLine();
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ReadmeCommandsRunOneAtATime
 {
-    /// <summary>The README's own commands use its fixed ports and build whole clones: one at a time.</summary>
+    /// <summary>
+    /// The README's own commands use its fixed ports and build whole clones: one at a time, and not
+    /// beside the other journeys, whose timings a build on both cores would disturb.
+    /// </summary>
     public const string Name = "README commands";
 }
