@@ -145,6 +145,28 @@ public abstract class BotPortal : IAsyncLifetime
     }
 
     /// <summary>Everything an accepted activity could have changed, to compare before and after a refused one.</summary>
+    /// <summary>
+    /// The stored state once the work an earlier event started (a team's roster read and the installs
+    /// it queues) has stopped changing it: a "nothing changed" check must not count that work.
+    /// </summary>
+    public async Task<string> SettledStateAsync()
+    {
+        var state = await StoredStateAsync();
+        for (var i = 0; i < 30; i++)
+        {
+            await Task.Delay(500);
+            var again = await StoredStateAsync();
+            if (again == state)
+            {
+                return state;
+            }
+
+            state = again;
+        }
+
+        return state;
+    }
+
     public async Task<string> StoredStateAsync()
     {
         await using var db = NewContext();

@@ -184,7 +184,7 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
         activity.Remove("action");
         activity["channelData"]!["eventType"] = "teamMemberRemoved";
         activity["membersRemoved"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["id"] = "29:lynne", ["aadObjectId"] = lynne.ToString() });
-        var before = await portal.StoredStateAsync();
+        var before = await portal.SettledStateAsync();
         var delivery = await portal.Sandbox.Bot.Channel.SendAsync(portal.BotId, activity);
 
         Assert.True(delivery.Delivered);
@@ -198,7 +198,8 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
         stranger["conversation"]!["id"] = team.GeneralChannelId;
         stranger["channelData"]!["team"]!["id"] = team.GeneralChannelId;
         stranger["membersRemoved"] = new System.Text.Json.Nodes.JsonArray(new System.Text.Json.Nodes.JsonObject { ["id"] = "29:stranger", ["aadObjectId"] = Guid.NewGuid().ToString() });
-        before = await portal.StoredStateAsync();
+        before = await portal.SettledStateAsync(); // the new team's roster read has queued its installs
+
         Assert.True((await portal.Sandbox.Bot.Channel.SendAsync(portal.BotId, stranger)).Delivered);
         Assert.Equal(Without(before, "bot_received_activities", "bot_service_url"), Without(await portal.StoredStateAsync(), "bot_received_activities", "bot_service_url"));
     }
