@@ -35,9 +35,10 @@ public sealed class TeamInstalls(
 {
     public const string InstallPermission = "TeamsAppInstallation.ReadWriteForTeam.All";
 
-    public const string ByHand =
-        "In Teams, open the team → ⋯ → Manage team → Apps → Get more apps, search for IncidentIo and select Add. " +
-        "A team owner can do this; your Teams admin may need to allow the app first.";
+    /// <summary>The Teams steps everyone else shows (<see cref="TeamsSteps"/>), as one plain sentence for messages.</summary>
+    public static readonly string ByHand =
+        string.Join(" ", TeamsSteps.AddOurAppToTeam("the team")).Replace("**", "", StringComparison.Ordinal) +
+        " A team owner can do this; your Teams admin may need to allow the app first.";
 
     /// <summary>The teams a person is in, each with whether our app is installed there; or why Microsoft could not say.</summary>
     public async Task<PersonTeamsAnswer> TeamsOfAsync(Guid organizationId, Guid userId, CancellationToken cancellationToken = default)
