@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Bot;
@@ -11,7 +10,6 @@ using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -60,16 +58,9 @@ public static class DomainRegistration
         services.AddIncidentsAndAnnouncements(configuration);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
-        var dataProtection = services.AddDataProtection()
-            .SetApplicationName("IncidentIo")
-            .PersistKeysToDbContext<IncidentIoDbContext>();
-        if (configuration["DataProtection:CertificatePath"] is { Length: > 0 } certificatePath)
-        {
-            // Production: encrypt the keys at rest with a certificate every instance has.
-            dataProtection.ProtectKeysWithCertificate(
-                X509CertificateLoader.LoadPkcs12FromFile(certificatePath, configuration["DataProtection:CertificatePassword"]));
-        }
+        services.AddIncidentIoDataProtection(configuration);
 
+        services.AddHealthEndpoint(configuration);
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database")
             .AddCheck<JobStorageHealthCheck>("jobs");

@@ -10,7 +10,6 @@ using IncidentIo.Portal.SignIn;
 using IncidentIo.Portal.Shell;
 using IncidentIo.Portal.Support;
 using IncidentIo.Portal.TeamsTab;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 
@@ -30,7 +29,9 @@ public static class PortalRegistration
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
         builder.UseLocalHttpsCertificateUnlessConfigured();
+        builder.AddProxyHeaders();
         builder.AddPortalSignIn();
+        builder.Services.AddSingleton<OperatorAccess>();
         builder.Services.AddSupportContact(builder.Configuration);
         builder.Services.AddSupportConsole();
         builder.Services.AddTeamsTab(builder.Configuration);
@@ -39,6 +40,7 @@ public static class PortalRegistration
 
     public static WebApplication MapPortal(this WebApplication app)
     {
+        app.UseProxyHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
@@ -51,10 +53,12 @@ public static class PortalRegistration
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseRateLimiter();
 
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+        var operators = app.Services.GetRequiredService<OperatorAccess>();
+        app.MapHealthEndpoint(operators.IsOperator);
 
-        // Operators only: our staff, signed in, or someone on this machine.
+        // Operators only (OperatorAccess): our staff, signed in; in Development also this machine.
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
             Authorization = [new OperatorsDashboardFilter()],

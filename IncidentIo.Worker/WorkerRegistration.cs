@@ -1,7 +1,6 @@
 using IncidentIo.Domain;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Worker;
@@ -21,7 +20,9 @@ public static class WorkerRegistration
 
     public static WebApplication MapWorker(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { ResponseWriter = HealthResponse.WriteAsync });
+        app.UseRateLimiter();
+        // No one signs in to a Worker: the details are for callers with Health:DetailsKey.
+        app.MapHealthEndpoint(isOperator: _ => false);
         app.Lifetime.ApplicationStarted.Register(() =>
         {
             var jobs = app.Services.GetRequiredService<IOptions<JobsOptions>>().Value;

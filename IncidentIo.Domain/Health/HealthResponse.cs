@@ -4,14 +4,20 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace IncidentIo.Domain.Health;
 
-/// <summary>The <c>/healthz</c> body: overall status plus one entry per check, for operators and load balancers.</summary>
+/// <summary>The <c>/healthz</c> body: overall status, and for trusted callers one entry per check.</summary>
 public static class HealthResponse
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static Task WriteAsync(HttpContext context, HealthReport report)
+    public static Task WriteAsync(HttpContext context, HealthReport report, bool details)
     {
         context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        if (!details)
+        {
+            return context.Response.WriteAsync(JsonSerializer.Serialize(new { status = report.Status.ToString() }, Json));
+        }
+
         var body = new
         {
             status = report.Status.ToString(),

@@ -43,6 +43,9 @@ public sealed class JobsOptions
     /// <summary>Cron expression of the recurring heartbeat.</summary>
     public string HeartbeatSchedule { get; set; } = "*/5 * * * *";
 
+    /// <summary>Heartbeats operators may ask for per minute, per process: each is a queued job.</summary>
+    public int OnDemandHeartbeatsPerMinute { get; set; } = 30;
+
     public bool IsDistributed => string.Equals(Mode, Distributed, StringComparison.OrdinalIgnoreCase);
 
     public bool IsInProcess => string.Equals(Mode, InProcess, StringComparison.OrdinalIgnoreCase);

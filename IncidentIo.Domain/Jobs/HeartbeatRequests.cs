@@ -1,6 +1,9 @@
+using System.Threading.RateLimiting;
 using Hangfire;
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.Jobs;
 
@@ -9,10 +12,26 @@ public sealed class HeartbeatRequests(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     IBackgroundJobClient jobs,
     JobServerIdentity self,
-    TimeProvider clock)
+    TimeProvider clock,
+    IOptions<JobsOptions> options) : IDisposable
 {
-    public async Task<Guid> RequestAsync(CancellationToken cancellationToken = default)
+    // Anyone who may open /system can press the button; each press is a row and a queued job.
+    private readonly FixedWindowRateLimiter limiter = new(new FixedWindowRateLimiterOptions
     {
+        PermitLimit = Math.Max(1, options.Value.OnDemandHeartbeatsPerMinute),
+        Window = TimeSpan.FromMinutes(1),
+        QueueLimit = 0,
+    });
+
+    /// <summary>Queues a heartbeat now; null when more were asked for this minute than <see cref="JobsOptions.OnDemandHeartbeatsPerMinute"/>.</summary>
+    public async Task<Guid?> RequestAsync(CancellationToken cancellationToken = default)
+    {
+        using var permit = limiter.AttemptAcquire();
+        if (!permit.IsAcquired)
+        {
+            return null;
+        }
+
         var heartbeat = new JobHeartbeat
         {
             Trigger = HeartbeatTrigger.OnDemand,
@@ -42,4 +61,6 @@ public sealed class HeartbeatRequests(
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.JobHeartbeats.AsNoTracking().SingleOrDefaultAsync(h => h.Id == id, cancellationToken);
     }
+
+    public void Dispose() => limiter.Dispose();
 }

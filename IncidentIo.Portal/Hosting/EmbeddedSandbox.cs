@@ -67,7 +67,7 @@ public sealed class EmbeddedSandbox(
     private void RegisterApps(ICollection<string> portalAddresses)
     {
         var main = identity.Get(OpenIdConnectDefaults.AuthenticationScheme);
-        var callbacks = PortalOrigins(portalAddresses)
+        var callbacks = RedirectOrigins(portalAddresses)
             .SelectMany(o => new[] { $"{o}{main.CallbackPath}", $"{o}{ConsentEndpoints.GlobalCallbackPath}" }).ToList();
         Host.RegisterApp(new AppRegistration
         {
@@ -85,7 +85,7 @@ public sealed class EmbeddedSandbox(
                 ClientId = setup.ClientId!,
                 DisplayName = "IncidentIo setup (temporary)",
                 ClientSecrets = [setup.ClientSecret!],
-                RedirectUris = [.. PortalOrigins(portalAddresses).Select(o => $"{o}{ConsentEndpoints.SetupAppCallbackPath}")],
+                RedirectUris = [.. RedirectOrigins(portalAddresses).Select(o => $"{o}{ConsentEndpoints.SetupAppCallbackPath}")],
                 ApplicationPermissions = [.. SetupPermissions.Names],
             });
         }
@@ -141,6 +141,10 @@ public sealed class EmbeddedSandbox(
     }
 
     /// <summary>Every origin a browser may use for the Portal: as bound, and with localhost for loopback.</summary>
+    /// <summary>Where Entra may send people back: the Portal's own addresses and its public host (a proxy in front of it).</summary>
+    private IEnumerable<string> RedirectOrigins(ICollection<string> addresses) =>
+        PortalOrigins(addresses).Append($"https://{teamsApp.Value.PortalHost}").Distinct(StringComparer.OrdinalIgnoreCase);
+
     private static IEnumerable<string> PortalOrigins(ICollection<string> addresses)
     {
         foreach (var address in addresses)

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Users;
+using IncidentIo.Portal.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Portal.Setup;
@@ -52,7 +53,7 @@ public static class ConsentEndpoints
             return Results.Redirect("/setup?consent=global-first");
         }
 
-        var callback = new Uri($"{http.Request.Scheme}://{http.Request.Host}{callbackPath}");
+        var callback = http.RequestServices.GetRequiredService<PublicAddress>().For(http.Request, callbackPath);
         return Results.Redirect((await consent.StartAsync(member, kind, callback, http.RequestAborted)).ToString());
     }
 

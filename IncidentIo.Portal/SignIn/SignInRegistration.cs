@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Setup;
@@ -60,6 +61,22 @@ public static partial class SignInRegistration
 
         // A sign-in Microsoft refused goes to the troubleshooting page with Microsoft's code and ids,
         // rather than to a bare error page. Wraps whatever Identity.Web set up.
+        builder.Services.AddOptions<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme).PostConfigure<PublicAddress>((oidc, publicAddress) =>
+        {
+            // Behind a proxy the request's own address is not the one registered with Entra.
+            var toMicrosoft = oidc.Events.OnRedirectToIdentityProvider;
+            oidc.Events.OnRedirectToIdentityProvider = async context =>
+            {
+                await toMicrosoft(context);
+                context.ProtocolMessage.RedirectUri = publicAddress.For(context.Request, oidc.CallbackPath).ToString();
+            };
+            var signingOut = oidc.Events.OnRedirectToIdentityProviderForSignOut;
+            oidc.Events.OnRedirectToIdentityProviderForSignOut = async context =>
+            {
+                await signingOut(context);
+                context.ProtocolMessage.PostLogoutRedirectUri = publicAddress.For(context.Request, oidc.SignedOutCallbackPath).ToString();
+            };
+        });
         builder.Services.PostConfigure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme, oidc =>
         {
             var previous = oidc.Events.OnRemoteFailure;
@@ -84,7 +101,8 @@ public static partial class SignInRegistration
     public static WebApplication MapPortalSignIn(this WebApplication app)
     {
         app.MapGet("/signin", (HttpContext http, string? returnUrl) => Results.Challenge(
-            new AuthenticationProperties { RedirectUri = LocalReturnUrl(http, returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]));
+            new AuthenticationProperties { RedirectUri = LocalReturnUrl(http, returnUrl) }, [OpenIdConnectDefaults.AuthenticationScheme]))
+            .RequireRateLimiting(HealthEndpoint.AnonymousPolicy);
         // POST with the antiforgery token only: a link or image on another site must not sign people out.
         app.MapPost("/signout", async (HttpContext http, IAntiforgery antiforgery) =>
             await antiforgery.IsRequestValidAsync(http)

@@ -12,6 +12,9 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
 
     private string environment = "Production";
 
+    /// <summary>The <c>Health:DetailsKey</c> every test Portal has; send it in <c>X-Health-Key</c> to read the checks.</summary>
+    public const string HealthKey = "portal-health-key-for-tests";
+
     private PortalFactory(Dictionary<string, string?> settings) => this.settings = settings;
 
     /// <summary>Runs the Portal in another environment (Development is what `dotnet run` uses).</summary>
@@ -46,11 +49,20 @@ public sealed class PortalFactory : WebApplicationFactory<Program>
         builder.UseEnvironment(environment);
         builder.UseSetting("DataFolder", dataFolder);
         builder.UseSetting("Jobs:WorkerCount", "2");
+        builder.UseSetting("Health:DetailsKey", HealthKey);
         builder.UseSetting("Microsoft:SandboxOrigin", $"https://localhost:{FreePort.Next()}");
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
         }
+    }
+
+    /// <summary>A client that reads <c>/healthz</c> with its details, as a monitoring system with the key does.</summary>
+    public HttpClient CreateHealthClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Health-Key", HealthKey);
+        return client;
     }
 
     public override async ValueTask DisposeAsync()

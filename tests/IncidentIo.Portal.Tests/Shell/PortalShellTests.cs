@@ -69,9 +69,9 @@ public sealed partial class PortalShellTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Healthz_reports_the_database_and_the_in_process_job_server()
+    public async Task Healthz_reports_the_database_and_the_in_process_job_server_to_a_caller_with_the_key()
     {
-        var response = await portal.CreateClient().GetAsync("/healthz");
+        var response = await portal.CreateHealthClient().GetAsync("/healthz");
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -80,6 +80,28 @@ public sealed partial class PortalShellTests : IAsyncLifetime
         Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
         Assert.Equal("Healthy", checks.GetProperty("jobs").GetProperty("status").GetString());
         Assert.Equal(1, checks.GetProperty("jobs").GetProperty("data").GetProperty("servers").GetInt32());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("portal-health-key-for-testZ")]
+    [InlineData("")]
+    public async Task Healthz_tells_anyone_else_the_status_and_nothing_more(string? key)
+    {
+        var client = portal.CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Health-Key", key);
+        }
+
+        var response = await client.GetAsync("/healthz");
+        var text = await response.Content.ReadAsStringAsync();
+        using var body = JsonDocument.Parse(text);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(["status"], body.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.DoesNotContain("Sqlite", text, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class PostgresPortalTests
     {
         await using var portal = await PortalFactory.OnPostgresAsync();
 
-        var response = await portal.CreateClient().GetAsync("/healthz");
+        var response = await portal.CreateHealthClient().GetAsync("/healthz");
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -24,7 +24,7 @@ public sealed class PostgresPortalTests
     {
         await using var portal = await PortalFactory.OnPostgresAsync(jobMode: "Distributed");
 
-        var response = await portal.CreateClient().GetAsync("/healthz");
+        var response = await portal.CreateHealthClient().GetAsync("/healthz");
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
         // Degraded, not down: the portal itself serves; jobs queue until a worker starts.

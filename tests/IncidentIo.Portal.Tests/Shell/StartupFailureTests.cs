@@ -9,10 +9,13 @@ public sealed class StartupFailureTests
     [InlineData("Database__Provider", "Oracle", "Database:Provider must be 'Sqlite' or 'Postgres', not 'Oracle'.")]
     [InlineData("Jobs__Mode", "Distributed", "Jobs:Mode 'Distributed' keeps jobs in PostgreSQL: set Database:Provider to 'Postgres'.")]
     [InlineData("Microsoft__Mode", "Azure", "Microsoft:Mode must be 'Sandbox' or 'Live', not 'Azure'.")]
-    [InlineData("Microsoft__Mode", "Live", "AzureAd:ClientId (our app registration's client id) is required when Microsoft:Mode is 'Live'. Bot:ClientSecret (the client secret of the bot's app registration, TeamsApp:BotId) is required when Microsoft:Mode is 'Live'.")]
+    [InlineData("Microsoft__Mode", "Live", "DataProtection:CertificatePath (a PFX that encrypts the data-protection keys stored in the database) is required when Microsoft:Mode is 'Live'. AzureAd:ClientId (our app registration's client id) is required when Microsoft:Mode is 'Live'. Bot:ClientSecret (the client secret of the bot's app registration, TeamsApp:BotId) is required when Microsoft:Mode is 'Live'.")]
     [InlineData("Support__Email", "support", "Support:Email must be an e-mail address, like 'support@incidentio.example', not 'support'.")]
     [InlineData("Support__StaffTenantId", "incidentio.example", "Support:StaffTenantId must be our own Entra tenant id (a GUID), like '1c1de471-0000-4000-8000-000000000000', not 'incidentio.example'.")]
     [InlineData("Microsoft__SandboxOrigin", "http://localhost:7443", "Microsoft:SandboxOrigin must be an https origin on this machine, like 'https://localhost:7443', not 'http://localhost:7443'.")]
+    [InlineData("Proxy__KnownProxies__0", "proxy.internal", "Proxy:KnownProxies must list IP addresses, like '10.0.0.5'.")]
+    [InlineData("Proxy__KnownNetworks__0", "10.0.0.0", "Proxy:KnownNetworks must list networks in CIDR notation, like '10.0.0.0/8'.")]
+    [InlineData("Health__DetailsKey", "short", "Health:DetailsKey must be at least 16 characters when set.")]
     public async Task A_bad_setting_is_named_in_one_line(string key, string value, string reason)
     {
         var dataFolder = Path.Combine(Path.GetTempPath(), $"incidentio-portal-{Guid.NewGuid():N}");

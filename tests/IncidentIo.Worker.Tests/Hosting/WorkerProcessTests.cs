@@ -11,6 +11,7 @@ namespace IncidentIo.Worker.Tests.Hosting;
 public sealed class WorkerProcessTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private const string HealthKey = "worker-health-key-for-tests";
 
     [Fact]
     public async Task It_runs_a_job_that_another_process_enqueued_and_reports_healthy()
@@ -23,13 +24,14 @@ public sealed class WorkerProcessTests
             ["Urls"] = $"http://127.0.0.1:{port}",
             ["Jobs__WorkerCount"] = "2",
             ["Logging__Console__FormatterName"] = "json",
+            ["Health__DetailsKey"] = HealthKey,
         });
         await worker.WaitForOutputAsync("IncidentIo worker is running", StartTimeout);
 
         // Enqueue the way the Portal does in distributed mode: same registration, no job server.
         using var portal = BuildEnqueuingPortal(connectionString);
         var heartbeats = portal.Services.GetRequiredService<HeartbeatRequests>();
-        var id = await heartbeats.RequestAsync();
+        var id = await heartbeats.RequestAsync() ?? throw new InvalidOperationException("The first heartbeat is never over the limit.");
 
         var executed = await WaitUntilExecutedAsync(heartbeats, id);
         Assert.StartsWith("worker ", executed.ExecutedBy, StringComparison.Ordinal);
@@ -44,8 +46,12 @@ public sealed class WorkerProcessTests
             scope => scope.TryGetProperty("JobId", out var jobId) && jobId.GetString() == executed.JobId);
 
         using var http = new HttpClient();
+        using var anonymous = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/healthz"));
+        Assert.Equal("Healthy", anonymous.RootElement.GetProperty("status").GetString());
+        Assert.False(anonymous.RootElement.TryGetProperty("checks", out _), "Without the key only the status is told.");
+
+        http.DefaultRequestHeaders.Add("X-Health-Key", HealthKey);
         using var health = JsonDocument.Parse(await http.GetStringAsync($"http://127.0.0.1:{port}/healthz"));
-        Assert.Equal("Healthy", health.RootElement.GetProperty("status").GetString());
         Assert.Equal(1, health.RootElement.GetProperty("checks").GetProperty("jobs").GetProperty("data").GetProperty("servers").GetInt32());
     }
 
