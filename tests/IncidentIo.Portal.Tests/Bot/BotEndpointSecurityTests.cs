@@ -152,12 +152,13 @@ public sealed class BotEndpointSecurityTests(SqliteBotPortal portal) : IClassFix
     public async Task An_activity_whose_service_url_is_not_an_allowed_teams_host_is_forbidden_and_changes_nothing()
     {
         // Genuine tokens vouching for the activity's serviceUrl: only the host is wrong. In Sandbox
-        // mode even Teams' own host is not allowed, only the Sandbox's origin.
+        // mode even Teams' own host is not allowed, only the Sandbox's origin. (An http serviceUrl is
+        // a malformed activity, 400, below.)
         var sandbox = new Uri(portal.Sandbox.Bot.ServiceUrl);
         foreach (var serviceUrl in new[]
                  {
                      "https://smba.trafficmanager.net/amer/", "https://attacker.example/teams/",
-                     $"http://{sandbox.Authority}{sandbox.AbsolutePath}", $"https://{sandbox.Host}:{sandbox.Port + 1}{sandbox.AbsolutePath}",
+                     $"https://{sandbox.Host}:{sandbox.Port + 1}{sandbox.AbsolutePath}",
                  })
         {
             var activity = portal.TeamInstallActivity(portal.ThreadOf(TeamsSeed.OperationsTeamId));
