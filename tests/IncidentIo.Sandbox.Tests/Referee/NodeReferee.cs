@@ -39,6 +39,13 @@ public static class NodeReferee
 
     private static async Task InstallAsync()
     {
+        // @azure/msal-node 7 declares Node 20 or later; an older node would fail in obscure ways.
+        var (_, version, _) = await RunProcessAsync("node", ["--version"], null, ScriptTimeout);
+        if (!int.TryParse(version.Trim().TrimStart('v').Split('.')[0], out var major) || major < 20)
+        {
+            throw new InvalidOperationException($"The referee tests need Node.js 20 or later; 'node --version' says '{version.Trim()}'.");
+        }
+
         var stamp = Path.Combine(Folder, "node_modules", ".installed-from-lock");
         var lockHash = Convert.ToHexString(SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(Folder, "package-lock.json"))));
         if (File.Exists(stamp) && await File.ReadAllTextAsync(stamp) == lockHash)
