@@ -151,7 +151,8 @@ public sealed class AnnouncementJobs(
         }
         catch (BotConnectorException e)
         {
-            await FailAsync(delivery, e.IsTransient, (int)e.Status, e.Code, $"Teams answered {(int)e.Status} {e.Code}: {e.ConnectorMessage}", e.CorrelationId, e.RetryAfter);
+            // The exception's own text: "Teams answered …", or why it was never sent.
+            await FailAsync(delivery, e.IsTransient, (int)e.Status, e.Code, e.Message, e.CorrelationId, e.RetryAfter);
         }
         catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
         {

@@ -33,6 +33,8 @@ public static class BotRegistration
         services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
         services.AddOptions<BotConnectorOptions>().Bind(configuration.GetSection(BotConnectorOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BotConnectorOptions>, BotConnectorOptionsValidator>();
+        // Derived from the settings alone; both the messaging endpoint and the connector consult it.
+        services.AddSingleton<ServiceUrlAllowlist>();
         return services;
     }
 }

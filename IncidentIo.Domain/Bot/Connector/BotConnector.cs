@@ -30,12 +30,14 @@ public sealed class BotConnector
     private readonly string botId;
     private readonly string scope;
     private readonly Lazy<IConfidentialClientApplication> tokens;
+    private readonly ServiceUrlAllowlist allowlist;
 
     public BotConnector(
         IHttpClientFactory httpClients, IMsalHttpClientFactory msalHttpClients, IOptions<BotOptions> bot, IOptions<BotConnectorOptions> connector,
-        IOptions<TeamsAppOptions> teamsApp, TimeProvider clock, ILogger<BotConnector> logger)
+        IOptions<TeamsAppOptions> teamsApp, ServiceUrlAllowlist allowlist, TimeProvider clock, ILogger<BotConnector> logger)
     {
         this.httpClients = httpClients;
+        this.allowlist = allowlist;
         options = connector.Value;
         this.clock = clock;
         this.logger = logger;
@@ -125,6 +127,13 @@ public sealed class BotConnector
     private async Task<JsonObject> CallAsync(
         HttpMethod method, Uri address, JsonObject? body, ConnectorPacer.Lane? lane, string tenant, CancellationToken cancellationToken)
     {
+        if (!allowlist.Allows(address))
+        {
+            // Before the token is asked for: our bot's token must never travel to another host.
+            logger.LogError("Connector call to {Host} refused: not an allowed Teams service URL host ({Allowed})", address.Authority, string.Join(", ", allowlist.Hosts));
+            throw BotConnectorException.ServiceUrlNotAllowed(address, allowlist.Hosts);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var token = await AcquireTokenAsync(cancellationToken);
