@@ -36,7 +36,7 @@ public static class ConsentEndpoints
         }
 
         var member = await onboarding.EnsureMemberAsync(http.User, http.RequestAborted);
-        if (member.User.Role < UserRole.Admin)
+        if (kind == ConsentKind.SetupPermissions ? member.User.Role < UserRole.Admin || !member.User.IsActive : !member.MayRunSetup)
         {
             return Results.Redirect("/setup?consent=not-allowed");
         }
