@@ -29,7 +29,7 @@ public static class ConsentEndpoints
     private static async Task<IResult> StartAsync(
         HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent, SupportOptions support, ConsentKind kind, string callbackPath)
     {
-        if (support.IsStaff(http.User))
+        if (support.FromStaffTenant(http.User))
         {
             // Our own tenant is no customer: no organisation, no consent for it.
             return Results.Redirect("/setup");
