@@ -43,9 +43,9 @@ public sealed class StaffTenantTests
         Assert.True(options.FromStaffTenant(helpdesk));
         // A guest given the role: refused by acct = 1, and by the #EXT# of a guest's UPN alone.
         Assert.False(options.IsStaff(SupportWorld.Person(DemoSeed.StaffTenantId, "Gina Guest", "gina@fabrikam.example",
-            new("roles", "Support.Staff"), new("acct", "1"))));
+            new System.Security.Claims.Claim("roles", "Support.Staff"), new System.Security.Claims.Claim("acct", "1"))));
         Assert.False(options.IsStaff(SupportWorld.Person(DemoSeed.StaffTenantId, "Gina Guest", "gina_fabrikam.example#EXT#@incidentio.example",
-            new("roles", "Support.Staff"))));
+            new System.Security.Claims.Claim("roles", "Support.Staff"))));
         // Another role name configured: the default one no longer counts.
         Assert.False(new SupportOptions { StaffTenantId = DemoSeed.StaffTenantId.ToString(), StaffAppRole = "Ops.Support" }
             .IsStaff(SupportWorld.StaffMember("Sam Staff", "staff@incidentio.example")));

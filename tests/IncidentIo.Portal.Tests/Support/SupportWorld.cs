@@ -142,6 +142,15 @@ public sealed class SupportWorld : IAsyncLifetime
         .. more,
     ], authenticationType: "test"));
 
+    /// <summary>A sign-in of a person already known by their object id.</summary>
+    public static ClaimsPrincipal PersonWithObjectId(Guid tenantId, Guid objectId, string name, string upn) => new(new ClaimsIdentity(
+    [
+        new Claim("tid", tenantId.ToString()),
+        new Claim("oid", objectId.ToString()),
+        new Claim("name", name),
+        new Claim("preferred_username", upn),
+    ], authenticationType: "test"));
+
     /// <summary>Someone whose sign-in names the Global Administrator role (<c>wids</c>): the first of them owns the organisation.</summary>
     public static ClaimsPrincipal MicrosoftAdmin(Guid tenantId, string name, string upn) =>
         Person(tenantId, name, upn, new Claim("wids", MicrosoftAdminRoles.GlobalAdministrator));
