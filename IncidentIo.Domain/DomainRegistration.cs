@@ -8,6 +8,7 @@ using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Roles;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.Extensions.Caching.Distributed;
@@ -54,6 +55,7 @@ public static class DomainRegistration
         services.AddReachability(configuration);
         services.AddActiveUserSweep(configuration);
         services.AddPeople();
+        services.AddOrganizationRoles();
         services.AddBot(configuration);
         services.AddIncidentsAndAnnouncements(configuration);
 

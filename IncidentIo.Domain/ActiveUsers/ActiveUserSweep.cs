@@ -11,6 +11,7 @@ using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Roles;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -589,6 +590,14 @@ public sealed class ActiveUserSweep(
         if (review is not null)
         {
             db.AuditLog.Add(review);
+        }
+
+        if (await LastOwnerGuard.OwnerToKeepAsync(db, run.OrganizationId, deactivate, cancellationToken) is { } owner)
+        {
+            var note = LastOwnerGuard.Note(owner, $"this sweep found them in no team with IncidentIo (run {run.Id:N})");
+            run.KeptOwnerNote = ClippedText.Clip(note, 2000);
+            db.AuditLog.Add(AuditLogEntry.Record(run.OrganizationId, now, Actor, OrganizationRoles.KeptOwnerAction, run.KeptOwnerNote));
+            deactivate = [.. deactivate.Where(id => id != owner.Id)];
         }
 
         var deactivated = await ChangeUsersAsync(deactivate, user => ActiveUserChanges.Deactivate(user, reason, now, Actor));

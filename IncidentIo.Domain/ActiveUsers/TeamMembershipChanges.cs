@@ -1,6 +1,8 @@
+using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Roles;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -93,7 +95,14 @@ public sealed class TeamMembershipChanges(PersonTeams personTeams, ILogger<TeamM
 
         var reason = $"Removed from the team \"{team.Name}\" on {now:u}, and not a member of any other team where IncidentIo is installed. " +
                      "To restore them, add them to a team where IncidentIo is installed, or add IncidentIo to a team they are in.";
-        foreach (var user in await db.Users.Where(u => plan.Deactivate.Contains(u.Id)).ToListAsync(cancellationToken))
+        var keep = await LastOwnerGuard.OwnerToKeepAsync(db, team.OrganizationId, plan.Deactivate, cancellationToken);
+        if (keep is not null)
+        {
+            db.AuditLog.Add(AuditLogEntry.Record(team.OrganizationId, now, Actor, OrganizationRoles.KeptOwnerAction,
+                ClippedText.Clip(LastOwnerGuard.Note(keep, $"they left the team \"{team.Name}\" on {now:u} and are in no other team with IncidentIo"), 2000)));
+        }
+
+        foreach (var user in await db.Users.Where(u => plan.Deactivate.Contains(u.Id) && (keep == null || u.Id != keep.Id)).ToListAsync(cancellationToken))
         {
             if (ActiveUserChanges.Deactivate(user, reason, now, Actor) is { } audit)
             {

@@ -234,6 +234,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             run.Property(r => r.RequestedBy).HasMaxLength(320);
             run.Property(r => r.ReviewedBy).HasMaxLength(320);
             run.Property(r => r.Reason).HasMaxLength(4000);
+            run.Property(r => r.KeptOwnerNote).HasMaxLength(2000);
         });
 
         modelBuilder.Entity<TeamRosterRead>(read =>

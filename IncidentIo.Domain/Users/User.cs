@@ -34,6 +34,12 @@ public sealed class User
 
     public string? DeactivationReason { get; set; }
 
+    /// <summary>
+    /// Whether the ID token of this person's latest sign-in named a Microsoft Entra role that may grant
+    /// tenant-wide consent (<see cref="MicrosoftAdminRoles"/>): one thing that lets staff make them Owner.
+    /// </summary>
+    public bool MicrosoftAdminAtLastSignIn { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>The bot's 1:1 conversation with the user (<c>a:…</c>), once Teams has told us or we created it.</summary>

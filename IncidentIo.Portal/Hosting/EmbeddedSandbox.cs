@@ -28,6 +28,7 @@ public sealed class EmbeddedSandbox(
     IOptions<TeamsAppOptions> teamsApp,
     IOptions<SetupAppOptions> setupApp,
     IOptions<BotOptions> bot,
+    IOptions<SupportOptions> support,
     LocalCertificates certificates,
     IServer server,
     IHostApplicationLifetime lifetime,
@@ -77,6 +78,8 @@ public sealed class EmbeddedSandbox(
             RedirectUris = callbacks,
             DelegatedScopes = ["User.Read"],
             ApplicationPermissions = [.. GlobalPermissions.Names],
+            // The staff app role; the Sandbox's staff user is assigned it (as DemoSeed.StaffAppRole, the default name).
+            AppRoles = [support.Value.StaffAppRole],
         });
         if (setupApp.Value is { IsConfigured: true } setup)
         {

@@ -45,6 +45,25 @@ public sealed class TokenFactory(SandboxRuntime runtime)
             payload["email"] = user.Mail;
         }
 
+        // As if the app registration asked for directory roles (groupMembershipClaims "DirectoryRole"):
+        // wids carries role template ids.
+        // https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference
+        if (user.IsGlobalAdmin)
+        {
+            payload["wids"] = new JsonArray(GlobalAdminRoleTemplateId);
+        }
+
+        // App roles assigned to the user that this app defines.
+        // https://learn.microsoft.com/en-us/entra/identity-platform/howto-add-app-roles-in-apps
+        var roles = user.AssignedAppRoles.Where(app.AppRoles.Contains).ToList();
+        if (roles.Count > 0)
+        {
+            payload["roles"] = new JsonArray([.. roles.Select(r => JsonValue.Create(r))]);
+        }
+
+        // The optional claim acct: 0 for a member of the tenant, 1 for a guest.
+        // https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference
+        payload["acct"] = user.IsGuest ? 1 : 0;
         return Jwt.Sign(payload, runtime.Keys.Current);
     }
 

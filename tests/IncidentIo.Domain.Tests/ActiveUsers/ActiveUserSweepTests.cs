@@ -56,6 +56,28 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_last_active_owner_in_no_bot_team_is_kept_and_the_run_says_why_and_what_to_do()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var botTeam = BotTeamWith(harness, DemoSeed.AdminId, DemoSeed.UserId);
+        await SetRoleAsync(harness, "user@contoso.example", UserRole.Owner);
+        await SetRoleAsync(harness, "admin@contoso.example", UserRole.Admin);
+        Assert.Equal(SweepOutcome.Applied, (await RunAsync(harness)).Outcome);
+
+        harness.Sandbox.State.Teams.RemoveMember(botTeam, DemoSeed.UserId);
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, run.Outcome);
+        var owner = await harness.UserAsync("user@contoso.example");
+        Assert.True(owner.IsActive);
+        Assert.Equal(UserRole.Owner, owner.Role);
+        Assert.Contains("last active Owner", run.KeptOwnerNote, StringComparison.Ordinal);
+        Assert.Contains("Add them to a team where IncidentIo is installed", run.KeptOwnerNote, StringComparison.Ordinal);
+        await using var db = await harness.DbAsync();
+        Assert.Equal(1, await db.AuditLog.CountAsync(a => a.Action == "user.kept-as-last-owner"));
+    }
+
+    [Fact]
     public async Task Someone_who_only_chats_with_our_bot_is_told_why_that_does_not_keep_them_active()
     {
         await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);

@@ -175,7 +175,7 @@ public sealed class SupportPagesTests(SupportWorld world) : ValidatedBunitContex
     public async Task The_list_and_a_persons_page_follow_a_change_made_elsewhere_without_reloading()
     {
         // An organisation of its own: the other tests here read Contoso as it was made.
-        var admin = SupportWorld.Person(Guid.NewGuid(), "Lena Live", "admin@live.example");
+        var admin = SupportWorld.MicrosoftAdmin(Guid.NewGuid(), "Lena Live", "admin@live.example");
         var organization = (await world.Access.OpenAsync(admin)).OrganizationId!.Value;
         var person = await world.AddPersonAsync(organization, "Liv Live", "liv@live.example", InstallationState.NotInstalled, null);
         world.AddTo(this, admin);

@@ -49,6 +49,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("is_dry_run");
 
+                    b.Property<string>("KeptOwnerNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("kept_owner_note");
+
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_until");
@@ -1369,6 +1374,10 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");
+
+                    b.Property<bool>("MicrosoftAdminAtLastSignIn")
+                        .HasColumnType("boolean")
+                        .HasColumnName("microsoft_admin_at_last_sign_in");
 
                     b.Property<Guid>("MicrosoftObjectId")
                         .HasColumnType("uuid")

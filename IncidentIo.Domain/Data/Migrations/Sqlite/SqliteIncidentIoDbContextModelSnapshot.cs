@@ -44,6 +44,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_dry_run");
 
+                    b.Property<string>("KeptOwnerNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kept_owner_note");
+
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER")
                         .HasColumnName("lease_until");
@@ -1356,6 +1361,10 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_active");
+
+                    b.Property<bool>("MicrosoftAdminAtLastSignIn")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("microsoft_admin_at_last_sign_in");
 
                     b.Property<Guid>("MicrosoftObjectId")
                         .HasColumnType("TEXT")
