@@ -67,6 +67,7 @@ public sealed class TeamsAppInstallationCheckTests : IAsyncLifetime
             .AddTeamsAppPackage(configuration)
             .AddMicrosoftHttp()
             .AddGraphClients()
+            .AddSingleton<TeamsAppCatalog>()
             .AddSingleton<TeamsAppInstallationCheck>();
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
         collection.AddAuthentication(OpenIdConnectDefaults.AuthenticationScheme)
