@@ -5,6 +5,7 @@ using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.Bot;
@@ -17,6 +18,7 @@ public static class BotRegistration
         services.AddBotOptions(configuration);
         services.AddSingleton<BotConnector>();
         services.AddSingleton<TeamInstalls>();
+        services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         services.AddSingleton<BotTeamDetailsRefresh>();
         services.AddSingleton<ChannelTokenValidator>();
         services.AddSingleton<InboundActivities>();

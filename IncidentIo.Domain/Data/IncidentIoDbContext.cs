@@ -76,6 +76,9 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             organization.HasIndex(o => o.MicrosoftTenantId).IsUnique();
             organization.Property(o => o.BotServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);
             organization.Property(o => o.SetupStage).HasConversion<string>().HasMaxLength(40);
+            organization.Property(o => o.TeamsAppCatalogId).HasMaxLength(100);
+            organization.Property(o => o.TeamsAppOtherCatalogId).HasMaxLength(100);
+            organization.Property(o => o.TeamsAppDistribution).HasMaxLength(20);
             organization.HasOne(o => o.Plan).WithMany().HasForeignKey(o => o.PlanCode).OnDelete(DeleteBehavior.Restrict);
         });
 

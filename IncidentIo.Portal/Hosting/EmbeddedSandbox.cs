@@ -29,6 +29,7 @@ public sealed class EmbeddedSandbox(
     IOptions<SetupAppOptions> setupApp,
     IOptions<BotOptions> bot,
     IOptions<SupportOptions> support,
+    IOptions<EmbeddedSandboxOptions> sandboxOptions,
     LocalCertificates certificates,
     IServer server,
     IHostApplicationLifetime lifetime,
@@ -130,16 +131,20 @@ public sealed class EmbeddedSandbox(
     }
 
     /// <summary>
-    /// Our Teams app in every tenant's app catalog, as if each customer had uploaded our package
-    /// (or it came from the Store): Graph installs by catalog id, which Teams gives each tenant.
+    /// Our Teams app in every tenant's app catalog, as <c>Sandbox:TeamsAppDistribution</c> says it got
+    /// there: from the Teams Store (catalog id = our manifest id), uploaded by the customer's admin
+    /// (a catalog id of the tenant's own), or both. Graph installs by catalog id.
     /// </summary>
     private void PublishTeamsApp()
     {
         var app = teamsApp.Value;
         foreach (var tenant in Host.State.Tenants())
         {
-            Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId,
-                configurationUrl: $"https://{app.PortalHost}/teams/configure");
+            foreach (var distribution in sandboxOptions.Value.DistributionMethods)
+            {
+                Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId,
+                    configurationUrl: $"https://{app.PortalHost}/teams/configure", distributionMethod: distribution);
+            }
         }
     }
 

@@ -49,9 +49,14 @@ public sealed class SandboxHost : IAsyncDisposable
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
 
-    /// <summary>Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog; see README.md.</summary>
-    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null) =>
-        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl);
+    /// <summary>
+    /// Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog, by
+    /// <paramref name="distributionMethod"/> (<c>organization</c>, <c>store</c> or <c>sideloaded</c>); see README.md.
+    /// </summary>
+    public CatalogApp PublishTeamsApp(
+        Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null,
+        string distributionMethod = TeamsAppDistribution.Organization) =>
+        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl, distributionMethod);
 
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {

@@ -177,7 +177,7 @@ public static class TeamsAppsEndpoints
 
         if (teams.InstallForUser(user.TenantId, user.Id, app.Id, awaiting) is null)
         {
-            return AlreadyInstalled(http, app, $"19:{user.Id}_{app.BotId ?? app.ExternalId}@unq.gbl.spaces");
+            return AlreadyInstalled(http, app, $"19:{user.Id}_{app.BotId ?? app.ManifestId}@unq.gbl.spaces");
         }
 
         http.Response.ContentLength = 0;
@@ -215,7 +215,7 @@ public static class TeamsAppsEndpoints
 
             foreach (var (property, value) in clauses)
             {
-                Func<CatalogApp, string>? get = property switch
+                Func<CatalogApp, string?>? get = property switch
                 {
                     "EXTERNALID" => a => a.ExternalId,
                     "ID" => a => a.Id.ToString(),
@@ -266,7 +266,7 @@ public static class TeamsAppsEndpoints
 
             foreach (var (property, value) in clauses)
             {
-                Func<CatalogApp, string>? get = property switch
+                Func<CatalogApp, string?>? get = property switch
                 {
                     "TEAMSAPP/EXTERNALID" => a => a.ExternalId,
                     "TEAMSAPP/ID" or "TEAMSAPPDEFINITION/TEAMSAPPID" => a => a.Id.ToString(),

@@ -84,7 +84,7 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         var teamsApp = new TeamsAppOptions();
         sandbox.RegisterApp(new AppRegistration { ClientId = teamsApp.BotId, DisplayName = "IncidentIo Bot", ClientSecrets = [BotSecret] });
         sandbox.Bot.RegisterBot(new IncidentIo.Sandbox.BotFramework.BotRegistration { AppId = teamsApp.BotId, Name = "IncidentIo" });
-        var app = sandbox.State.Teams.CatalogApps(ReachabilityHarness.Contoso).Single(a => a.ExternalId == teamsApp.AppId);
+        var app = sandbox.State.Teams.CatalogApps(ReachabilityHarness.Contoso).Single(a => a.ManifestId == teamsApp.AppId);
         sandbox.State.Teams.InstallForUser(ReachabilityHarness.Contoso, DemoSeed.UserId, app.Id, awaitingTeamsClient: false);
         var team = sandbox.State.Teams.CreateTeam(ReachabilityHarness.Contoso, "Incidents", null, [(DemoSeed.AdminId, true), (DemoSeed.UserId, false)]);
         sandbox.State.Teams.InstallInTeam(ReachabilityHarness.Contoso, team.Id, app.Id);

@@ -39,7 +39,7 @@ public sealed class TeamInstallsTests
     }
 
     private static Guid CatalogId(ReachabilityHarness harness) =>
-        harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
 
     private static TeamInstalls Installs(ServiceProvider services) => services.GetRequiredService<TeamInstalls>();
 

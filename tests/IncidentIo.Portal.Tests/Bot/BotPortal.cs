@@ -110,7 +110,7 @@ public abstract class BotPortal : IAsyncLifetime
 
     /// <summary>Our app's id in Contoso's catalog (the embedded Sandbox publishes it).</summary>
     public Guid CatalogAppId(TeamsAppOptions? app = null) =>
-        Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == (app ?? Factory.Services.GetRequiredService<IOptions<TeamsAppOptions>>().Value).AppId).Id;
+        Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == (app ?? Factory.Services.GetRequiredService<IOptions<TeamsAppOptions>>().Value).AppId).Id;
 
     /// <summary>Installs our app in a team through Teams state and waits until the channel has told our bot.</summary>
     public async Task InstallInTeamAsync(Guid teamId)

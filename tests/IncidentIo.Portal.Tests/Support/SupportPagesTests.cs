@@ -117,8 +117,10 @@ public sealed class SupportPagesTests(SupportWorld world) : ValidatedBunitContex
         Assert.Contains("Setup policies", page.Find("[data-testid=setup-policy-guide]").TextContent, StringComparison.Ordinal);
 
         var check = page.Find("[data-testid=ps-check-text]").TextContent;
-        Assert.Equal($"Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/externalId eq '{AppId}'\"", check);
-        Assert.Contains($"Get-MgAppCatalogTeamApp -Filter \"externalId eq '{AppId}'\"", page.Find("[data-testid=ps-catalog-text]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/id eq '$catalogId'\"", check);
+        var catalog = page.Find("[data-testid=ps-catalog-text]").TextContent;
+        Assert.Contains($"Get-MgAppCatalogTeamApp -Filter \"externalId eq '{AppId}' and distributionMethod eq 'organization'\"", catalog, StringComparison.Ordinal);
+        Assert.Contains($"Get-MgAppCatalogTeamApp -Filter \"id eq '{AppId}'\"", catalog, StringComparison.Ordinal);
         Assert.StartsWith("New-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -BodyParameter @{ \"teamsApp@odata.bind\" = \"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/$catalogId\" }",
             page.Find("[data-testid=ps-install-text]").TextContent, StringComparison.Ordinal);
         Assert.Contains("-Scopes \"TeamsAppInstallation.ReadWriteForUser\"", page.Find("[data-testid=ps-connect-text]").TextContent, StringComparison.Ordinal);

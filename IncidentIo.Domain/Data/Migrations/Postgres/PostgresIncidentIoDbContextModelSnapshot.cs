@@ -863,6 +863,25 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("setup_stage");
 
+                    b.Property<DateTimeOffset?>("TeamsAppCatalogCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("teams_app_catalog_checked_at");
+
+                    b.Property<string>("TeamsAppCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("teams_app_catalog_id");
+
+                    b.Property<string>("TeamsAppDistribution")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("teams_app_distribution");
+
+                    b.Property<string>("TeamsAppOtherCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("teams_app_other_catalog_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");

@@ -852,6 +852,25 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("setup_stage");
 
+                    b.Property<long?>("TeamsAppCatalogCheckedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("teams_app_catalog_checked_at");
+
+                    b.Property<string>("TeamsAppCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teams_app_catalog_id");
+
+                    b.Property<string>("TeamsAppDistribution")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teams_app_distribution");
+
+                    b.Property<string>("TeamsAppOtherCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teams_app_other_catalog_id");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");

@@ -3,12 +3,14 @@ using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup.AutomaticInstall;
+using IncidentIo.Domain.Tests.TeamsApp;
 using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.State;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using Install = IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall;
+using Organization = IncidentIo.Domain.Organizations.Organization;
 
 namespace IncidentIo.Domain.Tests.Setup.AutomaticInstall;
 
@@ -49,6 +51,52 @@ public sealed class AutomaticInstallTests(ITestOutputHelper output)
         // Starting again once done changes nothing and enqueues nothing.
         Assert.Null(await harness.Installs.StartAsync(harness.Admin));
         Assert.Empty(harness.Jobs.TakeInstallIds());
+    }
+
+    [Theory]
+    [MemberData(nameof(CatalogDistributions.All), MemberType = typeof(CatalogDistributions))]
+    public async Task Completes_with_our_app_from_the_store_the_tenants_own_catalog_or_both(string distribution)
+    {
+        await using var harness = await AutomaticInstallHarness.StartAsync(distribution: distribution);
+        harness.GrantSetupApp();
+        var expected = harness.Sandbox.State.Teams.CatalogApps(Contoso).Where(a => a.ManifestId == harness.TeamsApp.AppId)
+            .OrderBy(a => a.DistributionMethod == TeamsAppDistribution.Store ? 1 : 0).First();
+
+        var install = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Succeeded, install.Status);
+        var team = Assert.Single(harness.TeamsNamed("Incidents"));
+        AssertAppAndTab(harness, team.Id);
+        Assert.Equal(distribution == CatalogDistributions.Both ? TeamsAppDistribution.Organization : distribution, expected.DistributionMethod);
+        var organization = await OrganizationAsync(harness);
+        Assert.Equal(expected.Id.ToString(), organization.TeamsAppCatalogId);
+        Assert.Equal(expected.DistributionMethod, organization.TeamsAppDistribution);
+    }
+
+    [Fact]
+    public async Task An_install_refused_404_because_the_remembered_catalog_entry_is_gone_asks_the_catalog_again_and_installs()
+    {
+        await using var harness = await AutomaticInstallHarness.StartAsync(distribution: CatalogDistributions.Store);
+        harness.GrantSetupApp();
+        // Remembered from before: an upload the tenant has since removed (it now has our app from the Store only).
+        var removed = Guid.NewGuid().ToString();
+        await using (var db = await harness.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync())
+        {
+            await db.Organizations.Where(o => o.Id == harness.OrganizationId).ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.TeamsAppCatalogId, removed)
+                .SetProperty(o => o.TeamsAppDistribution, "organization")
+                .SetProperty(o => o.TeamsAppCatalogCheckedAt, DateTimeOffset.UtcNow));
+        }
+
+        var install = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Succeeded, install.Status);
+        AssertAppAndTab(harness, Assert.Single(harness.TeamsNamed("Incidents")).Id);
+        var calls = await harness.GraphCallsAsync();
+        Assert.Contains(calls, c => c.StartsWith("POST", StringComparison.Ordinal) && c.Contains("/installedApps → 404", StringComparison.Ordinal));
+        var organization = await OrganizationAsync(harness);
+        Assert.Equal(harness.TeamsApp.AppId, organization.TeamsAppCatalogId);
+        Assert.Equal("store", organization.TeamsAppDistribution);
     }
 
     [Fact]
@@ -282,12 +330,20 @@ public sealed class AutomaticInstallTests(ITestOutputHelper output)
 
     private static void AssertAppAndTab(AutomaticInstallHarness harness, Guid teamId)
     {
-        var catalogApp = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId);
+        // The tenant's own upload when it also has the Store's (see docs/architecture.md).
+        var catalogApp = harness.Sandbox.State.Teams.CatalogApps(Contoso).Where(a => a.ManifestId == harness.TeamsApp.AppId)
+            .OrderBy(a => a.DistributionMethod == TeamsAppDistribution.Store ? 1 : 0).First();
         Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId), i => i.TeamsAppId == catalogApp.Id);
         var general = harness.Sandbox.State.Teams.Channels(teamId)[0];
         var tab = Assert.Single(harness.Sandbox.State.Teams.Tabs(teamId, general.Id));
         Assert.Equal(catalogApp.Id, tab.TeamsAppId);
         Assert.Equal($"https://{harness.TeamsApp.PortalHost}/teams/tab", tab.Configuration.ContentUrl);
+    }
+
+    private static async Task<Organization> OrganizationAsync(AutomaticInstallHarness harness)
+    {
+        await using var db = await harness.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();
+        return await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == harness.OrganizationId);
     }
 
     private static async Task WaitUntilAsync(AutomaticInstallHarness harness, Func<Install, bool> condition)
