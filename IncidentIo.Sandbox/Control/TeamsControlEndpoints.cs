@@ -130,7 +130,13 @@ public static class TeamsControlEndpoints
             return Results.BadRequest(new { error = "externalId, displayName and version are required." });
         }
 
-        return Results.Ok(runtime.State.Teams.PublishApp(found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId, body.ConfigurationUrl));
+        if (body.ResourceSpecificPermissions?.Any(p => string.IsNullOrWhiteSpace(p.Name) || p.Type is not ("Application" or "Delegated")) == true)
+        {
+            return Results.BadRequest(new { error = "Each resourceSpecificPermissions entry needs a name and a type of Application or Delegated." });
+        }
+
+        return Results.Ok(runtime.State.Teams.PublishApp(
+            found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId, body.ConfigurationUrl, body.ResourceSpecificPermissions));
     }
 
     private static IResult OpenTeams(string tenant, string user, SandboxRuntime runtime)
@@ -154,5 +160,7 @@ public static class TeamsControlEndpoints
     public sealed record NewTeamInstall(string ExternalId);
 
     /// <summary>The body of <c>POST /sandbox/api/tenants/{tenant}/teams-apps</c>.</summary>
-    public sealed record NewCatalogApp(string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null, string? ConfigurationUrl = null);
+    public sealed record NewCatalogApp(
+        string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null, string? ConfigurationUrl = null,
+        IReadOnlyList<RscEntry>? ResourceSpecificPermissions = null);
 }

@@ -50,8 +50,10 @@ public sealed class SandboxHost : IAsyncDisposable
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
 
     /// <summary>Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog; see README.md.</summary>
-    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null) =>
-        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl);
+    public CatalogApp PublishTeamsApp(
+        Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null,
+        IReadOnlyList<RscEntry>? resourceSpecificPermissions = null) =>
+        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl, resourceSpecificPermissions);
 
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {

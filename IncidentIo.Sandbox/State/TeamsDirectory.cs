@@ -57,14 +57,18 @@ public sealed class TeamsDirectory
     /// Publishes an app to a tenant's catalog (distribution method <c>organization</c>), as an admin
     /// uploading the app package does. The catalog id is derived from tenant and manifest id, so it
     /// is the same on every run; publishing again updates the version and name.
+    /// <paramref name="resourceSpecificPermissions"/> are the definition's RSC permissions.
     /// </summary>
-    public CatalogApp PublishApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null)
+    public CatalogApp PublishApp(
+        Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null,
+        IReadOnlyList<RscEntry>? resourceSpecificPermissions = null)
     {
         RequireTenant(tenantId);
         var app = new CatalogApp(TeamsIds.NameGuid($"catalog/{tenantId}/{externalId.ToLowerInvariant()}"), tenantId, externalId, displayName, version, "organization", botId)
         {
             AzureAdAppId = azureAdAppId,
             ConfigurationUrl = configurationUrl,
+            ResourceSpecificPermissions = resourceSpecificPermissions ?? [],
         };
         lock (_gate)
         {
