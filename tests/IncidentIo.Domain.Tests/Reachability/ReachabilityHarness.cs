@@ -79,7 +79,8 @@ public sealed class ReachabilityHarness : IAsyncDisposable
         var teamsApp = new TeamsAppOptions();
         if (publishApp)
         {
-            sandbox.PublishTeamsApp(Contoso, teamsApp.AppId, "IncidentIo", "1.0.0", botId: teamsApp.BotId, azureAdAppId: MainClientId);
+            sandbox.PublishTeamsApp(Contoso, teamsApp.AppId, "IncidentIo", "1.0.0", botId: teamsApp.BotId, azureAdAppId: MainClientId,
+                resourceSpecificPermissions: Setup.AutomaticInstall.AutomaticInstallHarness.ManifestRsc(teamsApp));
         }
 
         var database = await TestDatabase.CreateAsync(provider);
