@@ -148,6 +148,12 @@ public sealed record TeamsTenantSettings
     public int? MembersPageSize { get; init; }
 
     public NeverOpenedTeamsInstall NeverOpenedTeamsInstall { get; init; } = NeverOpenedTeamsInstall.Deferred;
+
+    /// <summary>
+    /// Whether a user our app is blocked for by policy is also out of reach through a team with our
+    /// bot. Microsoft does not document it; off, the documented rule (member of a team with the app) holds.
+    /// </summary>
+    public bool PolicyBlockStopsTeamRoute { get; init; }
 }
 
 /// <summary>What changed in Teams, for observers such as the bot channel.</summary>
