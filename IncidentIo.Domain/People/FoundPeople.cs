@@ -40,6 +40,7 @@ public static class FoundPeople
                     // Graph lists a member's e-mail, not their sign-in name; for most people they are the same.
                     UserPrincipalName = member.Email is { Length: > 0 } mail ? ClippedText.Clip(mail, User.UserPrincipalNameMaxLength) : null,
                     CreatedAt = now,
+                    BotTeamName = ClippedText.Clip(teamName, User.BotTeamNameMaxLength),
                 };
                 if (installForThem)
                 {
