@@ -111,18 +111,28 @@ public sealed class TeamMembershipChanges(PersonTeams personTeams, ILogger<TeamM
         }
     }
 
-    /// <summary>People in one of our bot's teams: any who were deactivated get their access and previous role back.</summary>
+    /// <summary>
+    /// People in one of our bot's teams: any who were deactivated get their access and previous role
+    /// back, and everyone known is marked as seen in <paramref name="teamName"/> (when given).
+    /// </summary>
     /// <param name="why">What brought them back, after their name in the audit entry (e.g. "joined the team …").</param>
     /// <returns>How many were reactivated (tracked by <paramref name="db"/>, saved by the caller).</returns>
     public static async Task<int> ReactivateAsync(
-        IncidentIoDbContext db, Guid organizationId, IReadOnlyCollection<Guid> objectIds, string why, DateTimeOffset now, CancellationToken cancellationToken)
+        IncidentIoDbContext db, Guid organizationId, IReadOnlyCollection<Guid> objectIds, string why, DateTimeOffset now, CancellationToken cancellationToken,
+        string? teamName = null)
     {
         var reactivated = 0;
         foreach (var chunk in objectIds.Distinct().Chunk(500))
         {
-            var users = await db.Users.Where(u => u.OrganizationId == organizationId && !u.IsActive && chunk.Contains(u.MicrosoftObjectId)).ToListAsync(cancellationToken);
+            var users = await db.Users.Where(u => u.OrganizationId == organizationId && (teamName != null || !u.IsActive) && chunk.Contains(u.MicrosoftObjectId))
+                .ToListAsync(cancellationToken);
             foreach (var user in users)
             {
+                if (teamName is not null)
+                {
+                    user.BotTeamName = ClippedText.Clip(teamName, Users.User.BotTeamNameMaxLength);
+                }
+
                 if (ActiveUserChanges.Reactivate(user, why, now, Actor) is { } audit)
                 {
                     reactivated++;

@@ -136,9 +136,10 @@ public sealed class AnnouncementJobs(
 
         try
         {
-            var (activityId, conversationId) = await SendAsync(delivery, cancellationToken);
+            var (activityId, conversationId, shownAs) = await SendAsync(delivery, cancellationToken);
             await FinishAsync(deliveryId, s => s
                 .SetProperty(d => d.State, DeliveryState.Sent)
+                .SetProperty(d => d.TargetName, d => shownAs ?? d.TargetName)
                 .SetProperty(d => d.ActivityId, activityId)
                 .SetProperty(d => d.ConversationId, conversationId)
                 .SetProperty(d => d.SentAt, clock.GetUtcNow())
@@ -199,7 +200,8 @@ public sealed class AnnouncementJobs(
                 .SetProperty(d => d.UpdatedAt, now), cancellationToken) == 1;
     }
 
-    private async Task<(string ActivityId, string ConversationId)> SendAsync(AnnouncementDelivery delivery, CancellationToken cancellationToken)
+    /// <returns>The post, its conversation, and for a DM reaching someone through a team, the delivery's name saying so.</returns>
+    private async Task<(string ActivityId, string ConversationId, string? ShownAs)> SendAsync(AnnouncementDelivery delivery, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var incident = await db.Set<Incident>().AsNoTracking().SingleAsync(i => i.Id == delivery.IncidentId, cancellationToken);
@@ -209,7 +211,7 @@ public sealed class AnnouncementJobs(
         if (delivery.Kind == DeliveryKind.ChannelCard)
         {
             var card = AnnouncementCard.ForChannel(incident, update.Kind, lead.DisplayName, open);
-            return (await connector.SendAsync(new Uri(delivery.ServiceUrl!), delivery.ConversationId!, card, cancellationToken), delivery.ConversationId!);
+            return (await connector.SendAsync(new Uri(delivery.ServiceUrl!), delivery.ConversationId!, card, cancellationToken), delivery.ConversationId!, null);
         }
 
         var recipient = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == delivery.RecipientUserId, cancellationToken);
@@ -226,7 +228,12 @@ public sealed class AnnouncementJobs(
         }
 
         var message = AnnouncementCard.ForLead(incident, lead.DisplayName, open);
-        return (await connector.SendAsync(new Uri(serviceUrl), conversationId, message, cancellationToken), conversationId);
+        var sent = await connector.SendAsync(new Uri(serviceUrl), conversationId, message, cancellationToken);
+        // Without a confirmed install of their own, Teams let it through because they are in a team with our bot.
+        var shownAs = recipient.AppInstallation.State != InstallationState.Installed && recipient.BotTeamName is { } team
+            ? ClippedText.Clip($"{recipient.DisplayName} (through the team \"{team}\", where IncidentIo is installed)", AnnouncementDelivery.TargetNameMaxLength)
+            : null;
+        return (sent, conversationId, shownAs);
     }
 
     /// <summary>The lead does not have our app: ask the Reachability module to install it, and look again later.</summary>

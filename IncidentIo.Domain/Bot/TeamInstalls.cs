@@ -203,6 +203,7 @@ public sealed class TeamInstalls(
             var requestId = error.Error?.InnerError?.RequestId;
             return new TeamInstallOutcome(false, error.ResponseStatusCode switch
             {
+                400 when RscInstallRefusal.Is(error) => $"{RscInstallRefusal.Explanation} (request id {requestId})",
                 403 => $"Microsoft refused (403 {error.Error?.Code}): the temporary setup permissions may have just been removed, or a policy blocks our app. {ByHand} (request id {requestId})",
                 404 => $"Microsoft does not know that team any more (404). (request id {requestId})",
                 _ => $"Microsoft answered {error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}. Try again in a moment. (request id {requestId})",

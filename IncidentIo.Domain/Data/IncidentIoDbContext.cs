@@ -116,6 +116,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             user.Property(u => u.DisplayName).HasMaxLength(User.DisplayNameMaxLength);
             user.Property(u => u.UserPrincipalName).HasMaxLength(User.UserPrincipalNameMaxLength);
             user.Property(u => u.BotConversationId).HasMaxLength(User.BotConversationIdMaxLength);
+            user.Property(u => u.BotTeamName).HasMaxLength(User.BotTeamNameMaxLength);
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.RoleBeforeDeactivation).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.DeactivationReason).HasMaxLength(2000);

@@ -353,7 +353,7 @@ public sealed class TeamRosters(
 
             var added = await FoundPeople.AddAsync(db, read.OrganizationId, installForThem, [.. page.Members.Select(m => new FoundMember(m, read.TeamName))], Actor, now, cancellationToken);
             await TeamMembershipChanges.ReactivateAsync(db, read.OrganizationId, [.. page.Members.Select(m => m.ObjectId)],
-                $"is in the team \"{read.TeamName}\", where IncidentIo was added", now, cancellationToken);
+                $"is in the team \"{read.TeamName}\", where IncidentIo was added", now, cancellationToken, teamName: read.TeamName);
             row.StartedAt ??= now;
             row.PagesRead++;
             row.MembersSeen += page.Members.Count;

@@ -24,7 +24,7 @@ public sealed class TeamsAppOptions
     public string PortalHost { get; set; } = "localhost:7080";
 
     /// <summary>The app version (MAJOR.MINOR.PATCH). Teams only takes an update whose version is higher.</summary>
-    public string Version { get; set; } = "1.0.0";
+    public string Version { get; set; } = "1.1.0";
 
     /// <summary>The name Teams shows under the app icon (at most 30 characters).</summary>
     public string ShortName { get; set; } = "IncidentIo";

@@ -138,12 +138,16 @@ public sealed class EmbeddedSandbox(
     private void PublishTeamsApp()
     {
         var app = teamsApp.Value;
+        // The definition carries the manifest's resource-specific permissions, so the Sandbox refuses
+        // installs our package would get refused for in Teams.
+        var rsc = new TeamsAppPackage(teamsApp).RenderManifest()["authorization"]?["permissions"]?["resourceSpecific"]?.AsArray()
+            .Select(p => new RscEntry((string)p!["name"]!, (string)p["type"]!)).ToList();
         foreach (var tenant in Host.State.Tenants())
         {
             foreach (var distribution in sandboxOptions.Value.DistributionMethods)
             {
                 Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId,
-                    configurationUrl: $"https://{app.PortalHost}/teams/configure", distributionMethod: distribution);
+                    configurationUrl: $"https://{app.PortalHost}/teams/configure", distributionMethod: distribution, resourceSpecificPermissions: rsc);
             }
         }
     }

@@ -133,7 +133,7 @@ public static class ConnectorEndpoints
         }
 
         var appId = Caller(http);
-        if (!bot.Directory.IsInstalledForUser(appId, tenantId, userId))
+        if (!CanMessage(bot, appId, tenantId, userId))
         {
             return ConnectorErrors.NotInstalledForUser();
         }
@@ -153,6 +153,13 @@ public static class ConnectorEndpoints
         return Results.Json(response, statusCode: StatusCodes.Status201Created);
     }
 
+    /// <summary>
+    /// A user gets the bot's 1:1 messages when its app is installed for them or they are in a team
+    /// where it is installed (<see cref="IBotDirectory.IsInBotTeam"/>, send-proactive-messages page).
+    /// </summary>
+    private static bool CanMessage(BotFrameworkSandbox bot, string appId, Guid tenantId, Guid userId) =>
+        bot.Directory.IsInstalledForUser(appId, tenantId, userId) || bot.Directory.IsInBotTeam(appId, tenantId, userId);
+
     private static async Task<IResult> SendActivity(HttpContext http, BotFrameworkSandbox bot, string conversationId, string? replyToId)
     {
         var appId = Caller(http);
@@ -167,7 +174,7 @@ public static class ConnectorEndpoints
             return throttled;
         }
 
-        if (target.Personal is { } personal && !bot.Directory.IsInstalledForUser(appId, personal.TenantId, personal.UserId))
+        if (target.Personal is { } personal && !CanMessage(bot, appId, personal.TenantId, personal.UserId))
         {
             return ConnectorErrors.MessageWritesBlocked();
         }

@@ -148,8 +148,13 @@ public static class TeamsControlEndpoints
             return Results.BadRequest(new { error = $"A Store app's catalog id is its manifest id, which must be a GUID, not '{body.ExternalId}'." });
         }
 
+        if (body.ResourceSpecificPermissions?.Any(p => string.IsNullOrWhiteSpace(p.Name) || p.Type is not ("Application" or "Delegated")) == true)
+        {
+            return Results.BadRequest(new { error = "Each resourceSpecificPermissions entry needs a name and a type of Application or Delegated." });
+        }
+
         return Results.Ok(runtime.State.Teams.PublishApp(
-            found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId, body.ConfigurationUrl, distribution));
+            found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId, body.ConfigurationUrl, distribution, body.ResourceSpecificPermissions));
     }
 
     private static IResult OpenTeams(string tenant, string user, SandboxRuntime runtime)
@@ -175,5 +180,6 @@ public static class TeamsControlEndpoints
     /// <summary>The body of <c>POST /sandbox/api/tenants/{tenant}/teams-apps</c>.</summary>
     /// <remarks><c>distributionMethod</c>: <c>organization</c> (when left out), <c>store</c> (the manifest id, a GUID, becomes the catalog id) or <c>sideloaded</c>.</remarks>
     public sealed record NewCatalogApp(
-        string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null, string? ConfigurationUrl = null, string? DistributionMethod = null);
+        string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null, string? ConfigurationUrl = null, string? DistributionMethod = null,
+        IReadOnlyList<RscEntry>? ResourceSpecificPermissions = null);
 }

@@ -51,12 +51,13 @@ public sealed class SandboxHost : IAsyncDisposable
 
     /// <summary>
     /// Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog, by
-    /// <paramref name="distributionMethod"/> (<c>organization</c>, <c>store</c> or <c>sideloaded</c>); see README.md.
+    /// <paramref name="distributionMethod"/> (<c>organization</c>, <c>store</c> or <c>sideloaded</c>), with the
+    /// definition's <paramref name="resourceSpecificPermissions"/>; see README.md.
     /// </summary>
     public CatalogApp PublishTeamsApp(
         Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null,
-        string distributionMethod = TeamsAppDistribution.Organization) =>
-        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl, distributionMethod);
+        string distributionMethod = TeamsAppDistribution.Organization, IReadOnlyList<RscEntry>? resourceSpecificPermissions = null) =>
+        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl, distributionMethod, resourceSpecificPermissions);
 
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {

@@ -61,11 +61,12 @@ public sealed class TeamsDirectory
     /// (which must then be a GUID) and Graph shows no <c>externalId</c>
     /// (<see href="https://learn.microsoft.com/en-us/graph/api/resources/teamsapp"/>). A tenant can
     /// hold both, as two catalog entries. Publishing the same app the same way again updates version and name.
+    /// <paramref name="resourceSpecificPermissions"/> are the definition's RSC permissions.
     /// </summary>
     /// <exception cref="ArgumentException">An unknown distribution method, or a Store app whose manifest id is not a GUID.</exception>
     public CatalogApp PublishApp(
         Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null,
-        string distributionMethod = TeamsAppDistribution.Organization)
+        string distributionMethod = TeamsAppDistribution.Organization, IReadOnlyList<RscEntry>? resourceSpecificPermissions = null)
     {
         RequireTenant(tenantId);
         var distribution = TeamsAppDistribution.Parse(distributionMethod)
@@ -87,6 +88,7 @@ public sealed class TeamsDirectory
         {
             AzureAdAppId = azureAdAppId,
             ConfigurationUrl = configurationUrl,
+            ResourceSpecificPermissions = resourceSpecificPermissions ?? [],
         };
         lock (_gate)
         {

@@ -83,8 +83,20 @@ public sealed record CatalogApp(Guid Id, Guid TenantId, string ManifestId, strin
     /// <summary>The manifest's configurable tab <c>configurationUrl</c>: the page Teams opens to add the app as a channel tab.</summary>
     public string? ConfigurationUrl { get; init; }
 
+    /// <summary>
+    /// The manifest's <c>authorization.permissions.resourceSpecific</c>: the resource-specific
+    /// consent (RSC) permissions an install must consent to (see <c>TeamsAppConsent</c>).
+    /// </summary>
+    public IReadOnlyList<RscEntry> ResourceSpecificPermissions { get; init; } = [];
+
     /// <summary>The id of the published definition (one per version).</summary>
     public string DefinitionId => TeamsIds.Opaque($"{Id}##{Version}##Published");
+}
+
+/// <summary>One RSC permission of an app definition: its name and <c>Application</c> or <c>Delegated</c>.</summary>
+public sealed record RscEntry(string Name, string Type)
+{
+    public bool IsApplication => string.Equals(Type, "Application", StringComparison.OrdinalIgnoreCase);
 }
 
 public enum InstallationScope
@@ -163,6 +175,12 @@ public sealed record TeamsTenantSettings
     public int? MembersPageSize { get; init; }
 
     public NeverOpenedTeamsInstall NeverOpenedTeamsInstall { get; init; } = NeverOpenedTeamsInstall.Deferred;
+
+    /// <summary>
+    /// Whether a user our app is blocked for by policy is also out of reach through a team with our
+    /// bot. Microsoft does not document it; off, the documented rule (member of a team with the app) holds.
+    /// </summary>
+    public bool PolicyBlockStopsTeamRoute { get; init; }
 }
 
 /// <summary>What changed in Teams, for observers such as the bot channel.</summary>

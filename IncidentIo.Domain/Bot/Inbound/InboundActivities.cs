@@ -209,7 +209,7 @@ public sealed class InboundActivities(
 
         if (team.IsInstalled && People(activity.MembersAdded) is { Count: > 0 } joined)
         {
-            await TeamMembershipChanges.ReactivateAsync(db, team.OrganizationId, joined, $"joined the team \"{team.Name}\", where IncidentIo is installed", now, cancellationToken);
+            await TeamMembershipChanges.ReactivateAsync(db, team.OrganizationId, joined, $"joined the team \"{team.Name}\", where IncidentIo is installed", now, cancellationToken, teamName: team.Name);
         }
 
         await TeamMembershipChanges.ApplyRemovalsAsync(db, removals, now, cancellationToken);

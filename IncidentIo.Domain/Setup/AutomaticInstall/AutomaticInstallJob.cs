@@ -534,6 +534,11 @@ public sealed class AutomaticInstallJob(
             return StepOutcome.Transient(said, RetryAfterHeader.From(error.ResponseHeaders), requestId);
         }
 
+        if (step == AutomaticInstallStepKind.InstallApp && RscInstallRefusal.Is(error))
+        {
+            return StepOutcome.Failed($"{RscInstallRefusal.Explanation} ({said})", requestId);
+        }
+
         var advice = (status, step) switch
         {
             (403, _) => " The temporary setup app lacks a permission it needs, or a Teams policy blocks it: grant the temporary setup permissions again, then retry.",

@@ -81,7 +81,8 @@ public sealed class ReachabilityHarness : IAsyncDisposable
         var teamsApp = new TeamsAppOptions();
         if (publishApp)
         {
-            CatalogDistributions.Publish(sandbox, Contoso, distribution, teamsApp.AppId, teamsApp.BotId, MainClientId);
+            CatalogDistributions.Publish(sandbox, Contoso, distribution, teamsApp.AppId, teamsApp.BotId, MainClientId,
+                Setup.AutomaticInstall.AutomaticInstallHarness.ManifestRsc(teamsApp));
         }
 
         var database = await TestDatabase.CreateAsync(provider);

@@ -17,10 +17,13 @@ public static class CatalogDistributions
     public static TheoryData<string> All => new() { Store, Organization, Both };
 
     /// <summary>Publishes our app to the tenant as <paramref name="distribution"/> says; returns the entry the product should choose (the tenant's upload when both).</summary>
-    public static CatalogApp Publish(SandboxHost sandbox, Guid tenantId, string distribution, string manifestId, string? botId = null, string? azureAdAppId = null)
+    public static CatalogApp Publish(
+        SandboxHost sandbox, Guid tenantId, string distribution, string manifestId, string? botId = null, string? azureAdAppId = null,
+        IReadOnlyList<RscEntry>? resourceSpecificPermissions = null)
     {
         var methods = distribution == Both ? new[] { Store, Organization } : [distribution];
-        return methods.Select(m => sandbox.PublishTeamsApp(tenantId, manifestId, "IncidentIo", "1.0.0", botId: botId, azureAdAppId: azureAdAppId, distributionMethod: m))
+        return methods.Select(m => sandbox.PublishTeamsApp(
+                tenantId, manifestId, "IncidentIo", "1.0.0", botId: botId, azureAdAppId: azureAdAppId, distributionMethod: m, resourceSpecificPermissions: resourceSpecificPermissions))
             .OrderBy(a => a.DistributionMethod == Store ? 1 : 0).First();
     }
 }

@@ -124,9 +124,11 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
             new() { DataObject = new { externalId = OurTeamsAppId } });
         Assert.Equal(200, added.Status);
 
-        // The open list follows by itself: Engineering's 8, each installed but Blake, whom a policy blocks.
+        // The open list follows by itself: Engineering's 8, each installed but Blake, whom a policy blocks;
+        // the bot still reaches him, through Engineering (Teams lets a bot message members of its teams).
         await Assertions.Expect(admin.GetByTestId("user-link")).ToHaveCountAsync(8, new() { Timeout = 60_000 });
-        await Assertions.Expect(admin.GetByTestId("reachable-headline")).ToContainTextAsync("7 of 8 people", new() { Timeout = 60_000 });
+        await Assertions.Expect(admin.GetByTestId("reachable-headline")).ToContainTextAsync("8 of 8 people", new() { Timeout = 60_000 });
+        await Assertions.Expect(admin.GetByTestId("reachable-through-team")).ToHaveAttributeAsync("data-count", "1");
         await Assertions.Expect(admin.GetByTestId("count-BlockedByPolicy")).ToHaveAttributeAsync("data-count", "1");
         foreach (var name in new[] { "Adele Admin", "Alex Wilber", "Uma User", "Megan Bowen", "Diego Siciliani", "Grady Archie", "Isaiah Langer", "Blake Blocked" })
         {

@@ -64,6 +64,36 @@ public sealed class SupportPagesTests(SupportWorld world) : ValidatedBunitContex
     }
 
     [Fact]
+    public async Task Someone_blocked_by_policy_but_in_a_team_with_our_bot_is_shown_as_reached_through_that_team()
+    {
+        world.AddTo(this, world.ContosoAdmin);
+        await SetBotTeamAsync(world.Blocked, "Operations");
+        try
+        {
+            var person = Render<SupportUserPage>(p => p.Add(x => x.UserId, world.Blocked));
+            var list = Render<SupportUsersPage>();
+
+            person.WaitForAssertion(() => Assert.Contains(
+                "they are in the team \"Operations\", where IncidentIo is installed", person.Find("[data-testid=team-route]").TextContent, StringComparison.Ordinal));
+            list.WaitForAssertion(() => Assert.Equal("1", list.Find("[data-testid=reachable-through-team]").GetAttribute("data-count")));
+        }
+        finally
+        {
+            await SetBotTeamAsync(world.Blocked, null);
+        }
+
+        var without = Render<SupportUserPage>(p => p.Add(x => x.UserId, world.Blocked));
+        without.WaitForAssertion(() => Assert.NotEmpty(without.FindAll("[data-testid=state-explanation]")));
+        Assert.Empty(without.FindAll("[data-testid=team-route]"));
+    }
+
+    private async Task SetBotTeamAsync(Guid userId, string? team)
+    {
+        await using var db = world.NewContext();
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.BotTeamName, team));
+    }
+
+    [Fact]
     public void An_admin_who_puts_another_organisations_id_in_the_address_is_not_allowed()
     {
         world.AddTo(this, world.ContosoAdmin);

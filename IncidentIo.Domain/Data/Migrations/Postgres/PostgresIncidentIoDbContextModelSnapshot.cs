@@ -1371,6 +1371,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("bot_conversation_id");
 
+                    b.Property<string>("BotTeamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("bot_team_name");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");

@@ -1358,6 +1358,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("bot_conversation_id");
 
+                    b.Property<string>("BotTeamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bot_team_name");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");

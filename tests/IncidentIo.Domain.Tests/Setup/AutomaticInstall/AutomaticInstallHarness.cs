@@ -58,6 +58,11 @@ public sealed class AutomaticInstallHarness : IAsyncDisposable
 
     public TeamsAppOptions TeamsApp { get; } = new();
 
+    /// <summary>The resource-specific permissions our rendered manifest asks for, as the catalog's app definition carries them.</summary>
+    public static IReadOnlyList<RscEntry> ManifestRsc(TeamsAppOptions teamsApp) =>
+        new TeamsAppPackage(Microsoft.Extensions.Options.Options.Create(teamsApp)).RenderManifest()["authorization"]?["permissions"]?["resourceSpecific"]?.AsArray()
+            .Select(p => new RscEntry((string)p!["name"]!, (string)p["type"]!)).ToList() ?? [];
+
     public static async Task<AutomaticInstallHarness> StartAsync(string provider = DatabaseOptions.Sqlite, int maxAttempts = 6, string distribution = CatalogDistributions.Organization)
     {
         var dataFolder = Directory.CreateTempSubdirectory("incidentio-install-").FullName;
@@ -71,7 +76,7 @@ public sealed class AutomaticInstallHarness : IAsyncDisposable
             ApplicationPermissions = [.. SetupPermissions.Names],
         });
         var teamsApp = new TeamsAppOptions();
-        CatalogDistributions.Publish(sandbox, Contoso, distribution, teamsApp.AppId, teamsApp.BotId);
+        CatalogDistributions.Publish(sandbox, Contoso, distribution, teamsApp.AppId, teamsApp.BotId, resourceSpecificPermissions: ManifestRsc(teamsApp));
         sandbox.State.Teams.Configure(Contoso, s => s with
         {
             CreateTeamNotStartedFor = TimeSpan.FromMilliseconds(100),

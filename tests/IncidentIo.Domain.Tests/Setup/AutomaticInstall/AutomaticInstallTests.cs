@@ -171,6 +171,40 @@ public sealed class AutomaticInstallTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task An_older_package_asking_for_RSC_is_refused_explained_and_not_installed_and_our_current_package_then_installs()
+    {
+        await using var harness = await AutomaticInstallHarness.StartAsync();
+        harness.GrantSetupApp();
+        // What a tenant that uploaded our earlier package has: a definition with RSC permissions,
+        // which TeamsAppInstallation.ReadWriteForTeam.All cannot install (team-post-installedapps).
+        harness.Sandbox.PublishTeamsApp(AutomaticInstallHarness.Contoso, harness.TeamsApp.AppId, "IncidentIo", "1.0.0", botId: harness.TeamsApp.BotId,
+            resourceSpecificPermissions: [new("TeamMember.Read.Group", "Application"), new("ChannelSettings.Read.Group", "Application")]);
+
+        var failed = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Failed, failed.Status);
+        var step = failed.Step(AutomaticInstallStepKind.InstallApp);
+        Assert.Equal(StepState.Failed, step.State);
+        Assert.StartsWith("Teams refused to add our app: the IncidentIo app in your organisation's Teams app catalog is an older package", step.Error, StringComparison.Ordinal);
+        Assert.Contains("400 BadRequest", step.Error, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(step.RequestId));
+        Assert.Equal(0, step.Attempts);
+        Assert.Equal(StepState.Pending, failed.Step(AutomaticInstallStepKind.PinTab).State);
+        var teamId = Guid.Parse(failed.TeamId!);
+        Assert.Empty(harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId));
+        Assert.Empty(harness.Sandbox.State.Teams.Tabs(teamId, harness.Sandbox.State.Teams.FindTeam(AutomaticInstallHarness.Contoso, teamId)!.GeneralChannelId));
+        Assert.Empty(harness.Jobs.Taken(nameof(IncidentIo.Domain.People.TeamRosters.RequestAsync)));
+
+        // The admin uploads our current package, which asks for no RSC: a retry installs it.
+        harness.Sandbox.PublishTeamsApp(AutomaticInstallHarness.Contoso, harness.TeamsApp.AppId, "IncidentIo", harness.TeamsApp.Version, botId: harness.TeamsApp.BotId,
+            resourceSpecificPermissions: AutomaticInstallHarness.ManifestRsc(harness.TeamsApp));
+        var retried = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Succeeded, retried.Status);
+        Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId));
+    }
+
+    [Fact]
     public async Task A_worker_killed_between_steps_is_resumed_from_the_next_step_without_a_second_team()
     {
         await using var harness = await AutomaticInstallHarness.StartAsync();
