@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain;
@@ -39,7 +40,7 @@ public static class DomainRegistration
         services.AddSingleton(DataFolder.From(configuration));
         services.AddSingleton(new JobServerIdentity(role));
         // Created on first use (after the configuration check): the https certificate and the Sandbox's authority.
-        services.AddSingleton(sp => LocalCertificates.LoadOrCreate(sp.GetRequiredService<DataFolder>()));
+        services.AddSingleton(sp => LocalCertificates.LoadOrCreate(sp.GetRequiredService<DataFolder>(), sp.GetService<ILogger<LocalCertificates>>()));
         services.AddSingleton<IncidentIoOptionsValidator>();
         services.AddSingleton<IValidateOptions<DatabaseOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
         services.AddSingleton<IValidateOptions<JobsOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
