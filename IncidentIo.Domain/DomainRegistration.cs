@@ -9,6 +9,7 @@ using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Retention;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.AspNetCore.DataProtection;
@@ -59,6 +60,7 @@ public static class DomainRegistration
         services.AddPeople();
         services.AddBot(configuration);
         services.AddIncidentsAndAnnouncements(configuration);
+        services.AddRetention(configuration, runJobServer);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         var dataProtection = services.AddDataProtection()
