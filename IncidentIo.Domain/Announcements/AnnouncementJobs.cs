@@ -23,6 +23,7 @@ public sealed class AnnouncementJobs(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     BotConnector connector,
     AppInstallationRequests installs,
+    TeamChannels teamChannels,
     IBackgroundJobClient jobs,
     IOptions<AnnouncementOptions> options,
     IOptions<TeamsAppOptions> teamsApp,
@@ -160,6 +161,15 @@ public sealed class AnnouncementJobs(
             // Nothing reached Teams: safe to try again.
             await FailAsync(delivery, transient: true, null, "ConnectionError", $"Could not reach Teams: {e.Message}", null, null);
         }
+        catch (ChannelNotListedException e)
+        {
+            logger.LogWarning("Delivery {DeliveryId} was not sent: {Reason}", deliveryId, e.Message);
+            await FinishAsync(deliveryId, s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+        }
+        catch (ChannelUnverifiedException e)
+        {
+            await FailAsync(delivery, transient: true, null, "ChannelNotVerified", e.Message, null, null);
+        }
         catch (RecipientUnreachableException e)
         {
             await FinishAsync(deliveryId, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
@@ -210,6 +220,7 @@ public sealed class AnnouncementJobs(
         var open = new Uri($"https://{teamsApp.Value.PortalHost}/incidents/{incident.Id}");
         if (delivery.Kind == DeliveryKind.ChannelCard)
         {
+            await EnsureChannelListedAsync(db, delivery, cancellationToken);
             var card = AnnouncementCard.ForChannel(incident, update.Kind, lead.DisplayName, open);
             return (await connector.SendAsync(new Uri(delivery.ServiceUrl!), delivery.ConversationId!, card, cancellationToken), delivery.ConversationId!, null);
         }
@@ -234,6 +245,40 @@ public sealed class AnnouncementJobs(
             ? ClippedText.Clip($"{recipient.DisplayName} (through the team \"{team}\", where IncidentIo is installed)", AnnouncementDelivery.TargetNameMaxLength)
             : null;
         return (sent, conversationId, shownAs);
+    }
+
+    /// <summary>
+    /// Before each post: the channel must still be one Microsoft lists for a team of this organisation
+    /// that a rule names it under (a channel deleted, or a rule made before this check, is not trusted).
+    /// </summary>
+    private async Task EnsureChannelListedAsync(IncidentIoDbContext db, AnnouncementDelivery delivery, CancellationToken cancellationToken)
+    {
+        var channel = delivery.ConversationId!;
+        var tenantId = await db.Organizations.Where(o => o.Id == delivery.OrganizationId).Select(o => o.MicrosoftTenantId).SingleAsync(cancellationToken);
+        var ruleTeams = await db.Set<AnnouncementRule>().Where(r => r.OrganizationId == delivery.OrganizationId && r.ChannelConversationId == channel)
+            .Select(r => r.BotTeamId).ToListAsync(cancellationToken);
+        var teams = await db.BotTeams.AsNoTracking()
+            .Where(t => t.OrganizationId == delivery.OrganizationId && t.RemovedAt == null && (ruleTeams.Contains(t.Id) || t.TeamThreadId == channel))
+            .ToListAsync(cancellationToken);
+        string? problem = null;
+        foreach (var team in teams)
+        {
+            var listing = await teamChannels.CheckAsync(tenantId, team, channel, cancellationToken);
+            if (listing.IsListed)
+            {
+                return;
+            }
+
+            problem ??= listing.Problem;
+        }
+
+        if (problem is not null)
+        {
+            throw new ChannelUnverifiedException($"Could not check the channel before posting: {problem}");
+        }
+
+        throw new ChannelNotListedException(
+            $"Not sent: {delivery.TargetName} is not a channel Microsoft lists for your organisation's team (it may have been deleted). Check the announcement rule's channel.");
     }
 
     /// <summary>The lead does not have our app: ask the Reachability module to install it, and look again later.</summary>
@@ -396,6 +441,12 @@ public sealed class AnnouncementJobs(
         }
     }
 
-    /// <summary>The person cannot be messaged, for a reason no retry fixes.</summary>
+    /// <summary>The channel is not one Microsoft lists for the organisation's team: never posted to.</summary>
+    private sealed class ChannelNotListedException(string message) : Exception(message);
+
+    /// <summary>The team's channels could not be read just now: tried again later, not posted unchecked.</summary>
+    private sealed class ChannelUnverifiedException(string message) : Exception(message);
+
+        /// <summary>The person cannot be messaged, for a reason no retry fixes.</summary>
     private sealed class RecipientUnreachableException(string message) : Exception(message);
 }

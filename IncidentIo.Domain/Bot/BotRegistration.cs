@@ -23,6 +23,7 @@ public static class BotRegistration
         services.AddSingleton<ChannelTokenValidator>();
         services.AddSingleton<InboundActivities>();
         services.AddSingleton<TeamMembershipChanges>();
+        services.AddTransient<TeamMemberRemovals>();
         services.AddSingleton<BotMessages>();
         services.AddSingleton<BotDeclare>();
         return services;

@@ -104,7 +104,10 @@ public sealed class TokenFactory(SandboxRuntime runtime)
         return Jwt.Sign(payload, runtime.Keys.Current);
     }
 
-    /// <summary>The Microsoft Teams web client, which asks Entra for a tab's SSO token (and must be pre-authorized by the tab's app).</summary>
+    /// <summary>
+    /// The Microsoft Teams web client, which asks Entra for a tab's SSO token (and must be pre-authorized by the tab's app):
+    /// https://learn.microsoft.com/en-us/microsoftteams/platform/tabs/how-to/authentication/tab-sso-register-aad
+    /// </summary>
     public const string TeamsWebClientId = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
 
     /// <summary>

@@ -46,6 +46,9 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public FaultInjector Faults => _app.Services.GetRequiredService<FaultInjector>();
 
+    /// <summary>The Graph requests received so far.</summary>
+    public GraphRequestLog GraphRequests => _app.Services.GetRequiredService<GraphRequestLog>();
+
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
 

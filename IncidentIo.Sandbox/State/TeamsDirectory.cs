@@ -245,6 +245,26 @@ public sealed class TeamsDirectory
         }
     }
 
+    /// <summary>A standard channel added to a team (Teams' "Add channel"); its id has Teams' <c>19:…@thread.tacv2</c> shape.</summary>
+    public Channel AddChannel(Guid teamId, string displayName)
+    {
+        lock (_gate)
+        {
+            var channel = new Channel($"19:{Guid.NewGuid():N}@thread.tacv2", teamId, displayName, null, _time.GetUtcNow(), false);
+            _channels[teamId].Add(channel);
+            return channel;
+        }
+    }
+
+    /// <summary>Deletes a channel other than General (which cannot be deleted); false when there is none such.</summary>
+    public bool DeleteChannel(Guid teamId, string channelId)
+    {
+        lock (_gate)
+        {
+            return _channels.TryGetValue(teamId, out var channels) && channels.RemoveAll(c => !c.IsPrimary && c.Id.Equals(channelId, StringComparison.OrdinalIgnoreCase)) > 0;
+        }
+    }
+
     public Channel? FindChannel(Guid teamId, string channelId) =>
         Channels(teamId).FirstOrDefault(c => c.Id.Equals(channelId, StringComparison.OrdinalIgnoreCase));
 

@@ -31,7 +31,10 @@ public sealed class BotConnectorOptions
     /// <summary>Wait before the first retry when Teams sent no <c>Retry-After</c>; doubled for each further one.</summary>
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Longest wait between retries without <c>Retry-After</c>.</summary>
+    /// <summary>
+    /// Longest wait between retries without <c>Retry-After</c>, and the longest <c>Retry-After</c> waited
+    /// in place: a longer one ends the call as transient so the caller reschedules its work.
+    /// </summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>

@@ -39,12 +39,12 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         ["Bot:Connector:MaxRetries"] = "0",
     };
 
-    private AnnouncementHarness(ReachabilityHarness reach, Team team, BotTeam botTeam)
+    private AnnouncementHarness(ReachabilityHarness reach, Team team, BotTeam botTeam, IReadOnlyDictionary<string, string?> settings)
     {
         Reach = reach;
         Team = team;
         BotTeam = botTeam;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Configuration).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         Services = reach.BuildServices(s =>
         {
             s.AddBot(configuration).AddIncidentsAndAnnouncements(configuration)
@@ -77,9 +77,15 @@ public sealed class AnnouncementHarness : IAsyncDisposable
 
     public IncidentIo.Sandbox.BotFramework.ActivityLog Posted => Reach.Sandbox.Bot.Activities;
 
-    public static async Task<AnnouncementHarness> StartAsync(string provider = DatabaseOptions.Postgres, bool withTeam = true)
+    public static async Task<AnnouncementHarness> StartAsync(string provider = DatabaseOptions.Postgres, bool withTeam = true, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var reach = await ReachabilityHarness.StartAsync(provider, settings: Configuration);
+        var merged = new Dictionary<string, string?>(Configuration);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        var reach = await ReachabilityHarness.StartAsync(provider, settings: merged);
         var sandbox = reach.Sandbox;
         var teamsApp = new TeamsAppOptions();
         sandbox.RegisterApp(new AppRegistration { ClientId = teamsApp.BotId, DisplayName = "IncidentIo Bot", ClientSecrets = [BotSecret] });
@@ -103,7 +109,7 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         await db.Organizations.Where(o => o.Id == reach.OrganizationId).ExecuteUpdateAsync(s => s.SetProperty(o => o.BotServiceUrl, sandbox.Bot.ServiceUrl));
         await db.Users.Where(u => u.MicrosoftObjectId == DemoSeed.AdminId).ExecuteUpdateAsync(s => s.SetProperty(u => u.Role, UserRole.Admin));
         await db.SaveChangesAsync();
-        return new AnnouncementHarness(reach, team, botTeam);
+        return new AnnouncementHarness(reach, team, botTeam, merged);
     }
 
     public async Task<User> UserAsync(Guid objectId)
@@ -163,6 +169,18 @@ public sealed class JobLog : Hangfire.IBackgroundJobClient
     }
 
     public bool ChangeState(string jobId, Hangfire.States.IState state, string expectedState) => true;
+
+    /// <summary>Jobs recorded and not yet taken.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (jobs)
+            {
+                return jobs.Count;
+            }
+        }
+    }
 
     /// <summary>The jobs of <paramref name="method"/> since it was last taken; others stay.</summary>
     public List<Hangfire.Common.Job> Take(string method)

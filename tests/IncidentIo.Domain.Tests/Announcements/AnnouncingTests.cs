@@ -275,15 +275,23 @@ public sealed class AnnouncingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_channel_that_refuses_the_bot_fails_for_good_with_teams_error_and_correlation_id()
+    public async Task A_rule_naming_a_channel_outside_its_team_is_skipped_before_posting_and_says_why()
     {
+        // A rule saved before channels were checked, naming a team our bot is not in: Teams would refuse
+        // the post (403), and another organisation's channel would not. Neither is tried.
         var finance = harness.Reach.Sandbox.State.Teams.CreateTeam(ReachabilityHarness_Contoso, "Finance", null, [(DemoSeed.AdminId, true)]);
-        await harness.AddRuleAsync(admin.Id, f => { f.ChannelConversationId = finance.GeneralChannelId; f.ChannelName = "Finance general"; });
+        var rule = await harness.AddRuleAsync(admin.Id);
+        await using (var db = await harness.DbAsync())
+        {
+            await db.AnnouncementRules.Where(r => r.Id == rule.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ChannelConversationId, finance.GeneralChannelId).SetProperty(r => r.ChannelName, "Finance general"));
+        }
+
         var incident = await DeclareAndAnnounceAsync(uma.Id);
 
-        var failed = Assert.Single(await harness.DeliveriesAsync(incident.Id), d => d.Kind == DeliveryKind.ChannelCard);
-        Assert.Equal((DeliveryState.Failed, 403, "BotNotInConversationRoster", (DateTimeOffset?)null), (failed.State, failed.LastStatus, failed.LastErrorCode, failed.NextAttemptAt));
-        Assert.False(string.IsNullOrEmpty(failed.CorrelationId));
+        var skipped = Assert.Single(await harness.DeliveriesAsync(incident.Id), d => d.Kind == DeliveryKind.ChannelCard);
+        Assert.Equal((DeliveryState.Skipped, (DateTimeOffset?)null), (skipped.State, skipped.NextAttemptAt));
+        Assert.Contains("not a channel Microsoft lists", skipped.LastError, StringComparison.Ordinal);
         Assert.Empty(harness.Posted.For(finance.GeneralChannelId));
     }
 
