@@ -166,6 +166,8 @@ public sealed class UserAppInstallerTests
     {
         await using var harness = await ReachabilityHarness.StartAsync();
         var user = await harness.UserAsync("user@contoso.example");
+        // Token and our app's catalog entry first (both remembered), so the storm meets the installs' own calls.
+        await harness.Installer.RunAsync((await harness.UserAsync("admin@contoso.example")).Id, "verify", InstallMode.CheckOnly);
         harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { StormUntil = DateTimeOffset.UtcNow.AddSeconds(3) });
 
         var before = DateTimeOffset.UtcNow;
@@ -177,8 +179,7 @@ public sealed class UserAppInstallerTests
         Assert.True(installation.NextAttemptAt >= before.AddSeconds(2), $"{installation.NextAttemptAt} vs {before}");
         await using (var db = await harness.DbAsync())
         {
-            // The first call is the catalog lookup (remembered afterwards for the organisation).
-            var pace = await db.GraphPaces.SingleAsync(p => p.TenantId == Contoso && p.Operation == UserAppInstaller.CatalogOperation);
+            var pace = await db.GraphPaces.SingleAsync(p => p.TenantId == Contoso && p.Operation == UserAppInstaller.CheckOperation);
             Assert.Equal(1, pace.ThrottledCount);
             Assert.True(pace.NextSlotAt >= before.AddSeconds(2), "every worker waits out Retry-After");
         }
