@@ -108,6 +108,9 @@ public sealed class ChangeSubscription : IDisposable
     /// <summary>Completes when a change arrived since the last wait (at once if one is pending).</summary>
     public async Task WaitAsync(CancellationToken cancellationToken) => await pending.Reader.ReadAsync(cancellationToken);
 
+    /// <summary>Whether a change arrived that the next wait will return for at once.</summary>
+    public bool IsSignalled => pending.Reader.TryPeek(out _);
+
     /// <summary>Forgets a pending signal: what it announced is about to be read anyway.</summary>
     public void Clear() => pending.Reader.TryRead(out _);
 
