@@ -6,6 +6,7 @@ using System.Text.Json;
 using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -674,6 +675,7 @@ public sealed class ActiveUserSweep(
                     .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null)
                     .SetProperty(r => r.Reason, "The run stopped before it finished: its worker stopped renewing its hold (the process stopped or was killed). Nothing changed; the next run took over."),
                     cancellationToken);
+            await services.GetRequiredService<ChangeRecorder>().RecordAsync(db, DataChange.Of(ChangeTopic.SweepRuns, run.OrganizationId), cancellationToken);
 
             run.StartedAt = now;
             run.LeaseUntil = now + settings.RunLease;

@@ -1,6 +1,7 @@
 using System.Net;
 using Hangfire;
 using IncidentIo.Domain.Bot.Connector;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -28,6 +29,7 @@ public sealed class AnnouncementJobs(
     IOptions<AnnouncementOptions> options,
     IOptions<TeamsAppOptions> teamsApp,
     TimeProvider clock,
+    ChangeRecorder changes,
     ILogger<AnnouncementJobs> logger)
 {
     public const string Actor = "job:announcements";
@@ -138,7 +140,7 @@ public sealed class AnnouncementJobs(
         try
         {
             var (activityId, conversationId, shownAs) = await SendAsync(delivery, cancellationToken);
-            await FinishAsync(deliveryId, s => s
+            await FinishAsync(delivery, s => s
                 .SetProperty(d => d.State, DeliveryState.Sent)
                 .SetProperty(d => d.TargetName, d => shownAs ?? d.TargetName)
                 .SetProperty(d => d.ActivityId, activityId)
@@ -164,7 +166,7 @@ public sealed class AnnouncementJobs(
         catch (ChannelNotListedException e)
         {
             logger.LogWarning("Delivery {DeliveryId} was not sent: {Reason}", deliveryId, e.Message);
-            await FinishAsync(deliveryId, s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+            await FinishAsync(delivery, s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
         }
         catch (ChannelUnverifiedException e)
         {
@@ -172,14 +174,14 @@ public sealed class AnnouncementJobs(
         }
         catch (RecipientUnreachableException e)
         {
-            await FinishAsync(deliveryId, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+            await FinishAsync(delivery, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The request may have reached Teams (a timeout, a connection dropped mid-answer): the
             // post may exist. Not sent again by itself; see DeliveryState.OutcomeUnknown.
             logger.LogWarning(e, "Delivery {DeliveryId} ended without an answer from Teams", deliveryId);
-            await FinishAsync(deliveryId, s => s
+            await FinishAsync(delivery, s => s
                 .SetProperty(d => d.State, DeliveryState.OutcomeUnknown)
                 .SetProperty(d => d.LastError, ClippedText.Clip($"No answer from Teams ({e.GetType().Name}: {e.Message}); the message may or may not have been posted. Check the channel, then send again if it is missing.", AnnouncementDelivery.ErrorMaxLength)));
         }
@@ -207,7 +209,14 @@ public sealed class AnnouncementJobs(
                 .SetProperty(d => d.State, DeliveryState.Sending)
                 .SetProperty(d => d.LeaseUntil, now + settings.LeaseDuration)
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
-                .SetProperty(d => d.UpdatedAt, now), cancellationToken) == 1;
+                .SetProperty(d => d.UpdatedAt, now), cancellationToken) == 1
+            && await Announced(db, delivery.OrganizationId, cancellationToken);
+    }
+
+    private async Task<bool> Announced(IncidentIoDbContext db, Guid organizationId, CancellationToken cancellationToken)
+    {
+        await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, organizationId), cancellationToken);
+        return true;
     }
 
     /// <returns>The post, its conversation, and for a DM reaching someone through a team, the delivery's name saying so.</returns>
@@ -286,7 +295,7 @@ public sealed class AnnouncementJobs(
     {
         var now = clock.GetUtcNow();
         var next = now + settings.InstallCheckInterval;
-        await FinishAsync(delivery.Id, s => s
+        await FinishAsync(delivery, s => s
             .SetProperty(d => d.State, DeliveryState.WaitingForInstall)
             .SetProperty(d => d.WaitingSince, d => d.WaitingSince ?? now)
             .SetProperty(d => d.NextAttemptAt, next)
@@ -334,6 +343,7 @@ public sealed class AnnouncementJobs(
                     .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                     .SetProperty(d => d.LastError, ClippedText.Clip(why, AnnouncementDelivery.ErrorMaxLength))
                     .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+            await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, delivery.OrganizationId), cancellationToken);
             return false;
         }
 
@@ -360,7 +370,7 @@ public sealed class AnnouncementJobs(
         var retry = transient && attempts < settings.MaxAttempts;
         DateTimeOffset? next = retry ? clock.GetUtcNow() + (retryAfter ?? RetryBackoff.WithJitter(attempts, settings.FirstBackoff, settings.MaxBackoff)) : null;
         var text = retry ? message : transient ? $"Gave up after {attempts} attempts. {message}" : message;
-        await FinishAsync(delivery.Id, s => s
+        await FinishAsync(delivery, s => s
             .SetProperty(d => d.State, DeliveryState.Failed)
             .SetProperty(d => d.NextAttemptAt, next)
             .SetProperty(d => d.LastStatus, status)
@@ -377,17 +387,18 @@ public sealed class AnnouncementJobs(
     /// Records the outcome of a send this worker claimed, releasing the lease. A success is also
     /// recorded over "outcome unknown" (the sweep gave up on us while the answer was on its way).
     /// </summary>
-    private async Task FinishAsync(Guid deliveryId, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<AnnouncementDelivery>> set, bool alsoIfUnknown = false)
+    private async Task FinishAsync(AnnouncementDelivery delivery, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<AnnouncementDelivery>> set, bool alsoIfUnknown = false)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         await db.Set<AnnouncementDelivery>()
-            .Where(d => d.Id == deliveryId && (d.State == DeliveryState.Sending || (alsoIfUnknown && d.State == DeliveryState.OutcomeUnknown)))
+            .Where(d => d.Id == delivery.Id && (d.State == DeliveryState.Sending || (alsoIfUnknown && d.State == DeliveryState.OutcomeUnknown)))
             .ExecuteUpdateAsync(s =>
             {
                 set(s);
                 s.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null).SetProperty(d => d.UpdatedAt, now);
             }, CancellationToken.None);
+        await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, delivery.OrganizationId), CancellationToken.None);
     }
 
     /// <summary>
@@ -417,6 +428,7 @@ public sealed class AnnouncementJobs(
                     .SetProperty(d => d.UpdatedAt, now), cancellationToken);
             if (abandoned > 0)
             {
+                await changes.RecordAsync(db, DataChange.Everywhere(ChangeTopic.Incidents), cancellationToken);
                 logger.LogWarning("{Count} deliveries were abandoned mid-send and are marked outcome unknown", abandoned);
             }
 

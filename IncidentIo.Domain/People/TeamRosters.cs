@@ -1,5 +1,6 @@
 using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -129,6 +130,7 @@ public sealed class TeamRosters(
                     .SetProperty(u => u.AppInstallation.NextAttemptAt, now), cancellationToken);
             if (marked > 0)
             {
+                await services.GetRequiredService<ChangeRecorder>().RecordAsync(db, DataChange.Of(ChangeTopic.Installs, organizationId), cancellationToken);
                 jobs.Enqueue<AppInstallationJobs>(j => j.InstallDueAsync(organizationId, AppInstallationJobs.PermissionsGrantedTrigger, CancellationToken.None));
             }
 
