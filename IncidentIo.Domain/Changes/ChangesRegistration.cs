@@ -1,6 +1,7 @@
 using IncidentIo.Domain.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.Changes;
@@ -15,6 +16,7 @@ public static class ChangesRegistration
     {
         services.AddOptions<ChangeOptions>().Bind(configuration.GetSection(ChangeOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChangeOptions>, ChangeOptionsValidator>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeFeed>();
         services.AddSingleton<ChangeWatcher>();
         services.AddSingleton<ChangeRecorder>();
