@@ -61,7 +61,7 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
         await Assertions.Expect(page.GetByTestId("copy-ps-check")).ToContainTextAsync("Copied");
         var copied = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
         Assert.Equal(
-            $"Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/externalId eq '{OurTeamsAppId}'\"",
+            $"Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/id eq '$catalogId'\"",
             copied);
         await page.GetByTestId("copy-ps-all").ClickAsync();
         await Assertions.Expect(page.GetByTestId("copy-ps-all")).ToContainTextAsync("Copied");
