@@ -61,7 +61,7 @@ public sealed class PostgresChangeNotificationTests : ValidatedBunitContext, IAs
     [Fact]
     public async Task A_sweep_panel_open_in_the_portal_shows_the_run_a_worker_started_without_polling()
     {
-        var admin = SupportWorld.Person(Guid.NewGuid(), "Adele Admin", "admin@contoso.example");
+        var admin = SupportWorld.MicrosoftAdmin(Guid.NewGuid(), "Adele Admin", "admin@contoso.example");
         var organization = (await portal.Host.Services.GetRequiredService<SupportAccess>().OpenAsync(admin)).OrganizationId!.Value;
 
         JSInterop.Mode = JSRuntimeMode.Loose;
@@ -147,7 +147,7 @@ public sealed class PostgresChangeNotificationTests : ValidatedBunitContext, IAs
     /// <summary>An organisation as its first admin's sign-in makes it.</summary>
     internal static async Task<Guid> NewOrganizationAsync(ChangeHost host)
     {
-        var admin = SupportWorld.Person(Guid.NewGuid(), "Adele Admin", $"admin@{Guid.NewGuid():N}.example");
+        var admin = SupportWorld.MicrosoftAdmin(Guid.NewGuid(), "Adele Admin", $"admin@{Guid.NewGuid():N}.example");
         return (await host.Host.Services.GetRequiredService<SupportAccess>().OpenAsync(admin)).OrganizationId!.Value;
     }
 
