@@ -4,10 +4,8 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json.Nodes;
 using Hangfire;
-using Hangfire.Storage;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Hosting;
-using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup;
@@ -184,23 +182,9 @@ public abstract class BotPortal : IAsyncLifetime
             string.Join('\n', users));
     }
 
-    /// <summary>
-    /// Hangfire jobs in any state, other than the heartbeat and the recurring jobs' runs (the
-    /// announcement sweep, retention, …), which start on their own schedule whatever a test does.
-    /// </summary>
-    public int JobsOtherThanHeartbeats()
-    {
-        var storage = Factory.Services.GetRequiredService<JobStorage>();
-        var monitoring = storage.GetMonitoringApi();
-        using var connection = storage.GetConnection();
-        var scheduled = connection.GetRecurringJobs().Where(r => r.Job is not null).Select(r => (r.Job.Type, r.Job.Method)).ToHashSet();
-        bool Counts(Hangfire.Common.Job? job) => job?.Type != typeof(HeartbeatJob) && (job is null || !scheduled.Contains((job.Type, job.Method)));
-        return monitoring.Queues().Sum(q => monitoring.EnqueuedJobs(q.Name, 0, 10_000).Count(j => Counts(j.Value.Job)))
-            + monitoring.ScheduledJobs(0, 10_000).Count(j => Counts(j.Value.Job))
-            + monitoring.ProcessingJobs(0, 10_000).Count(j => Counts(j.Value.Job))
-            + monitoring.SucceededJobs(0, 10_000).Count(j => Counts(j.Value.Job))
-            + monitoring.FailedJobs(0, 10_000).Count(j => Counts(j.Value.Job));
-    }
+    /// <summary>Hangfire jobs a test's actions could have queued: not the heartbeat's, not the recurring jobs' runs.</summary>
+    public int JobsOtherThanHeartbeats() =>
+        Security.StoredState.JobsOtherThanHeartbeats(Factory.Services.GetRequiredService<JobStorage>(), skipRecurringRuns: true);
 
     public async Task DisposeAsync()
     {

@@ -1,4 +1,5 @@
 using Hangfire;
+using Hangfire.Storage;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -37,10 +38,21 @@ public static class StoredState
         return string.Join('\n', lines);
     }
 
-    private static int JobsOtherThanHeartbeats(JobStorage storage)
+    /// <summary>
+    /// Hangfire jobs in any state but the heartbeat's; with <paramref name="skipRecurringRuns"/> also
+    /// without the recurring jobs' runs (the announcement sweep, retention, …), which start on their own schedule.
+    /// </summary>
+    public static int JobsOtherThanHeartbeats(JobStorage storage, bool skipRecurringRuns = false)
     {
         var monitoring = storage.GetMonitoringApi();
-        bool Counts(Hangfire.Common.Job? job) => job?.Type != typeof(HeartbeatJob);
+        var recurring = new HashSet<(Type, System.Reflection.MethodInfo)>();
+        if (skipRecurringRuns)
+        {
+            using var connection = storage.GetConnection();
+            recurring = connection.GetRecurringJobs().Where(r => r.Job is not null).Select(r => (r.Job.Type, r.Job.Method)).ToHashSet();
+        }
+
+        bool Counts(Hangfire.Common.Job? job) => job?.Type != typeof(HeartbeatJob) && (job is null || !recurring.Contains((job.Type, job.Method)));
         return monitoring.Queues().Sum(q => monitoring.EnqueuedJobs(q.Name, 0, 10_000).Count(j => Counts(j.Value.Job)))
             + monitoring.ScheduledJobs(0, 10_000).Count(j => Counts(j.Value.Job))
             + monitoring.ProcessingJobs(0, 10_000).Count(j => Counts(j.Value.Job))
