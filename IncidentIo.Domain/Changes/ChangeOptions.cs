@@ -13,6 +13,13 @@ public sealed class ChangeOptions
     /// <summary>After a notification a page waits this long so a burst of changes is one re-read.</summary>
     public TimeSpan CoalesceWindow { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// At most this many open pages of this process read again at once. One change can wake hundreds
+    /// of pages of an organisation together; unbounded, they would queue for the connection pool
+    /// (100 by default) that requests need too, and make the database share two cores hundreds of ways.
+    /// </summary>
+    public int MaxConcurrentRereads { get; set; } = 16;
+
     /// <summary>The longest wait between attempts after a re-read or the PostgreSQL listener failed (doubling from 0.5 s).</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -30,6 +37,11 @@ public sealed class ChangeOptionsValidator : IValidateOptions<ChangeOptions>
         if (options.CoalesceWindow < TimeSpan.Zero || options.CoalesceWindow > TimeSpan.FromSeconds(5))
         {
             failures.Add($"Changes:CoalesceWindow must be between 00:00:00 and 00:00:05, not {options.CoalesceWindow}.");
+        }
+
+        if (options.MaxConcurrentRereads is < 1 or > 1000)
+        {
+            failures.Add($"Changes:MaxConcurrentRereads must be between 1 and 1000, not {options.MaxConcurrentRereads}.");
         }
 
         if (options.MaxRetryDelay < TimeSpan.FromSeconds(1) || options.MaxRetryDelay > TimeSpan.FromMinutes(10))

@@ -7,10 +7,14 @@ namespace IncidentIo.Domain.Changes;
 /// The loop behind every live page: wait until a followed change arrives, or the safety interval
 /// passes, or the page closes; let a burst settle; read again. A re-read that fails (the database is
 /// away) is logged once, retried with a doubling delay, and its recovery logged: the page keeps following.
+/// Re-reads take turns (<see cref="ChangeOptions.MaxConcurrentRereads"/> at once), so a change seen
+/// by many pages does not empty the connection pool.
 /// </summary>
-public sealed partial class ChangeWatcher(ChangeFeed feed, IOptions<ChangeOptions> options, TimeProvider clock, ILogger<ChangeWatcher> logger)
+public sealed partial class ChangeWatcher(ChangeFeed feed, IOptions<ChangeOptions> options, TimeProvider clock, ILogger<ChangeWatcher> logger) : IDisposable
 {
     private static readonly TimeSpan FirstRetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly SemaphoreSlim rereadTurns = new(options.Value.MaxConcurrentRereads, options.Value.MaxConcurrentRereads);
 
     public ChangeSubscription Subscribe(Guid? organizationId, params ChangeTopic[] topics) => feed.Subscribe(organizationId, topics);
 
@@ -45,7 +49,16 @@ public sealed partial class ChangeWatcher(ChangeFeed feed, IOptions<ChangeOption
                 subscription.Clear();
                 try
                 {
-                    await reread(stopping);
+                    await rereadTurns.WaitAsync(stopping);
+                    try
+                    {
+                        await reread(stopping);
+                    }
+                    finally
+                    {
+                        rereadTurns.Release();
+                    }
+
                     if (failing)
                     {
                         failing = false;
@@ -73,6 +86,8 @@ public sealed partial class ChangeWatcher(ChangeFeed feed, IOptions<ChangeOption
             // The page was closed.
         }
     }
+
+    public void Dispose() => rereadTurns.Dispose();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{What} could not read its data again; it keeps trying with a growing pause")]
     private partial void LogFailing(Exception exception, string what);

@@ -18,7 +18,7 @@ public sealed class ChangeWatcherTests
     [Fact]
     public async Task A_burst_of_changes_is_one_reread_and_other_organisations_changes_none()
     {
-        var watcher = Watcher(safety: TimeSpan.FromHours(1), coalesce: TimeSpan.FromMilliseconds(300));
+        using var watcher = Watcher(safety: TimeSpan.FromHours(1), coalesce: TimeSpan.FromMilliseconds(300));
         using var subscription = watcher.Subscribe(Contoso, ChangeTopic.Incidents);
         using var stop = new CancellationTokenSource();
         var reads = 0;
@@ -41,9 +41,41 @@ public sealed class ChangeWatcherTests
     }
 
     [Fact]
+    public async Task Many_pages_woken_by_one_change_take_turns_to_read_and_every_one_reads()
+    {
+        using var watcher = Watcher(safety: TimeSpan.FromHours(1), coalesce: TimeSpan.Zero, maxConcurrentRereads: 3);
+        using var stop = new CancellationTokenSource();
+        var reading = 0;
+        var mostAtOnce = 0;
+        var reads = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscriptions = Enumerable.Range(0, 20).Select(_ => watcher.Subscribe(Contoso, ChangeTopic.People)).ToList();
+        var watches = subscriptions.Select(s => watcher.WatchAsync(s, "test", async ct =>
+        {
+            var now = Interlocked.Increment(ref reading);
+            InterlockedMax(ref mostAtOnce, now);
+            await release.Task.WaitAsync(ct);
+            Interlocked.Decrement(ref reading);
+            Interlocked.Increment(ref reads);
+        }, stop.Token)).ToList();
+
+        feed.Deliver(DataChange.Of(ChangeTopic.People, Contoso));
+        await Until(() => Volatile.Read(ref reading) == 3);
+        await Task.Delay(100); // a fourth reader, if the limit let one through, would show by now
+        Assert.Equal(3, Volatile.Read(ref mostAtOnce));
+        release.SetResult();
+        await Until(() => Volatile.Read(ref reads) == 20);
+        await stop.CancelAsync();
+        await Task.WhenAll(watches);
+        subscriptions.ForEach(s => s.Dispose());
+        Assert.Equal(3, mostAtOnce);
+        Assert.Equal(20, reads);
+    }
+
+    [Fact]
     public async Task Without_any_change_the_safety_interval_reads_again()
     {
-        var watcher = Watcher(safety: TimeSpan.FromSeconds(1), coalesce: TimeSpan.Zero);
+        using var watcher = Watcher(safety: TimeSpan.FromSeconds(1), coalesce: TimeSpan.Zero);
         using var subscription = watcher.Subscribe(Contoso, ChangeTopic.People);
         using var stop = new CancellationTokenSource();
         var reads = 0;
@@ -58,7 +90,7 @@ public sealed class ChangeWatcherTests
     [Fact]
     public async Task A_reread_failing_on_the_database_is_logged_once_retried_and_recovers()
     {
-        var watcher = Watcher(safety: TimeSpan.FromHours(1), coalesce: TimeSpan.Zero);
+        using var watcher = Watcher(safety: TimeSpan.FromHours(1), coalesce: TimeSpan.Zero);
         using var subscription = watcher.Subscribe(Contoso, ChangeTopic.Setup);
         using var stop = new CancellationTokenSource();
         var attempts = 0;
@@ -80,7 +112,7 @@ public sealed class ChangeWatcherTests
     [Fact]
     public async Task Closing_the_page_ends_the_watch_and_its_subscription_hears_nothing_more()
     {
-        var watcher = Watcher(safety: TimeSpan.FromHours(1), coalesce: TimeSpan.Zero);
+        using var watcher = Watcher(safety: TimeSpan.FromHours(1), coalesce: TimeSpan.Zero);
         var subscription = watcher.Subscribe(Contoso, ChangeTopic.Incidents);
         using var stop = new CancellationTokenSource();
         var watching = watcher.WatchAsync(subscription, "test", _ => Task.CompletedTask, stop.Token);
@@ -124,8 +156,17 @@ public sealed class ChangeWatcherTests
         Assert.Contains("Changes:", result.FailureMessage, StringComparison.Ordinal);
     }
 
-    private ChangeWatcher Watcher(TimeSpan safety, TimeSpan coalesce) =>
-        new(feed, Options.Create(new ChangeOptions { SafetyInterval = safety, CoalesceWindow = coalesce, MaxRetryDelay = TimeSpan.FromSeconds(1) }), TimeProvider.System, log);
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is var previous && previous != seen)
+        {
+            seen = previous;
+        }
+    }
+
+    private ChangeWatcher Watcher(TimeSpan safety, TimeSpan coalesce, int maxConcurrentRereads = 16) =>
+        new(feed, Options.Create(new ChangeOptions { SafetyInterval = safety, CoalesceWindow = coalesce, MaxRetryDelay = TimeSpan.FromSeconds(1), MaxConcurrentRereads = maxConcurrentRereads }), TimeProvider.System, log);
 
     private static async Task Until(Func<bool> condition, TimeSpan? limit = null)
     {
