@@ -79,11 +79,13 @@ public sealed class IdleCircuitBenchmark : PortalJourney
         Assert.Equal(size, await OpenCircuitsAsync());
         await CloseAsync(pages);
         await WaitForOpenCircuitsAsync(0);
+        // With the circuits gone again: how far the rest of the Portal (jobs, the Sandbox) drifted meanwhile.
+        var afterwards = await ManagedHeap.LiveBytesAfterFullCollectionAsync(PortalProcessId);
 
         var perCircuit = (after - before) / 1024.0 / open;
         Measurements.Figure(figure, Math.Round(perCircuit, 1), "KB", BoundKilobytes, size: $"{open} circuits");
         report.AppendLine(CultureInfo.InvariantCulture,
-            $"{figure}: {before / 1024} KB with none, {after / 1024} KB with {open}: {perCircuit:0.0} KB per circuit");
+            $"{figure}: {before / 1024} KB with none, {after / 1024} KB with {open}, {afterwards / 1024} KB with none again: {perCircuit:0.0} KB per circuit");
         Assert.True(after > before, $"{open} open circuits on {path} should hold some memory: {before} bytes before, {after} with them.");
     }
 
