@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using System.Globalization;
 using Microsoft.AspNetCore.Components.Server;
 using Microsoft.AspNetCore.Components.Server.Circuits;
 using Microsoft.Extensions.Options;
@@ -15,11 +15,9 @@ public sealed class PortalCircuitOptions
     public const string Section = "Circuits";
 
     /// <summary>How long a circuit whose browser disconnected is kept for it to reconnect (a laptop lid, a flaky network).</summary>
-    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
     public TimeSpan DisconnectedRetention { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>At most this many disconnected circuits are kept; past it the oldest go first.</summary>
-    [Range(0, 10_000)]
     public int DisconnectedMaxRetained { get; set; } = 100;
 
     /// <summary>
@@ -27,19 +25,15 @@ public sealed class PortalCircuitOptions
     /// (.NET 10 circuit persistence). ASP.NET Core keeps it 2 hours; our pages persist nothing
     /// that is worth that, so the Portal keeps it as long as a disconnected circuit.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:05", "02:00:00")]
     public TimeSpan PersistedRetention { get; set; } = TimeSpan.FromMinutes(3);
 
     /// <summary>At most this many evicted circuits' persisted state is kept (ASP.NET Core: 1,000).</summary>
-    [Range(0, 10_000)]
     public int PersistedMaxRetained { get; set; } = 100;
 
     /// <summary>How long a call into the browser's JavaScript (clipboard, focus) may take before it fails.</summary>
-    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan JavaScriptCallTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Render batches sent and not yet acknowledged by a slow browser before the circuit waits for it.</summary>
-    [Range(1, 100)]
     public int MaxUnacknowledgedRenderBatches { get; set; } = 10;
 }
 
@@ -48,7 +42,8 @@ public static class CircuitsRegistration
     public static IServiceCollection AddPortalCircuits(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PortalCircuitOptions>().Bind(configuration.GetSection(PortalCircuitOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
+            .ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PortalCircuitOptions>, PortalCircuitOptionsValidator>();
         services.AddOptions<CircuitOptions>().Configure<IOptions<PortalCircuitOptions>>((circuit, portal) =>
         {
             var o = portal.Value;
@@ -64,5 +59,31 @@ public static class CircuitsRegistration
         services.AddScoped<CircuitHandler, LiveCircuitsHandler>();
         services.AddHealthChecks().AddCheck<LiveCircuitsHealthCheck>("circuits");
         return services;
+    }
+}
+
+/// <summary>Each <c>Circuits:*</c> setting within a range that keeps the Portal usable and its memory bounded, named when it is not.</summary>
+public sealed class PortalCircuitOptionsValidator : IValidateOptions<PortalCircuitOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PortalCircuitOptions options)
+    {
+        var failures = new List<string>();
+        Within(failures, nameof(options.DisconnectedRetention), options.DisconnectedRetention, TimeSpan.FromSeconds(5), TimeSpan.FromHours(1));
+        Within(failures, nameof(options.DisconnectedMaxRetained), options.DisconnectedMaxRetained, 0, 10_000);
+        Within(failures, nameof(options.PersistedRetention), options.PersistedRetention, TimeSpan.FromSeconds(5), TimeSpan.FromHours(2));
+        Within(failures, nameof(options.PersistedMaxRetained), options.PersistedMaxRetained, 0, 10_000);
+        Within(failures, nameof(options.JavaScriptCallTimeout), options.JavaScriptCallTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10));
+        Within(failures, nameof(options.MaxUnacknowledgedRenderBatches), options.MaxUnacknowledgedRenderBatches, 1, 100);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Within<T>(List<string> failures, string setting, T value, T least, T most)
+        where T : IComparable<T>, IFormattable
+    {
+        if (value.CompareTo(least) < 0 || value.CompareTo(most) > 0)
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{PortalCircuitOptions.Section}:{setting} must be from {least} to {most}, not {value}."));
+        }
     }
 }

@@ -26,7 +26,7 @@ public sealed class LiveCircuits
 }
 
 /// <summary>Feeds <see cref="LiveCircuits"/>; one per circuit, as Blazor creates circuit handlers in the circuit's scope.</summary>
-internal sealed class LiveCircuitsHandler(LiveCircuits circuits) : CircuitHandler
+public sealed class LiveCircuitsHandler(LiveCircuits circuits) : CircuitHandler
 {
     public override Task OnCircuitOpenedAsync(Circuit circuit, CancellationToken cancellationToken)
     {
