@@ -3,6 +3,7 @@ using IncidentIo.Domain;
 using IncidentIo.Domain.Health;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Portal.Bot;
+using IncidentIo.Portal.Circuits;
 using IncidentIo.Portal.Hosting;
 using IncidentIo.Portal.Operations;
 using IncidentIo.Portal.Setup;
@@ -27,6 +28,7 @@ public static class PortalRegistration
         // Development; a published app has them in wwwroot and this does nothing.
         builder.WebHost.UseStaticWebAssets();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddPortalCircuits(builder.Configuration);
         builder.Services.AddMudServices();
         builder.UseLocalHttpsCertificateUnlessConfigured();
         builder.AddProxyHeaders();

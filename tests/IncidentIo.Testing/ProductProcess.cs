@@ -25,6 +25,9 @@ public sealed class ProductProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The operating system's process id, e.g. to read the process's runtime from outside.</summary>
+    public int Id => process.Id;
+
     public int ExitCode => process.ExitCode;
 
     public static ProductProcess Start(string project, IReadOnlyDictionary<string, string?> environment, string? workingDirectory = null)

@@ -19,6 +19,9 @@ public abstract class PortalJourney : IAsyncLifetime
 
     protected string DataFolder => dataFolder;
 
+    /// <summary>The Portal's process id.</summary>
+    protected int PortalProcessId => portal.Id;
+
     /// <summary>What the Portal process has written so far (its log).</summary>
     protected string PortalOutput => portal.Output;
 

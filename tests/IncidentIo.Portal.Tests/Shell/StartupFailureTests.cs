@@ -17,6 +17,7 @@ public sealed class StartupFailureTests
     [InlineData("Proxy__KnownProxies__0", "proxy.internal", "Proxy:KnownProxies must list IP addresses, like '10.0.0.5'.")]
     [InlineData("Proxy__KnownNetworks__0", "10.0.0.0", "Proxy:KnownNetworks must list networks in CIDR notation, like '10.0.0.0/8'.")]
     [InlineData("Health__DetailsKey", "short", "Health:DetailsKey must be at least 16 characters when set.")]
+    [InlineData("Circuits__DisconnectedRetention", "00:00:01", "Circuits:DisconnectedRetention must be from 00:00:05 to 01:00:00, not 00:00:01.")]
     public async Task A_bad_setting_is_named_in_one_line(string key, string value, string reason)
     {
         var dataFolder = Path.Combine(Path.GetTempPath(), $"incidentio-portal-{Guid.NewGuid():N}");
