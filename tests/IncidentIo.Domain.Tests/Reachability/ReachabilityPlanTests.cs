@@ -1,0 +1,107 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Hosting;
+using IncidentIo.Domain.Reachability;
+using IncidentIo.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace IncidentIo.Domain.Tests.Reachability;
+
+/// <summary>
+/// What PostgreSQL does for each of the console's reads on 100,000 people, from EXPLAIN (ANALYZE)
+/// of the exact commands EF Core sends: page reads seek an index (never a whole-table scan and
+/// never a sort of the organisation), searches go through the trigram indexes. The plans are
+/// written to artifacts/measurements.
+/// </summary>
+public sealed class ReachabilityPlanTests(ITestOutputHelper output)
+{
+    private const int People = 100_000;
+
+    [Fact]
+    public async Task Every_list_read_seeks_an_index_and_searches_use_the_trigram_indexes()
+    {
+        await using var seeded = await SeededDirectory.CreateAsync(DatabaseOptions.Postgres, People);
+        var explainer = new ExplainingInterceptor();
+        var options = new DbContextOptionsBuilder<PostgresIncidentIoDbContext>().UseNpgsql(seeded.Database.ConnectionString).AddInterceptors(explainer).Options;
+        var directory = new ReachabilityDirectory(new ExplainedFactory(options));
+
+        var report = new StringBuilder($"Plans of the support console's reads on PostgreSQL, {People:N0} people (EXPLAIN ANALYZE of each command EF Core sends):\n");
+        foreach (var (name, query) in await ReachabilityCases.AllAsync(seeded.Directory, seeded.OrganizationId))
+        {
+            explainer.Plans.Clear();
+            await directory.ListAsync(seeded.OrganizationId, query);
+            var count = explainer.Plans[0];
+            var pages = explainer.Plans.Skip(1).ToList();
+            report.AppendLine(CultureInfo.InvariantCulture, $"  {name}:");
+            report.AppendLine(CultureInfo.InvariantCulture, $"    count: {Summary(count)}");
+            foreach (var plan in pages)
+            {
+                report.AppendLine(CultureInfo.InvariantCulture, $"    page:  {Summary(plan)}");
+            }
+
+            Assert.NotEmpty(pages);
+            Assert.All(pages, plan => Assert.DoesNotContain("Seq Scan on users", plan, StringComparison.Ordinal));
+            if (query.Search is null)
+            {
+                // A keyset read walks an index in order and stops: no sort of everyone matching.
+                Assert.All(pages, plan => Assert.Contains("Index", plan, StringComparison.Ordinal));
+                Assert.All(pages, plan => Assert.DoesNotContain("Sort Method", plan, StringComparison.Ordinal));
+            }
+            else if (query.State is null)
+            {
+                Assert.Contains("_trgm", count, StringComparison.Ordinal);
+            }
+        }
+
+        output.WriteLine(report.ToString());
+        Measurements.Record("support-console-plans", report.ToString());
+    }
+
+    /// <summary>The plan's nodes and the indexes they use, one line.</summary>
+    private static string Summary(string plan) => string.Join(" > ", plan.Split('\n')
+        .Select(l => l.Trim().TrimStart('-', '>', ' '))
+        .Where(l => l.Contains("Scan", StringComparison.Ordinal) || l.StartsWith("Sort ", StringComparison.Ordinal) || l.StartsWith("Limit", StringComparison.Ordinal) || l.StartsWith("Aggregate", StringComparison.Ordinal) || l.StartsWith("BitmapOr", StringComparison.Ordinal) || l.StartsWith("BitmapAnd", StringComparison.Ordinal))
+        .Select(l => l.Split("  (", 2)[0]));
+
+    private sealed class ExplainedFactory(DbContextOptions<PostgresIncidentIoDbContext> options) : IDbContextFactory<IncidentIoDbContext>
+    {
+        public IncidentIoDbContext CreateDbContext() => new PostgresIncidentIoDbContext(options);
+    }
+
+    /// <summary>Before each query, runs EXPLAIN (ANALYZE) of the same command with the same parameters and keeps the plan.</summary>
+    private sealed class ExplainingInterceptor : DbCommandInterceptor
+    {
+        public List<string> Plans { get; } = [];
+
+        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+        {
+            await using var explain = (NpgsqlCommand)command.Connection!.CreateCommand();
+            explain.Transaction = (NpgsqlTransaction?)command.Transaction;
+#pragma warning disable CA2100 // The command is EF Core's own, parameters kept apart.
+            explain.CommandText = "EXPLAIN (ANALYZE, COSTS OFF) " + command.CommandText;
+#pragma warning restore CA2100
+            foreach (NpgsqlParameter parameter in command.Parameters)
+            {
+                explain.Parameters.Add(parameter.Clone());
+            }
+
+            var plan = new StringBuilder();
+            await using (var reader = await explain.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    plan.AppendLine(reader.GetString(0));
+                }
+            }
+
+            Plans.Add(plan.ToString());
+            return result;
+        }
+    }
+}
