@@ -45,13 +45,16 @@ public sealed class ReachabilityPlanTests(ITestOutputHelper output)
             }
 
             Assert.NotEmpty(pages);
-            Assert.All(pages, plan => Assert.False(plan.Contains("Seq Scan on users", StringComparison.Ordinal), $"{name}: {plan}"));
+            // A segment the statistics say is empty (no one without a UPN) may be checked with a
+            // scan that stops at once; every segment that returns rows must seek an index.
+            var found = pages.Where(p => !p.Split('\n')[0].Contains("rows=0 ", StringComparison.Ordinal)).ToList();
+            Assert.All(found, plan => Assert.False(plan.Contains("Seq Scan on users", StringComparison.Ordinal), $"{name}: {plan}"));
             if (query.Search is null && query.State is null && query.After is null && query.Before is null)
             {
                 // Unfiltered, the first and last pages walk an index in order and stop: no sort of
                 // everyone. (After a cursor the planner may instead OR the index's two ranges past it
                 // and sort those few rows; filtered to a small state, fetch that state and sort it.)
-                Assert.All(pages, plan => Assert.False(plan.Contains("Sort Method", StringComparison.Ordinal), $"{name}: {plan}"));
+                Assert.All(found, plan => Assert.False(plan.Contains("Sort Method", StringComparison.Ordinal), $"{name}: {plan}"));
             }
             else if (query.Search is not null && query.State is null)
             {
