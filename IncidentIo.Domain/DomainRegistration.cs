@@ -8,11 +8,14 @@ using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Retention;
+using IncidentIo.Domain.Roles;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain;
@@ -37,7 +40,7 @@ public static class DomainRegistration
         services.AddSingleton(DataFolder.From(configuration));
         services.AddSingleton(new JobServerIdentity(role));
         // Created on first use (after the configuration check): the https certificate and the Sandbox's authority.
-        services.AddSingleton(sp => LocalCertificates.LoadOrCreate(sp.GetRequiredService<DataFolder>()));
+        services.AddSingleton(sp => LocalCertificates.LoadOrCreate(sp.GetRequiredService<DataFolder>(), sp.GetService<ILogger<LocalCertificates>>()));
         services.AddSingleton<IncidentIoOptionsValidator>();
         services.AddSingleton<IValidateOptions<DatabaseOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
         services.AddSingleton<IValidateOptions<JobsOptions>>(sp => sp.GetRequiredService<IncidentIoOptionsValidator>());
@@ -54,8 +57,10 @@ public static class DomainRegistration
         services.AddReachability(configuration);
         services.AddActiveUserSweep(configuration);
         services.AddPeople();
+        services.AddOrganizationRoles();
         services.AddBot(configuration);
         services.AddIncidentsAndAnnouncements(configuration);
+        services.AddRetention(configuration, runJobServer);
 
         // Keys in the shared database so every Portal instance can read the others' cookies.
         services.AddIncidentIoDataProtection(configuration);

@@ -6,11 +6,13 @@ using System.Text.Json;
 using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Roles;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +39,7 @@ public sealed class ActiveUserSweep(
     TenantGraphPacer pacer,
     TeamMemberReader memberReader,
     IOptions<ActiveUserSweepOptions> options,
-    IOptions<TeamsAppOptions> teamsApp,
+    TeamsAppCatalog catalog,
     IBackgroundJobClient jobs,
     IServiceProvider services,
     TimeProvider clock)
@@ -47,6 +49,7 @@ public sealed class ActiveUserSweep(
     public const string TeamsOperation = "get-teams";
     public const string InstalledAppsOperation = "get-team-installed-apps";
     public const string JoinedTeamsOperation = "get-joined-teams";
+    public const string CatalogOperation = "get-appcatalogs";
 
     /// <summary>Microsoft's most requests in one <c>$batch</c>.</summary>
     private const int BatchEndpointLimit = 20;
@@ -303,7 +306,21 @@ public sealed class ActiveUserSweep(
             candidates = listed.Teams;
         }
 
-        var read = new TeamsRead { Found = found };
+        // Which catalog ids count as our app: a tenant may have it from the Store, uploaded, or both.
+        var (entry, catalogError) = await WithRetriesAsync(tenantId, CatalogOperation, settings.TeamsReadsPerSecond,
+            () => catalog.FindAsync(organizationId, graph.Client, cancellationToken: cancellationToken), cancellationToken);
+        if (catalogError is not null)
+        {
+            return new MembersRead(new TeamsRead(), fromRows, $"our app could not be looked up in the Teams app catalog: {catalogError}");
+        }
+
+        if (entry is null)
+        {
+            return new MembersRead(new TeamsRead(), fromRows,
+                "our app is not in the organisation's Teams app catalog, so no team could be confirmed to have it (allow IncidentIo in the Teams admin center)");
+        }
+
+        var read = new TeamsRead { Found = found, Catalog = entry };
         var failure = await ReadTeamsWithOurAppAsync(tenantId, graph, candidates, read, cancellationToken);
         return new MembersRead(read, fromRows, failure);
     }
@@ -340,28 +357,31 @@ public sealed class ActiveUserSweep(
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            var batches = teams.Where(t => read.Checked.TryAdd(t.Id, 0)).Chunk(BatchEndpointLimit);
+            // One step per team and catalog id our app has in the tenant (two when it is there from the Store and uploaded).
+            var catalogIds = read.Catalog!.Ids;
+            var batches = teams.Where(t => read.Checked.TryAdd(t.Id, 0)).Chunk(BatchEndpointLimit / catalogIds.Count);
             await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = stop.Token }, async (chunk, ct) =>
             {
                 var answers = await BatchGetAsync<TeamsAppInstallationCollectionResponse>(tenantId, graph, InstalledAppsOperation, settings.TeamsReadsPerSecond,
-                    [.. chunk.Select(t => (t.Id, graph.Client.Teams[t.Id].InstalledApps.ToGetRequestInformation(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{teamsApp.Value.AppId}'")))],
+                    [.. chunk.SelectMany(t => catalogIds.Select((catalogId, i) => (i == 0 ? t.Id : $"{t.Id}#{i}",
+                        graph.Client.Teams[t.Id].InstalledApps.ToGetRequestInformation(r => r.QueryParameters.Filter = CatalogEntry.InstalledFilter(catalogId)))))],
                     ct);
                 foreach (var team in chunk)
                 {
-                    var (apps, status, error) = answers[team.Id];
-                    if (status == (int)HttpStatusCode.NotFound)
+                    var perId = catalogIds.Select((_, i) => answers[i == 0 ? team.Id : $"{team.Id}#{i}"]).ToList();
+                    if (perId.Any(a => a.Status == (int)HttpStatusCode.NotFound))
                     {
                         continue; // the team is gone: it stops counting
                     }
 
-                    if (error is not null)
+                    if (perId.FirstOrDefault(a => a.Error is not null).Error is { } error)
                     {
                         Interlocked.CompareExchange(ref failure, $"whether our bot is in \"{team.Name}\" could not be read: {error}", null);
                         await stop.CancelAsync();
                         return;
                     }
 
-                    if (apps?.Value is not { Count: > 0 })
+                    if (!perId.Any(a => a.Result?.Value is { Count: > 0 }))
                     {
                         continue; // our app was removed from it
                     }
@@ -466,7 +486,7 @@ public sealed class ActiveUserSweep(
             }
 
             pending = retry;
-            await Task.Delay(retryAfter ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
+            await Task.Delay(RetryAfterHeader.Capped(retryAfter, pacer.MaxRetryAfter) ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
         }
 
         return answers;
@@ -591,6 +611,14 @@ public sealed class ActiveUserSweep(
             db.AuditLog.Add(review);
         }
 
+        if (await LastOwnerGuard.OwnerToKeepAsync(db, run.OrganizationId, deactivate, cancellationToken) is { } owner)
+        {
+            var note = LastOwnerGuard.Note(owner, $"this sweep found them in no team with IncidentIo (run {run.Id:N})");
+            run.KeptOwnerNote = ClippedText.Clip(note, 2000);
+            db.AuditLog.Add(AuditLogEntry.Record(run.OrganizationId, now, Actor, OrganizationRoles.KeptOwnerAction, run.KeptOwnerNote));
+            deactivate = [.. deactivate.Where(id => id != owner.Id)];
+        }
+
         var deactivated = await ChangeUsersAsync(deactivate, user => ActiveUserChanges.Deactivate(user, reason, now, Actor));
         var reactivated = await ChangeUsersAsync(reactivate, user =>
             ActiveUserChanges.Reactivate(user, $"is in a team where IncidentIo is installed again (run {run.Id:N})", now, Actor));
@@ -647,6 +675,7 @@ public sealed class ActiveUserSweep(
                     .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null)
                     .SetProperty(r => r.Reason, "The run stopped before it finished: its worker stopped renewing its hold (the process stopped or was killed). Nothing changed; the next run took over."),
                     cancellationToken);
+            await services.GetRequiredService<ChangeRecorder>().RecordAsync(db, DataChange.Of(ChangeTopic.SweepRuns, run.OrganizationId), cancellationToken);
 
             run.StartedAt = now;
             run.LeaseUntil = now + settings.RunLease;
@@ -748,6 +777,9 @@ public sealed class ActiveUserSweep(
         public ConcurrentDictionary<Guid, FoundMember> Found { get; init; } = new();
 
         public ConcurrentBag<string> Names { get; } = [];
+
+        /// <summary>Our app's catalog ids in the tenant: an installation under any of them counts.</summary>
+        public CatalogEntry? Catalog { get; init; }
     }
 
     private sealed record MembersRead(TeamsRead Read, bool FromRows, string? Failure);

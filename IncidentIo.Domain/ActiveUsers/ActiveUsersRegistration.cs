@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.ActiveUsers;
@@ -12,6 +13,7 @@ public static class ActiveUsersRegistration
         services.AddSingleton<IValidateOptions<ActiveUserSweepOptions>, ActiveUserSweepOptionsValidator>();
         services.AddSingleton<TeamMemberReader>();
         services.AddSingleton<ActiveUserSweep>();
+        services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         services.AddTransient<ActiveUserSweepJobs>();
         return services;
     }

@@ -49,6 +49,12 @@ public sealed class SweepRun
     /// <summary>The changes a quarantined (or dry) run would make, one line per user: "deactivate {userId}" / "reactivate {userId}".</summary>
     public string? ProposedChanges { get; set; }
 
+    /// <summary>
+    /// Who the run did not deactivate although they are in no team with our bot, because they are the
+    /// organisation's last active Owner, and what to do about it.
+    /// </summary>
+    public string? KeptOwnerNote { get; set; }
+
     public string? ReviewedBy { get; set; }
 
     public DateTimeOffset? ReviewedAt { get; set; }

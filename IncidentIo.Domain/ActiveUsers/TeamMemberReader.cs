@@ -124,7 +124,7 @@ public sealed class TeamMemberReader(TenantGraphPacer pacer, IOptions<ActiveUser
                 return (default, $"{said}, {attempt} times.");
             }
 
-            await Task.Delay(retryAfter ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
+            await Task.Delay(RetryAfterHeader.Capped(retryAfter, pacer.MaxRetryAfter) ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
         }
     }
 }

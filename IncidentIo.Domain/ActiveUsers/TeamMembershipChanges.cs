@@ -1,6 +1,8 @@
+using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Roles;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 
@@ -93,7 +95,14 @@ public sealed class TeamMembershipChanges(PersonTeams personTeams, ILogger<TeamM
 
         var reason = $"Removed from the team \"{team.Name}\" on {now:u}, and not a member of any other team where IncidentIo is installed. " +
                      "To restore them, add them to a team where IncidentIo is installed, or add IncidentIo to a team they are in.";
-        foreach (var user in await db.Users.Where(u => plan.Deactivate.Contains(u.Id)).ToListAsync(cancellationToken))
+        var keep = await LastOwnerGuard.OwnerToKeepAsync(db, team.OrganizationId, plan.Deactivate, cancellationToken);
+        if (keep is not null)
+        {
+            db.AuditLog.Add(AuditLogEntry.Record(team.OrganizationId, now, Actor, OrganizationRoles.KeptOwnerAction,
+                ClippedText.Clip(LastOwnerGuard.Note(keep, $"they left the team \"{team.Name}\" on {now:u} and are in no other team with IncidentIo"), 2000)));
+        }
+
+        foreach (var user in await db.Users.Where(u => plan.Deactivate.Contains(u.Id) && (keep == null || u.Id != keep.Id)).ToListAsync(cancellationToken))
         {
             if (ActiveUserChanges.Deactivate(user, reason, now, Actor) is { } audit)
             {
@@ -102,18 +111,28 @@ public sealed class TeamMembershipChanges(PersonTeams personTeams, ILogger<TeamM
         }
     }
 
-    /// <summary>People in one of our bot's teams: any who were deactivated get their access and previous role back.</summary>
+    /// <summary>
+    /// People in one of our bot's teams: any who were deactivated get their access and previous role
+    /// back, and everyone known is marked as seen in <paramref name="teamName"/> (when given).
+    /// </summary>
     /// <param name="why">What brought them back, after their name in the audit entry (e.g. "joined the team …").</param>
     /// <returns>How many were reactivated (tracked by <paramref name="db"/>, saved by the caller).</returns>
     public static async Task<int> ReactivateAsync(
-        IncidentIoDbContext db, Guid organizationId, IReadOnlyCollection<Guid> objectIds, string why, DateTimeOffset now, CancellationToken cancellationToken)
+        IncidentIoDbContext db, Guid organizationId, IReadOnlyCollection<Guid> objectIds, string why, DateTimeOffset now, CancellationToken cancellationToken,
+        string? teamName = null)
     {
         var reactivated = 0;
         foreach (var chunk in objectIds.Distinct().Chunk(500))
         {
-            var users = await db.Users.Where(u => u.OrganizationId == organizationId && !u.IsActive && chunk.Contains(u.MicrosoftObjectId)).ToListAsync(cancellationToken);
+            var users = await db.Users.Where(u => u.OrganizationId == organizationId && (teamName != null || !u.IsActive) && chunk.Contains(u.MicrosoftObjectId))
+                .ToListAsync(cancellationToken);
             foreach (var user in users)
             {
+                if (teamName is not null)
+                {
+                    user.BotTeamName = ClippedText.Clip(teamName, Users.User.BotTeamNameMaxLength);
+                }
+
                 if (ActiveUserChanges.Reactivate(user, why, now, Actor) is { } audit)
                 {
                     reactivated++;

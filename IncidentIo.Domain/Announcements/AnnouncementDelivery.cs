@@ -92,4 +92,7 @@ public enum DeliveryState
 
     /// <summary>A worker stopped mid-send: the post may or may not exist. Never resent by itself; an admin may send it again.</summary>
     OutcomeUnknown = 6,
+
+    /// <summary>Not sent: the channel is not one Teams lists for the rule's team (any more). See the error.</summary>
+    Skipped = 7,
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using Hangfire;
 using IncidentIo.Domain.Bot.Connector;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -23,10 +24,12 @@ public sealed class AnnouncementJobs(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     BotConnector connector,
     AppInstallationRequests installs,
+    TeamChannels teamChannels,
     IBackgroundJobClient jobs,
     IOptions<AnnouncementOptions> options,
     IOptions<TeamsAppOptions> teamsApp,
     TimeProvider clock,
+    ChangeRecorder changes,
     ILogger<AnnouncementJobs> logger)
 {
     public const string Actor = "job:announcements";
@@ -136,9 +139,10 @@ public sealed class AnnouncementJobs(
 
         try
         {
-            var (activityId, conversationId) = await SendAsync(delivery, cancellationToken);
-            await FinishAsync(deliveryId, s => s
+            var (activityId, conversationId, shownAs) = await SendAsync(delivery, cancellationToken);
+            await FinishAsync(delivery, s => s
                 .SetProperty(d => d.State, DeliveryState.Sent)
+                .SetProperty(d => d.TargetName, d => shownAs ?? d.TargetName)
                 .SetProperty(d => d.ActivityId, activityId)
                 .SetProperty(d => d.ConversationId, conversationId)
                 .SetProperty(d => d.SentAt, clock.GetUtcNow())
@@ -151,23 +155,33 @@ public sealed class AnnouncementJobs(
         }
         catch (BotConnectorException e)
         {
-            await FailAsync(delivery, e.IsTransient, (int)e.Status, e.Code, $"Teams answered {(int)e.Status} {e.Code}: {e.ConnectorMessage}", e.CorrelationId, e.RetryAfter);
+            // The exception's own text: "Teams answered …", or why it was never sent.
+            await FailAsync(delivery, e.IsTransient, (int)e.Status, e.Code, e.Message, e.CorrelationId, e.RetryAfter);
         }
         catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
         {
             // Nothing reached Teams: safe to try again.
             await FailAsync(delivery, transient: true, null, "ConnectionError", $"Could not reach Teams: {e.Message}", null, null);
         }
+        catch (ChannelNotListedException e)
+        {
+            logger.LogWarning("Delivery {DeliveryId} was not sent: {Reason}", deliveryId, e.Message);
+            await FinishAsync(delivery, s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+        }
+        catch (ChannelUnverifiedException e)
+        {
+            await FailAsync(delivery, transient: true, null, "ChannelNotVerified", e.Message, null, null);
+        }
         catch (RecipientUnreachableException e)
         {
-            await FinishAsync(deliveryId, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+            await FinishAsync(delivery, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The request may have reached Teams (a timeout, a connection dropped mid-answer): the
             // post may exist. Not sent again by itself; see DeliveryState.OutcomeUnknown.
             logger.LogWarning(e, "Delivery {DeliveryId} ended without an answer from Teams", deliveryId);
-            await FinishAsync(deliveryId, s => s
+            await FinishAsync(delivery, s => s
                 .SetProperty(d => d.State, DeliveryState.OutcomeUnknown)
                 .SetProperty(d => d.LastError, ClippedText.Clip($"No answer from Teams ({e.GetType().Name}: {e.Message}); the message may or may not have been posted. Check the channel, then send again if it is missing.", AnnouncementDelivery.ErrorMaxLength)));
         }
@@ -195,10 +209,18 @@ public sealed class AnnouncementJobs(
                 .SetProperty(d => d.State, DeliveryState.Sending)
                 .SetProperty(d => d.LeaseUntil, now + settings.LeaseDuration)
                 .SetProperty(d => d.Attempts, d => d.Attempts + 1)
-                .SetProperty(d => d.UpdatedAt, now), cancellationToken) == 1;
+                .SetProperty(d => d.UpdatedAt, now), cancellationToken) == 1
+            && await Announced(db, delivery.OrganizationId, cancellationToken);
     }
 
-    private async Task<(string ActivityId, string ConversationId)> SendAsync(AnnouncementDelivery delivery, CancellationToken cancellationToken)
+    private async Task<bool> Announced(IncidentIoDbContext db, Guid organizationId, CancellationToken cancellationToken)
+    {
+        await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, organizationId), cancellationToken);
+        return true;
+    }
+
+    /// <returns>The post, its conversation, and for a DM reaching someone through a team, the delivery's name saying so.</returns>
+    private async Task<(string ActivityId, string ConversationId, string? ShownAs)> SendAsync(AnnouncementDelivery delivery, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var incident = await db.Set<Incident>().AsNoTracking().SingleAsync(i => i.Id == delivery.IncidentId, cancellationToken);
@@ -207,8 +229,9 @@ public sealed class AnnouncementJobs(
         var open = new Uri($"https://{teamsApp.Value.PortalHost}/incidents/{incident.Id}");
         if (delivery.Kind == DeliveryKind.ChannelCard)
         {
+            await EnsureChannelListedAsync(db, delivery, cancellationToken);
             var card = AnnouncementCard.ForChannel(incident, update.Kind, lead.DisplayName, open);
-            return (await connector.SendAsync(new Uri(delivery.ServiceUrl!), delivery.ConversationId!, card, cancellationToken), delivery.ConversationId!);
+            return (await connector.SendAsync(new Uri(delivery.ServiceUrl!), delivery.ConversationId!, card, cancellationToken), delivery.ConversationId!, null);
         }
 
         var recipient = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == delivery.RecipientUserId, cancellationToken);
@@ -225,7 +248,46 @@ public sealed class AnnouncementJobs(
         }
 
         var message = AnnouncementCard.ForLead(incident, lead.DisplayName, open);
-        return (await connector.SendAsync(new Uri(serviceUrl), conversationId, message, cancellationToken), conversationId);
+        var sent = await connector.SendAsync(new Uri(serviceUrl), conversationId, message, cancellationToken);
+        // Without a confirmed install of their own, Teams let it through because they are in a team with our bot.
+        var shownAs = recipient.AppInstallation.State != InstallationState.Installed && recipient.BotTeamName is { } team
+            ? ClippedText.Clip($"{recipient.DisplayName} (through the team \"{team}\", where IncidentIo is installed)", AnnouncementDelivery.TargetNameMaxLength)
+            : null;
+        return (sent, conversationId, shownAs);
+    }
+
+    /// <summary>
+    /// Before each post: the channel must still be one Microsoft lists for a team of this organisation
+    /// that a rule names it under (a channel deleted, or a rule made before this check, is not trusted).
+    /// </summary>
+    private async Task EnsureChannelListedAsync(IncidentIoDbContext db, AnnouncementDelivery delivery, CancellationToken cancellationToken)
+    {
+        var channel = delivery.ConversationId!;
+        var tenantId = await db.Organizations.Where(o => o.Id == delivery.OrganizationId).Select(o => o.MicrosoftTenantId).SingleAsync(cancellationToken);
+        var ruleTeams = await db.Set<AnnouncementRule>().Where(r => r.OrganizationId == delivery.OrganizationId && r.ChannelConversationId == channel)
+            .Select(r => r.BotTeamId).ToListAsync(cancellationToken);
+        var teams = await db.BotTeams.AsNoTracking()
+            .Where(t => t.OrganizationId == delivery.OrganizationId && t.RemovedAt == null && (ruleTeams.Contains(t.Id) || t.TeamThreadId == channel))
+            .ToListAsync(cancellationToken);
+        string? problem = null;
+        foreach (var team in teams)
+        {
+            var listing = await teamChannels.CheckAsync(tenantId, team, channel, cancellationToken);
+            if (listing.IsListed)
+            {
+                return;
+            }
+
+            problem ??= listing.Problem;
+        }
+
+        if (problem is not null)
+        {
+            throw new ChannelUnverifiedException($"Could not check the channel before posting: {problem}");
+        }
+
+        throw new ChannelNotListedException(
+            $"Not sent: {delivery.TargetName} is not a channel Microsoft lists for your organisation's team (it may have been deleted). Check the announcement rule's channel.");
     }
 
     /// <summary>The lead does not have our app: ask the Reachability module to install it, and look again later.</summary>
@@ -233,7 +295,7 @@ public sealed class AnnouncementJobs(
     {
         var now = clock.GetUtcNow();
         var next = now + settings.InstallCheckInterval;
-        await FinishAsync(delivery.Id, s => s
+        await FinishAsync(delivery, s => s
             .SetProperty(d => d.State, DeliveryState.WaitingForInstall)
             .SetProperty(d => d.WaitingSince, d => d.WaitingSince ?? now)
             .SetProperty(d => d.NextAttemptAt, next)
@@ -281,6 +343,7 @@ public sealed class AnnouncementJobs(
                     .SetProperty(d => d.NextAttemptAt, (DateTimeOffset?)null)
                     .SetProperty(d => d.LastError, ClippedText.Clip(why, AnnouncementDelivery.ErrorMaxLength))
                     .SetProperty(d => d.UpdatedAt, now), cancellationToken);
+            await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, delivery.OrganizationId), cancellationToken);
             return false;
         }
 
@@ -307,7 +370,7 @@ public sealed class AnnouncementJobs(
         var retry = transient && attempts < settings.MaxAttempts;
         DateTimeOffset? next = retry ? clock.GetUtcNow() + (retryAfter ?? RetryBackoff.WithJitter(attempts, settings.FirstBackoff, settings.MaxBackoff)) : null;
         var text = retry ? message : transient ? $"Gave up after {attempts} attempts. {message}" : message;
-        await FinishAsync(delivery.Id, s => s
+        await FinishAsync(delivery, s => s
             .SetProperty(d => d.State, DeliveryState.Failed)
             .SetProperty(d => d.NextAttemptAt, next)
             .SetProperty(d => d.LastStatus, status)
@@ -324,17 +387,18 @@ public sealed class AnnouncementJobs(
     /// Records the outcome of a send this worker claimed, releasing the lease. A success is also
     /// recorded over "outcome unknown" (the sweep gave up on us while the answer was on its way).
     /// </summary>
-    private async Task FinishAsync(Guid deliveryId, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<AnnouncementDelivery>> set, bool alsoIfUnknown = false)
+    private async Task FinishAsync(AnnouncementDelivery delivery, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<AnnouncementDelivery>> set, bool alsoIfUnknown = false)
     {
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
         await db.Set<AnnouncementDelivery>()
-            .Where(d => d.Id == deliveryId && (d.State == DeliveryState.Sending || (alsoIfUnknown && d.State == DeliveryState.OutcomeUnknown)))
+            .Where(d => d.Id == delivery.Id && (d.State == DeliveryState.Sending || (alsoIfUnknown && d.State == DeliveryState.OutcomeUnknown)))
             .ExecuteUpdateAsync(s =>
             {
                 set(s);
                 s.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null).SetProperty(d => d.UpdatedAt, now);
             }, CancellationToken.None);
+        await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, delivery.OrganizationId), CancellationToken.None);
     }
 
     /// <summary>
@@ -364,6 +428,7 @@ public sealed class AnnouncementJobs(
                     .SetProperty(d => d.UpdatedAt, now), cancellationToken);
             if (abandoned > 0)
             {
+                await changes.RecordAsync(db, DataChange.Everywhere(ChangeTopic.Incidents), cancellationToken);
                 logger.LogWarning("{Count} deliveries were abandoned mid-send and are marked outcome unknown", abandoned);
             }
 
@@ -388,6 +453,12 @@ public sealed class AnnouncementJobs(
         }
     }
 
-    /// <summary>The person cannot be messaged, for a reason no retry fixes.</summary>
+    /// <summary>The channel is not one Microsoft lists for the organisation's team: never posted to.</summary>
+    private sealed class ChannelNotListedException(string message) : Exception(message);
+
+    /// <summary>The team's channels could not be read just now: tried again later, not posted unchecked.</summary>
+    private sealed class ChannelUnverifiedException(string message) : Exception(message);
+
+        /// <summary>The person cannot be messaged, for a reason no retry fixes.</summary>
     private sealed class RecipientUnreachableException(string message) : Exception(message);
 }

@@ -21,6 +21,7 @@ public sealed class AnnouncementSettings(
     IBackgroundJobClient jobs,
     BotConnector connector,
     TeamInstalls teamInstalls,
+    TeamChannels teamChannels,
     IOptions<IncidentOptions> incidentOptions,
     TimeProvider clock)
 {
@@ -144,8 +145,13 @@ public sealed class AnnouncementSettings(
             return new RuleSaveResult(null, errors);
         }
 
-        var now = clock.GetUtcNow();
         var general = string.IsNullOrWhiteSpace(form.ChannelConversationId) || form.ChannelConversationId.Trim() == team!.TeamThreadId;
+        if (!general && await ChannelRefusalAsync(db, organizationId, team!, form.ChannelConversationId!.Trim(), ct) is { } refusal)
+        {
+            return new RuleSaveResult(null, new Dictionary<string, string> { [nameof(form.ChannelConversationId)] = refusal });
+        }
+
+        var now = clock.GetUtcNow();
         if (rule is null)
         {
             rule = new AnnouncementRule { OrganizationId = organizationId, Name = "", ChannelConversationId = "", ChannelName = "", CreatedAt = now };
@@ -171,6 +177,15 @@ public sealed class AnnouncementSettings(
             ruleId is null ? "announcement-rule.created" : "announcement-rule.changed", $"{rule.Name} → {team.Name} › {rule.ChannelName}"));
         await db.SaveChangesAsync(ct);
         return new RuleSaveResult(rule, new Dictionary<string, string>());
+    }
+
+    /// <summary>Only a channel Microsoft lists for this team of this organisation: a typed id could name any conversation our bot is in.</summary>
+    private async Task<string?> ChannelRefusalAsync(IncidentIoDbContext db, Guid organizationId, BotTeam team, string channelId, CancellationToken ct)
+    {
+        var tenantId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.MicrosoftTenantId).SingleAsync(ct);
+        var listing = await teamChannels.CheckAsync(tenantId, team, channelId, ct);
+        return listing.IsListed ? null
+            : listing.Problem ?? $"That is not one of the channels Microsoft lists for {team.Name}. Choose a channel from the list, or leave it empty for General.";
     }
 
     public static Dictionary<string, string> Validate(AnnouncementRuleForm form, BotTeam? team, IReadOnlyList<string> types)

@@ -14,6 +14,7 @@ public static class AnnouncementsRegistration
         services.AddSingleton<IncidentService>();
         services.AddSingleton<AnnouncementSettings>();
         services.AddTransient<AnnouncementJobs>();
+        services.AddSingleton<TeamChannels>();
         return services;
     }
 

@@ -5,6 +5,7 @@ using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.Bot;
@@ -17,10 +18,12 @@ public static class BotRegistration
         services.AddBotOptions(configuration);
         services.AddSingleton<BotConnector>();
         services.AddSingleton<TeamInstalls>();
+        services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         services.AddSingleton<BotTeamDetailsRefresh>();
         services.AddSingleton<ChannelTokenValidator>();
         services.AddSingleton<InboundActivities>();
         services.AddSingleton<TeamMembershipChanges>();
+        services.AddTransient<TeamMemberRemovals>();
         services.AddSingleton<BotMessages>();
         services.AddSingleton<BotDeclare>();
         return services;
@@ -33,6 +36,8 @@ public static class BotRegistration
         services.AddSingleton<IValidateOptions<BotOptions>, BotOptionsValidator>();
         services.AddOptions<BotConnectorOptions>().Bind(configuration.GetSection(BotConnectorOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BotConnectorOptions>, BotConnectorOptionsValidator>();
+        // Derived from the settings alone; both the messaging endpoint and the connector consult it.
+        services.AddSingleton<ServiceUrlAllowlist>();
         return services;
     }
 }

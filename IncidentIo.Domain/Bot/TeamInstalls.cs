@@ -27,7 +27,7 @@ public sealed class TeamInstalls(
     MainAppTokens mainTokens,
     SetupAppTokens setupTokens,
     PersonTeams personTeams,
-    IOptions<TeamsAppOptions> teamsApp,
+    TeamsAppCatalog catalog,
     IOptions<AppInstallationOptions> installOptions,
     IBackgroundJobClient jobs,
     IServiceProvider services,
@@ -58,10 +58,11 @@ public sealed class TeamInstalls(
         using var graph = new RecordedGraph(services, ct => mainTokens.AcquireAsync(person.TenantId, cancellationToken: ct), installOptions.Value.CallTimeout, clock);
         try
         {
+            var entry = await catalog.FindAsync(organizationId, graph.Client, cancellationToken: cancellationToken);
             var teams = new List<PersonTeam>();
             foreach (var team in joined)
             {
-                teams.Add(new PersonTeam(team.GraphId, team.Name ?? team.GraphId.ToString(), await HasOurAppAsync(graph, team.GraphId, cancellationToken)));
+                teams.Add(new PersonTeam(team.GraphId, team.Name ?? team.GraphId.ToString(), entry is not null && await HasOurAppAsync(graph, entry, team.GraphId, cancellationToken)));
             }
 
             return new PersonTeamsAnswer([.. teams.OrderBy(t => t.Name, StringComparer.CurrentCulture)], null);
@@ -159,23 +160,38 @@ public sealed class TeamInstalls(
         string said;
         try
         {
-            if (await HasOurAppAsync(graph, teamId, cancellationToken))
+            if (await catalog.FindAsync(organizationId, graph.Client, cancellationToken: cancellationToken) is not { } entry)
+            {
+                return new TeamInstallOutcome(false, NotInCatalog);
+            }
+
+            if (await HasOurAppAsync(graph, entry, teamId, cancellationToken))
             {
                 RequestRosterRead(organizationId, teamId);
                 return new TeamInstallOutcome(true, "Our app was already in the team." + await RestoreMembersAsync(organizationId, tenantId, teamId, actor, cancellationToken));
             }
 
-            var catalog = await graph.Client.AppCatalogs.TeamsApps.GetAsync(
-                request => request.QueryParameters.Filter = $"externalId eq '{teamsApp.Value.AppId}'", cancellationToken);
-            if (catalog?.Value?.FirstOrDefault()?.Id is not { } catalogId)
+            try
             {
-                return new TeamInstallOutcome(false, "Our app is not in your organisation's Teams app catalog: in the Teams admin center, allow IncidentIo (or upload our app package), then try again.");
+                await AddToTeamAsync(graph, teamId, entry.Id, cancellationToken);
+            }
+            catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.NotFound)
+            {
+                // The team, or our app's catalog entry, is gone: a changed entry is tried once.
+                var again = await catalog.FindAsync(organizationId, graph.Client, refresh: true, cancellationToken: cancellationToken);
+                if (again is null)
+                {
+                    return new TeamInstallOutcome(false, NotInCatalog);
+                }
+
+                if (again.Id == entry.Id)
+                {
+                    throw;
+                }
+
+                await AddToTeamAsync(graph, teamId, again.Id, cancellationToken);
             }
 
-            await graph.Client.Teams[teamId.ToString()].InstalledApps.PostAsync(new TeamsAppInstallation
-            {
-                AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogId}" },
-            }, cancellationToken: cancellationToken);
             said = "Added our app to the team.";
         }
         catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
@@ -187,6 +203,7 @@ public sealed class TeamInstalls(
             var requestId = error.Error?.InnerError?.RequestId;
             return new TeamInstallOutcome(false, error.ResponseStatusCode switch
             {
+                400 when RscInstallRefusal.Is(error) => $"{RscInstallRefusal.Explanation} (request id {requestId})",
                 403 => $"Microsoft refused (403 {error.Error?.Code}): the temporary setup permissions may have just been removed, or a policy blocks our app. {ByHand} (request id {requestId})",
                 404 => $"Microsoft does not know that team any more (404). (request id {requestId})",
                 _ => $"Microsoft answered {error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}. Try again in a moment. (request id {requestId})",
@@ -255,12 +272,30 @@ public sealed class TeamInstalls(
     private void RequestRosterRead(Guid organizationId, Guid teamId) =>
         jobs.Enqueue<TeamRosters>(r => r.RequestAsync(organizationId, teamId, $"team {teamId}", "team-install", CancellationToken.None));
 
-    private async Task<bool> HasOurAppAsync(RecordedGraph graph, Guid teamId, CancellationToken cancellationToken)
+    private const string NotInCatalog =
+        "Our app is not in your organisation's Teams app catalog: in the Teams admin center, allow IncidentIo (or upload our app package), then try again.";
+
+    /// <summary>Whether the team has our app under any of its catalog ids (Store, the tenant's upload).</summary>
+    private static async Task<bool> HasOurAppAsync(RecordedGraph graph, CatalogEntry entry, Guid teamId, CancellationToken cancellationToken)
     {
-        var installed = await graph.Client.Teams[teamId.ToString()].InstalledApps.GetAsync(
-            request => request.QueryParameters.Filter = $"teamsApp/externalId eq '{teamsApp.Value.AppId}'", cancellationToken);
-        return installed?.Value is { Count: > 0 };
+        foreach (var catalogId in entry.Ids)
+        {
+            var installed = await graph.Client.Teams[teamId.ToString()].InstalledApps.GetAsync(
+                request => request.QueryParameters.Filter = CatalogEntry.InstalledFilter(catalogId), cancellationToken);
+            if (installed?.Value is { Count: > 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
+
+    private static async Task AddToTeamAsync(RecordedGraph graph, Guid teamId, string catalogId, CancellationToken cancellationToken) =>
+        await graph.Client.Teams[teamId.ToString()].InstalledApps.PostAsync(new TeamsAppInstallation
+        {
+            AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogId}" },
+        }, cancellationToken: cancellationToken);
 
     private async Task<Guid?> TenantOfAsync(Guid organizationId, CancellationToken cancellationToken)
     {

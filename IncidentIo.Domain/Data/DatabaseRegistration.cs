@@ -1,3 +1,4 @@
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -26,14 +27,18 @@ public static class DatabaseRegistration
         if (string.Equals(provider, DatabaseOptions.Postgres, StringComparison.OrdinalIgnoreCase))
         {
             AddContext<PostgresIncidentIoDbContext>(services, (sp, options) =>
-                options.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString));
+                options.UseNpgsql(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString)
+                    .AddInterceptors(sp.GetRequiredService<ChangeRecorder>()));
         }
         else
         {
             AddContext<SqliteIncidentIoDbContext>(services, (sp, options) =>
-                options.UseSqlite(SqliteConnectionString(sp)));
+                options.UseSqlite(SqliteConnectionString(sp))
+                    .AddInterceptors(sp.GetRequiredService<ChangeRecorder>()));
         }
 
+        // Every save announces what it changed once committed (see Changes/).
+        services.AddChangeNotifications(configuration);
         services.AddSingleton<DatabaseMigrator>();
         return services;
     }

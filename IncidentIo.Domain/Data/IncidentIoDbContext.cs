@@ -76,6 +76,9 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             organization.HasIndex(o => o.MicrosoftTenantId).IsUnique();
             organization.Property(o => o.BotServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);
             organization.Property(o => o.SetupStage).HasConversion<string>().HasMaxLength(40);
+            organization.Property(o => o.TeamsAppCatalogId).HasMaxLength(100);
+            organization.Property(o => o.TeamsAppOtherCatalogId).HasMaxLength(100);
+            organization.Property(o => o.TeamsAppDistribution).HasMaxLength(20);
             organization.HasOne(o => o.Plan).WithMany().HasForeignKey(o => o.PlanCode).OnDelete(DeleteBehavior.Restrict);
         });
 
@@ -113,6 +116,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             user.Property(u => u.DisplayName).HasMaxLength(User.DisplayNameMaxLength);
             user.Property(u => u.UserPrincipalName).HasMaxLength(User.UserPrincipalNameMaxLength);
             user.Property(u => u.BotConversationId).HasMaxLength(User.BotConversationIdMaxLength);
+            user.Property(u => u.BotTeamName).HasMaxLength(User.BotTeamNameMaxLength);
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.RoleBeforeDeactivation).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.DeactivationReason).HasMaxLength(2000);
@@ -240,6 +244,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             run.Property(r => r.RequestedBy).HasMaxLength(320);
             run.Property(r => r.ReviewedBy).HasMaxLength(320);
             run.Property(r => r.Reason).HasMaxLength(4000);
+            run.Property(r => r.KeptOwnerNote).HasMaxLength(2000);
         });
 
         modelBuilder.Entity<TeamRosterRead>(read =>

@@ -73,6 +73,12 @@ public sealed class MicrosoftOptions
     /// </summary>
     public string? SandboxAuthorityCertificatePath { get; set; }
 
+    /// <summary>
+    /// The longest <c>Retry-After</c> we honour from Microsoft; a longer one is cut to this. Work that
+    /// would wait longer than a short inline pause is rescheduled rather than slept in a worker.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     public bool IsSandbox => string.Equals(Mode, Sandbox, StringComparison.OrdinalIgnoreCase);
 
     public bool IsLive => string.Equals(Mode, Live, StringComparison.OrdinalIgnoreCase);
@@ -147,6 +153,11 @@ public sealed class IncidentIoOptionsValidator :
         {
             return ValidateOptionsResult.Fail(
                 $"Microsoft:SandboxOrigin must be an https origin on this machine, like 'https://localhost:7443', not '{options.SandboxOrigin}'.");
+        }
+
+        if (options.MaxRetryAfter < TimeSpan.FromSeconds(1) || options.MaxRetryAfter > TimeSpan.FromHours(1))
+        {
+            return ValidateOptionsResult.Fail($"Microsoft:MaxRetryAfter must be between 00:00:01 and 01:00:00, not {options.MaxRetryAfter}.");
         }
 
         return ValidateOptionsResult.Success;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
 
 namespace IncidentIo.Domain.Hosting;
 
@@ -8,6 +9,8 @@ namespace IncidentIo.Domain.Hosting;
 /// A private certificate authority of this installation, kept in the data folder, and a server
 /// certificate it issues for loopback names. Lets the embedded default serve https on a fresh
 /// machine without a developer certificate. Trust <c>ca.crt</c> in a browser to drop the warning.
+/// The authority is name-constrained to loopback names, so trusting it cannot vouch for any other
+/// site, and its key files are readable by their owner only.
 /// </summary>
 public sealed class LocalCertificates
 {
@@ -30,7 +33,7 @@ public sealed class LocalCertificates
     public string AuthorityPemPath { get; }
 
     /// <summary>Loads the certificates, creating them on first use. Safe when several processes start at once.</summary>
-    public static LocalCertificates LoadOrCreate(DataFolder dataFolder)
+    public static LocalCertificates LoadOrCreate(DataFolder dataFolder, ILogger? logger = null)
     {
         var authorityPath = dataFolder.Ensure(Path.Combine(Folder, "ca.pfx"));
         var authorityPemPath = Path.Combine(Path.GetDirectoryName(authorityPath)!, "ca.crt");
@@ -39,10 +42,19 @@ public sealed class LocalCertificates
         using var exclusive = AcquireLock(Path.Combine(Path.GetDirectoryName(authorityPath)!, ".lock"));
 
         var authority = File.Exists(authorityPath) ? X509CertificateLoader.LoadPkcs12FromFile(authorityPath, null, X509KeyStorageFlags.Exportable) : null;
+        if (authority is not null && !LoopbackNameConstraints.IsPresentOn(authority))
+        {
+            // Made by an earlier version that could sign for any name: replace it, once.
+            logger?.LogWarning(
+                "The local certificate authority at {Path} was not limited to loopback names; a new, name-constrained one replaces it. Trust the new {Certificate} again where you trusted the old one, and remove the old one from those stores.",
+                authorityPath,
+                authorityPemPath);
+            authority = null;
+        }
         if (authority is null || authority.NotAfter < DateTime.UtcNow.AddDays(30))
         {
             authority = CreateAuthority();
-            File.WriteAllBytes(authorityPath, authority.Export(X509ContentType.Pkcs12));
+            WriteOwnerOnly(authorityPath, authority.Export(X509ContentType.Pkcs12));
             File.WriteAllText(authorityPemPath, authority.ExportCertificatePem());
             File.Delete(serverPath);
         }
@@ -51,9 +63,13 @@ public sealed class LocalCertificates
         if (server is null || server.NotAfter < DateTime.UtcNow.AddDays(30) || server.Issuer != authority.Subject)
         {
             using var fresh = CreateServer(authority);
-            File.WriteAllBytes(serverPath, fresh.Export(X509ContentType.Pkcs12));
+            WriteOwnerOnly(serverPath, fresh.Export(X509ContentType.Pkcs12));
             server = X509CertificateLoader.LoadPkcs12FromFile(serverPath, null);
         }
+
+        // Key files written by an earlier version kept the default (often world-readable) mode.
+        RestrictToOwner(authorityPath);
+        RestrictToOwner(serverPath);
 
         return new LocalCertificates(authority, server, authorityPemPath);
     }
@@ -75,6 +91,7 @@ public sealed class LocalCertificates
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(LoopbackNameConstraints.Create());
         var now = DateTimeOffset.UtcNow.AddMinutes(-5);
         using var created = request.CreateSelfSigned(now, now.Add(Lifetime));
         return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null, X509KeyStorageFlags.Exportable);
@@ -98,6 +115,31 @@ public sealed class LocalCertificates
         var notAfter = now.AddDays(397) < authority.NotAfter ? now.AddDays(397) : new DateTimeOffset(authority.NotAfter);
         using var issued = request.Create(authority, now, notAfter, RandomNumberGenerator.GetBytes(16));
         return issued.CopyWithPrivateKey(key);
+    }
+
+    private const UnixFileMode OwnerReadWrite = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    // The file is created 0600 (never briefly readable by others); an existing file is truncated and re-restricted.
+    private static void WriteOwnerOnly(string path, byte[] content)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = OwnerReadWrite;
+        }
+        using (var stream = new FileStream(path, options))
+        {
+            stream.Write(content);
+        }
+        RestrictToOwner(path);
+    }
+
+    private static void RestrictToOwner(string path)
+    {
+        if (!OperatingSystem.IsWindows() && File.Exists(path) && File.GetUnixFileMode(path) != OwnerReadWrite)
+        {
+            File.SetUnixFileMode(path, OwnerReadWrite);
+        }
     }
 
     private static FileStream AcquireLock(string path)

@@ -2,6 +2,7 @@ using Hangfire;
 using Hangfire.PostgreSql;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Announcements;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
@@ -68,6 +69,8 @@ public static class JobsRegistration
                 server.SchedulePollingInterval = jobs.SchedulePollingInterval;
             });
             services.AddHostedService<RecurringJobSchedule>();
+            // After the server: /system pages hear that it came (and, on stop, went).
+            services.AddHostedService<JobServerAnnouncement>();
         }
 
         services.AddScoped<HeartbeatJob>();

@@ -14,6 +14,12 @@ public static class RetryAfterHeader
     public static TimeSpan? From(HttpHeaders? headers) =>
         headers is not null && headers.TryGetValues("Retry-After", out var values) ? Parse(values.FirstOrDefault()) : null;
 
+    /// <summary>
+    /// At most <paramref name="max"/> (<c>Microsoft:MaxRetryAfter</c>): Microsoft sets no upper bound, and
+    /// a worker must not sit on a lease or a tenant's whole queue for whatever a response says.
+    /// </summary>
+    public static TimeSpan? Capped(TimeSpan? retryAfter, TimeSpan max) => retryAfter > max ? max : retryAfter;
+
     private static TimeSpan? Parse(string? value) =>
-        int.TryParse(value, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0 ? TimeSpan.FromSeconds(seconds) : null;
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(Math.Min(seconds, (long)TimeSpan.FromDays(365).TotalSeconds)) : null;
 }

@@ -1,5 +1,7 @@
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Hosting;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.MicrosoftCloud;
 
@@ -7,9 +9,10 @@ namespace IncidentIo.Domain.MicrosoftCloud;
 /// Paces one kind of Graph call per tenant across every worker process, through the database:
 /// each call takes the row's next slot (an optimistic update, so two workers never take the same
 /// one). A 429 pushes the schedule past its <c>Retry-After</c> for everyone and doubles the gap;
-/// calls without 429 narrow it back to the configured rate, a tenth at a time.
+/// calls without 429 narrow it back to the configured rate, a tenth at a time. A <c>Retry-After</c>
+/// longer than <c>Microsoft:MaxRetryAfter</c> counts as that long.
 /// </summary>
-public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFactory, TimeProvider clock)
+public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFactory, IOptions<MicrosoftOptions> microsoft, TimeProvider clock)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
@@ -72,11 +75,14 @@ public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFa
         }
     }
 
+    /// <summary>The longest <c>Retry-After</c> honoured (<c>Microsoft:MaxRetryAfter</c>).</summary>
+    public TimeSpan MaxRetryAfter => microsoft.Value.MaxRetryAfter;
+
     /// <summary>Microsoft said 429: nobody calls again before <paramref name="retryAfter"/> passes, and the gap doubles.</summary>
     public async Task ThrottledAsync(Guid tenantId, string operation, TimeSpan retryAfter, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        var resume = now + retryAfter;
+        var resume = now + RetryAfterHeader.Capped(retryAfter, MaxRetryAfter)!.Value;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var pace = await db.GraphPaces.SingleOrDefaultAsync(p => p.TenantId == tenantId && p.Operation == operation, cancellationToken);
         if (pace is null)

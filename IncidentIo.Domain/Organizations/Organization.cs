@@ -40,6 +40,21 @@ public sealed class Organization
     /// <summary>When the default announcement rule was made: never a second time, even if an admin deletes it.</summary>
     public DateTimeOffset? DefaultAnnouncementRuleCreatedAt { get; set; }
 
+    /// <summary>
+    /// Our app's id in the tenant's Teams app catalog when last asked (<c>TeamsApp/TeamsAppCatalog</c>):
+    /// our manifest id for a Store app, an id of the tenant's own for an upload.
+    /// </summary>
+    public string? TeamsAppCatalogId { get; set; }
+
+    /// <summary>How that entry reached the catalog: <c>store</c>, <c>organization</c> or <c>sideloaded</c>.</summary>
+    public string? TeamsAppDistribution { get; set; }
+
+    /// <summary>The Store entry's id when the tenant has our app both ways (installs made from it count too).</summary>
+    public string? TeamsAppOtherCatalogId { get; set; }
+
+    /// <summary>When the catalog was last asked.</summary>
+    public DateTimeOffset? TeamsAppCatalogCheckedAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

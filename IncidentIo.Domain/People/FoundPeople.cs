@@ -10,8 +10,9 @@ namespace IncidentIo.Domain.People;
 /// <summary>
 /// Makes the people of the teams where our bot is installed known to their organisation: each one
 /// we did not know becomes a Viewer (a free seat), audited as found in that team, and, once the
-/// global permissions are granted, due for the per-user install of our app. Nobody is removed or
-/// changed here: leaving is the sweep's business.
+/// global permissions are granted, due for the per-user install of our app. Known people are only
+/// marked as seen in that team (<see cref="User.BotTeamName"/>). Nobody is removed here: leaving is
+/// the sweep's business.
 /// </summary>
 public static class FoundPeople
 {
@@ -27,8 +28,14 @@ public static class FoundPeople
         foreach (var chunk in found.DistinctBy(f => f.Member.ObjectId).Chunk(500))
         {
             var ids = chunk.Select(f => f.Member.ObjectId).ToList();
-            var known = (await db.Users.Where(u => u.OrganizationId == organizationId && ids.Contains(u.MicrosoftObjectId))
-                .Select(u => u.MicrosoftObjectId).ToListAsync(cancellationToken)).ToHashSet();
+            var knownUsers = await db.Users.Where(u => u.OrganizationId == organizationId && ids.Contains(u.MicrosoftObjectId)).ToListAsync(cancellationToken);
+            var known = knownUsers.Select(u => u.MicrosoftObjectId).ToHashSet();
+            foreach (var user in knownUsers)
+            {
+                // Seen in a team with our bot: Teams lets the bot message them even without an install of their own.
+                user.BotTeamName = ClippedText.Clip(chunk.First(f => f.Member.ObjectId == user.MicrosoftObjectId).TeamName, User.BotTeamNameMaxLength);
+            }
+
             foreach (var (member, teamName) in chunk.Where(f => !known.Contains(f.Member.ObjectId)))
             {
                 var name = member.DisplayName is { Length: > 0 } displayName ? displayName : member.Email is { Length: > 0 } email ? email : member.ObjectId.ToString();
@@ -40,6 +47,7 @@ public static class FoundPeople
                     // Graph lists a member's e-mail, not their sign-in name; for most people they are the same.
                     UserPrincipalName = member.Email is { Length: > 0 } mail ? ClippedText.Clip(mail, User.UserPrincipalNameMaxLength) : null,
                     CreatedAt = now,
+                    BotTeamName = ClippedText.Clip(teamName, User.BotTeamNameMaxLength),
                 };
                 if (installForThem)
                 {

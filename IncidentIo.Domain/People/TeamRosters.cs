@@ -1,5 +1,6 @@
 using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
@@ -129,6 +130,7 @@ public sealed class TeamRosters(
                     .SetProperty(u => u.AppInstallation.NextAttemptAt, now), cancellationToken);
             if (marked > 0)
             {
+                await services.GetRequiredService<ChangeRecorder>().RecordAsync(db, DataChange.Of(ChangeTopic.Installs, organizationId), cancellationToken);
                 jobs.Enqueue<AppInstallationJobs>(j => j.InstallDueAsync(organizationId, AppInstallationJobs.PermissionsGrantedTrigger, CancellationToken.None));
             }
 
@@ -353,7 +355,7 @@ public sealed class TeamRosters(
 
             var added = await FoundPeople.AddAsync(db, read.OrganizationId, installForThem, [.. page.Members.Select(m => new FoundMember(m, read.TeamName))], Actor, now, cancellationToken);
             await TeamMembershipChanges.ReactivateAsync(db, read.OrganizationId, [.. page.Members.Select(m => m.ObjectId)],
-                $"is in the team \"{read.TeamName}\", where IncidentIo was added", now, cancellationToken);
+                $"is in the team \"{read.TeamName}\", where IncidentIo was added", now, cancellationToken, teamName: read.TeamName);
             row.StartedAt ??= now;
             row.PagesRead++;
             row.MembersSeen += page.Members.Count;

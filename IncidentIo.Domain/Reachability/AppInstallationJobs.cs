@@ -1,4 +1,5 @@
 using Hangfire;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,7 @@ public sealed class AppInstallationJobs(
     IBackgroundJobClient jobs,
     IOptions<AppInstallationOptions> options,
     TimeProvider clock,
+    ChangeRecorder changes,
     ILogger<AppInstallationJobs> logger)
 {
     public const string PermissionsGrantedTrigger = "permissions-granted";
@@ -53,6 +55,7 @@ public sealed class AppInstallationJobs(
                     .SetProperty(u => u.AppInstallation.State, InstallationState.Pending)
                     .SetProperty(u => u.AppInstallation.Attempts, 0)
                     .SetProperty(u => u.AppInstallation.NextAttemptAt, now), cancellationToken);
+            await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Installs, organizationId), cancellationToken);
             logger.LogInformation("Installing our app for {Count} users of organisation {OrganizationId}", marked, organizationId);
         }
 

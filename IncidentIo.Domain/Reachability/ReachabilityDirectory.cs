@@ -68,6 +68,7 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
         var groups = await db.Database.SqlQuery<CountRow>(
             $"""
              SELECT app_installation_state AS "State", is_active AS "IsActive", count(*) AS "Count",
+                    sum(CASE WHEN bot_team_name IS NULL THEN 0 ELSE 1 END) AS "InBotTeam",
                     COALESCE(CAST(max(app_installation_changed_at) AS TEXT), '-') || '|' ||
                     COALESCE(CAST(max(app_installation_verified_at) AS TEXT), '-') || '|' ||
                     COALESCE(CAST(max(app_installation_next_attempt_at) AS TEXT), '-') || '|' ||
@@ -81,6 +82,7 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
         var active = 0;
         var deactivated = 0;
         var reachable = 0;
+        var throughTeam = 0;
         var version = new StringBuilder();
         foreach (var group in groups.OrderBy(g => g.State, StringComparer.Ordinal).ThenBy(g => g.IsActive))
         {
@@ -91,16 +93,17 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
             {
                 active += count;
                 reachable += state == InstallationState.Installed ? count : 0;
+                throughTeam += state == InstallationState.Installed ? 0 : (int)group.InBotTeam;
             }
             else
             {
                 deactivated += count;
             }
 
-            version.Append(CultureInfo.InvariantCulture, $"{group.State}/{group.IsActive}:{count}:{group.Version};");
+            version.Append(CultureInfo.InvariantCulture, $"{group.State}/{group.IsActive}:{count}:{group.InBotTeam}:{group.Version};");
         }
 
-        return new ReachabilityCounts(byState, active, deactivated, reachable, version.ToString());
+        return new ReachabilityCounts(byState, active, deactivated, reachable + throughTeam, version.ToString()) { ReachableThroughTeam = throughTeam };
     }
 
     /// <summary>One person of the organisation with their installation and the last <see cref="HistoryLength"/> attempts, newest first; null when they are not in it.</summary>
@@ -197,6 +200,8 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
 
         public long Count { get; init; }
 
+        public long InBotTeam { get; init; }
+
         public string? Version { get; init; }
     }
 
@@ -275,11 +280,18 @@ public sealed record ReachabilityRow(
 public sealed record ReachabilityPage(
     IReadOnlyList<ReachabilityRow> Items, int Total, ReachabilityCursor? FirstCursor, ReachabilityCursor? LastCursor, bool HasPrevious, bool HasNext);
 
-/// <param name="ReachableActive">Active people whose installation is confirmed: the bot can message them.</param>
+/// <param name="ReachableActive">
+/// Active people the bot can message: their installation is confirmed, or they are in a team with
+/// our bot (Teams lets a bot message members of its teams without a personal install:
+/// https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages).
+/// </param>
 /// <param name="Version">Changes whenever any count or installation of the organisation changes.</param>
 public sealed record ReachabilityCounts(IReadOnlyDictionary<InstallationState, int> ByState, int Active, int Deactivated, int ReachableActive, string Version)
 {
     public int Total => Active + Deactivated;
+
+    /// <summary>Of <see cref="ReachableActive"/>, those reached only through a team with our bot (no confirmed install of their own).</summary>
+    public int ReachableThroughTeam { get; init; }
 }
 
 /// <param name="User">The person, untracked, with their installation.</param>

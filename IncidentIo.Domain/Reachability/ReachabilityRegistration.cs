@@ -1,6 +1,7 @@
 using IncidentIo.Domain.MicrosoftCloud;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.Reachability;
@@ -15,6 +16,7 @@ public static class ReachabilityRegistration
         services.AddSingleton<MainAppTokens>();
         services.AddSingleton<TenantGraphPacer>();
         services.AddSingleton<UserAppInstaller>();
+        services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         services.AddSingleton<AppInstallationRequests>();
         services.AddSingleton<PersonTeams>();
         services.AddSingleton<Users.OrganizationPeople>();

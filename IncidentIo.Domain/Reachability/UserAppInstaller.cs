@@ -22,7 +22,7 @@ public sealed class UserAppInstaller(
     MainAppTokens tokens,
     TenantGraphPacer pacer,
     IOptions<AppInstallationOptions> options,
-    IOptions<TeamsAppOptions> teamsApp,
+    TeamsAppCatalog catalog,
     IServiceProvider services,
     TimeProvider clock)
 {
@@ -32,12 +32,12 @@ public sealed class UserAppInstaller(
     public const string CatalogOperation = "get-appcatalogs";
     public const string InstallOperation = "post-user-installedapps";
 
-    private static readonly TimeSpan CatalogIdLifetime = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan CatalogEntryLifetime = TimeSpan.FromMinutes(10);
 
     private readonly AppInstallationOptions settings = options.Value;
 
-    // Our app's id in each tenant's catalog: read once every few minutes, not once per user.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Id, DateTimeOffset At)> catalogIds = new();
+    // Our app's catalog entry per organisation: taken from the database (or Graph) once every few minutes, not once per user.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (CatalogEntry Entry, DateTimeOffset At)> catalogEntries = new();
 
     /// <summary>Returns the user's state afterwards (unchanged when another worker holds the user).</summary>
     /// <param name="onlyIfDue">Leave the user alone unless an attempt is due: a worker that listed due users a moment ago may find one already done by another.</param>
@@ -92,16 +92,20 @@ public sealed class UserAppInstaller(
 
     private async Task<Outcome> AttemptAsync(User user, Guid tenantId, RecordedGraph graph, InstallMode mode, CancellationToken cancellationToken)
     {
-        var appId = teamsApp.Value.AppId;
         var userPath = graph.Client.Users[user.MicrosoftObjectId.ToString()].Teamwork.InstalledApps;
-        var step = CheckOperation;
+        var step = CatalogOperation;
         try
         {
+            // Installs are found by catalog id, which works however the tenant has our app (Store or its own upload).
+            if (await CatalogEntryAsync(user.OrganizationId, graph, tenantId, false, cancellationToken) is not { } entry)
+            {
+                return NotInCatalog();
+            }
+
             if (mode != InstallMode.InstallFirst)
             {
-                await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
-                var installed = await userPath.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
-                if (installed?.Value?.FirstOrDefault() is { Id: { } installationId })
+                step = CheckOperation;
+                if (await InstalledIdAsync(userPath, entry, tenantId, cancellationToken) is { } installationId)
                 {
                     step = ItemOperation;
                     return await ChatAsync(userPath, installationId, tenantId, cancellationToken);
@@ -113,31 +117,34 @@ public sealed class UserAppInstaller(
                 }
             }
 
-            step = CatalogOperation;
-            if (await CatalogIdAsync(graph, tenantId, cancellationToken) is not { } catalogId)
-            {
-                return new Outcome(InstallationState.NotInCatalog, null, "NotInCatalog",
-                    "Our app is not in your organisation's Teams app catalog. In the Teams admin center → Teams apps → Manage apps, allow IncidentIo (or upload our package).", null);
-            }
-
             step = InstallOperation;
-            await pacer.WaitForSlotAsync(tenantId, InstallOperation, settings.InstallsPerSecond, cancellationToken);
             try
             {
-                await userPath.PostAsync(new UserScopeTeamsAppInstallation
-                {
-                    AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogId}" },
-                }, cancellationToken: cancellationToken);
+                await InstallAsync(userPath, entry.Id, tenantId, cancellationToken);
             }
-            catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
+            catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.NotFound)
             {
-                // Already installed (by the user, an admin or a setup policy): find it below.
+                // Either the user never opened Teams, or our app's catalog entry is gone (the tenant removed
+                // an upload, or swapped it for the Store's): ask the catalog again before deciding.
+                step = CatalogOperation;
+                var again = await CatalogEntryAsync(user.OrganizationId, graph, tenantId, true, cancellationToken);
+                if (again is null)
+                {
+                    return NotInCatalog();
+                }
+
+                step = InstallOperation;
+                if (again.Id == entry.Id)
+                {
+                    throw;
+                }
+
+                entry = again;
+                await InstallAsync(userPath, entry.Id, tenantId, cancellationToken);
             }
 
             step = CheckOperation;
-            await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
-            var after = await userPath.GetAsync(r => r.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
-            if (after?.Value?.FirstOrDefault() is not { Id: { } newId })
+            if (await InstalledIdAsync(userPath, entry, tenantId, cancellationToken) is not { } newId)
             {
                 return new Outcome(InstallationState.Pending, null, "NotListedYet", "Microsoft accepted the install but does not list it yet; checking again shortly.", settings.FirstBackoff);
             }
@@ -185,23 +192,61 @@ public sealed class UserAppInstaller(
         }
     }
 
-    private async Task<string?> CatalogIdAsync(RecordedGraph graph, Guid tenantId, CancellationToken cancellationToken)
+    private static Outcome NotInCatalog() =>
+        new(InstallationState.NotInCatalog, null, "NotInCatalog",
+            "Our app is not in your organisation's Teams app catalog. In the Teams admin center → Teams apps → Manage apps, allow IncidentIo (or upload our package).", null);
+
+    private async Task<CatalogEntry?> CatalogEntryAsync(Guid organizationId, RecordedGraph graph, Guid tenantId, bool refresh, CancellationToken cancellationToken)
     {
-        if (catalogIds.TryGetValue(tenantId, out var known) && clock.GetUtcNow() - known.At < CatalogIdLifetime)
+        if (!refresh && catalogEntries.TryGetValue(organizationId, out var known) && clock.GetUtcNow() - known.At < CatalogEntryLifetime)
         {
-            return known.Id;
+            return known.Entry;
         }
 
-        await pacer.WaitForSlotAsync(tenantId, CatalogOperation, settings.ChecksPerSecond, cancellationToken);
-        var catalog = await graph.Client.AppCatalogs.TeamsApps.GetAsync(r => r.QueryParameters.Filter = $"externalId eq '{teamsApp.Value.AppId}'", cancellationToken);
-        if (catalog?.Value?.FirstOrDefault()?.Id is not { } id)
+        var entry = await catalog.FindAsync(organizationId, graph.Client, refresh,
+            ct => pacer.WaitForSlotAsync(tenantId, CatalogOperation, settings.ChecksPerSecond, ct), cancellationToken);
+        if (entry is null)
         {
-            catalogIds.TryRemove(tenantId, out _);
+            catalogEntries.TryRemove(organizationId, out _);
             return null;
         }
 
-        catalogIds[tenantId] = (id, clock.GetUtcNow());
-        return id;
+        catalogEntries[organizationId] = (entry, clock.GetUtcNow());
+        return entry;
+    }
+
+    /// <summary>The user's installation of our app under any of its catalog ids, or null.</summary>
+    private async Task<string?> InstalledIdAsync(
+        Microsoft.Graph.Users.Item.Teamwork.InstalledApps.InstalledAppsRequestBuilder userPath, CatalogEntry entry, Guid tenantId, CancellationToken cancellationToken)
+    {
+        foreach (var catalogId in entry.Ids)
+        {
+            await pacer.WaitForSlotAsync(tenantId, CheckOperation, settings.ChecksPerSecond, cancellationToken);
+            var installed = await userPath.GetAsync(r => r.QueryParameters.Filter = CatalogEntry.InstalledFilter(catalogId), cancellationToken);
+            if (installed?.Value?.FirstOrDefault() is { Id: { } installationId })
+            {
+                return installationId;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Installs our app; 409 (already there, by the user, an admin or a setup policy) counts as done.</summary>
+    private async Task InstallAsync(
+        Microsoft.Graph.Users.Item.Teamwork.InstalledApps.InstalledAppsRequestBuilder userPath, string catalogId, Guid tenantId, CancellationToken cancellationToken)
+    {
+        await pacer.WaitForSlotAsync(tenantId, InstallOperation, settings.InstallsPerSecond, cancellationToken);
+        try
+        {
+            await userPath.PostAsync(new UserScopeTeamsAppInstallation
+            {
+                AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogId}" },
+            }, cancellationToken: cancellationToken);
+        }
+        catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
+        {
+        }
     }
 
     private async Task<Outcome> FromErrorAsync(ODataError error, Guid tenantId, string step, CancellationToken cancellationToken)

@@ -5,6 +5,8 @@ using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.People;
+using IncidentIo.Domain.Roles;
+using IncidentIo.Domain.Users;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.EntityFrameworkCore;
@@ -132,6 +134,14 @@ public sealed class AdminConsentFlow(
             organization.Reach(SetupStage.GlobalPermissionsGranted, now);
             db.AuditLog.Add(AuditLogEntry.Record(organization.Id, now, actor, "setup.global-permissions-granted",
                 $"Confirmed with an app-only token: {string.Join(", ", GlobalPermissions.Names)}."));
+            if (requester.IsActive && requester.Role != UserRole.Owner && await Ownership.UnownedAsync(db, organization.Id, cancellationToken))
+            {
+                // Only a Microsoft admin can grant these permissions (in the browser that came back here):
+                // that proves ownership of an organisation nobody owns yet.
+                requester.Role = UserRole.Owner;
+                db.AuditLog.Add(AuditLogEntry.Record(organization.Id, now, actor, "organization.owner-claimed",
+                    "Became Owner by completing the global-permissions admin consent while nobody owned the organisation."));
+            }
         }
 
         await db.SaveChangesAsync(cancellationToken);

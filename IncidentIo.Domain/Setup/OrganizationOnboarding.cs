@@ -5,6 +5,7 @@ using IncidentIo.Domain.Data;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Roles;
 using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,8 @@ namespace IncidentIo.Domain.Setup;
 
 /// <summary>
 /// Turns a signed-in Microsoft account into a member of its tenant's organisation: the first
-/// person from a tenant creates it (and owns it), later ones join it — never a second organisation.
+/// person from a tenant creates it, later ones join it — never a second organisation. Nobody owns it
+/// for arriving first: see <see cref="Ownership"/>.
 /// </summary>
 public sealed class OrganizationOnboarding(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
@@ -61,6 +63,10 @@ public sealed class OrganizationOnboarding(
 
         var user = created ? null : await db.Users.SingleOrDefaultAsync(
             u => u.OrganizationId == organization.Id && u.MicrosoftObjectId == signedIn.ObjectId, cancellationToken);
+        var microsoftAdmin = MicrosoftAdminRoles.ShownBy(principal);
+        // Ownership must be proved: a sign-in naming a Microsoft admin role claims an organisation nobody owns
+        // yet; anyone else joins as a viewer (completing the global-permissions consent is the other proof).
+        var claimsOwnership = microsoftAdmin && (created || await Ownership.UnownedAsync(db, organization.Id, cancellationToken));
         if (user is null)
         {
             user = new User
@@ -69,17 +75,23 @@ public sealed class OrganizationOnboarding(
                 MicrosoftObjectId = signedIn.ObjectId,
                 DisplayName = signedIn.DisplayName,
                 UserPrincipalName = signedIn.UserPrincipalName,
-                // Whoever starts setup owns the organisation; people who come later start as viewers.
-                Role = created ? UserRole.Owner : UserRole.Viewer,
+                Role = claimsOwnership ? UserRole.Owner : UserRole.Viewer,
+                MicrosoftAdminAtLastSignIn = microsoftAdmin,
                 CreatedAt = now,
             };
             db.Users.Add(user);
+            var actor = AuditLogEntry.UserActor(signedIn.UserPrincipalName, signedIn.ObjectId);
             db.AuditLog.Add(AuditLogEntry.Record(
                 organization.Id,
                 now,
-                AuditLogEntry.UserActor(signedIn.UserPrincipalName, signedIn.ObjectId),
+                actor,
                 created ? "organization.created" : "user.joined",
                 created ? $"Organisation \"{organization.Name}\" created at first sign-in from tenant {signedIn.TenantId}." : null));
+            if (claimsOwnership)
+            {
+                db.AuditLog.Add(OwnerClaimed(organization.Id, now, actor));
+            }
+
             await db.SaveChangesAsync(cancellationToken);
             if (organization.GlobalPermissionsGrantedAt is not null)
             {
@@ -88,9 +100,25 @@ public sealed class OrganizationOnboarding(
                 jobs.Enqueue<AppInstallationJobs>(j => j.InstallUserAsync(userId, "joined", CancellationToken.None));
             }
         }
+        else if (user.MicrosoftAdminAtLastSignIn != microsoftAdmin || (claimsOwnership && user.IsActive && user.Role != UserRole.Owner))
+        {
+            // Written only when something changed: this runs on every page that needs the member.
+            user.MicrosoftAdminAtLastSignIn = microsoftAdmin;
+            if (claimsOwnership && user.IsActive)
+            {
+                user.Role = UserRole.Owner;
+                db.AuditLog.Add(OwnerClaimed(organization.Id, now, AuditLogEntry.UserActor(signedIn.UserPrincipalName, signedIn.ObjectId)));
+            }
 
-        return new Membership(organization, user, created);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        return new Membership(organization, user, created) { Unowned = !claimsOwnership && await Ownership.UnownedAsync(db, organization.Id, cancellationToken) };
     }
+
+    private static AuditLogEntry OwnerClaimed(Guid organizationId, DateTimeOffset now, string actor) => AuditLogEntry.Record(
+        organizationId, now, actor, "organization.owner-claimed",
+        "Became Owner: the sign-in named a Microsoft admin role (Global Administrator or Privileged Role Administrator) and nobody owned the organisation yet.");
 
     /// <summary>The tenant's own name from Graph (delegated <c>User.Read</c> may read it); the domain if Graph fails.</summary>
     private async Task<string> TenantNameAsync(ClaimsPrincipal principal, SignedInAccount signedIn, CancellationToken cancellationToken)
@@ -112,7 +140,25 @@ public sealed class OrganizationOnboarding(
     }
 }
 
-public sealed record Membership(Organization Organization, User User, bool CreatedOrganization);
+public sealed record Membership(Organization Organization, User User, bool CreatedOrganization)
+{
+    /// <summary>Nobody owns the organisation yet (when the membership was read).</summary>
+    public bool Unowned { get; init; }
+
+    /// <summary>Whether they may do setup's steps up to the global permissions (see <see cref="SetupAuthority"/>).</summary>
+    public bool MayRunSetup => SetupAuthority.Allows(User, Unowned, Organization.SetupStage);
+}
+
+/// <summary>
+/// Who may do setup's steps: an active Admin or Owner; and while nobody owns the organisation, anyone of
+/// the tenant up to the global permissions — Microsoft lets only its admins grant those, and whoever does
+/// becomes the Owner.
+/// </summary>
+public static class SetupAuthority
+{
+    public static bool Allows(User user, bool unowned, SetupStage stage) =>
+        user.IsActive && (user.Role >= UserRole.Admin || (unowned && stage < SetupStage.GlobalPermissionsGranted));
+}
 
 /// <summary>Who signed in, from the id token's claims (identified by tenant and object id, never by e-mail).</summary>
 public sealed record SignedInAccount(Guid TenantId, Guid ObjectId, string DisplayName, string? UserPrincipalName)

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.MicrosoftCloud;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace IncidentIo.Domain.Setup;
 
@@ -17,6 +18,7 @@ public static class SetupRegistration
         services.AddSingleton<SetupSteps>();
         services.AddSingleton<PlanSettings>();
         services.AddSingleton<TeamsAppInstallationCheck>();
+        services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         return services;
     }
 }

@@ -1,6 +1,7 @@
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Roles;
 using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 
@@ -17,7 +18,7 @@ public sealed class SetupSteps(IDbContextFactory<IncidentIoDbContext> dbFactory,
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var organization = await db.Organizations.AsNoTracking().Include(o => o.Plan).SingleAsync(o => o.Id == organizationId, cancellationToken);
         var owner = await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId && u.Role == UserRole.Owner)
-            .OrderBy(u => u.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+            .OrderByDescending(u => u.IsActive).ThenBy(u => u.CreatedAt).FirstOrDefaultAsync(cancellationToken);
         var plans = await db.Plans.AsNoTracking().OrderBy(p => p.SortOrder).ToListAsync(cancellationToken);
         return new SetupView(organization, owner, await LastAnsweredAsync(ConsentKind.GlobalPermissions), await LastAnsweredAsync(ConsentKind.SetupPermissions), plans);
 
@@ -68,13 +69,15 @@ public sealed class SetupSteps(IDbContextFactory<IncidentIoDbContext> dbFactory,
     /// <returns>An error for the admin, or null when saved.</returns>
     private async Task<string?> ChangeAsync(Membership member, string action, string details, Action<Organization, DateTimeOffset> change, CancellationToken cancellationToken)
     {
-        if (member.User.Role < UserRole.Admin)
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var organization = await db.Organizations.SingleAsync(o => o.Id == member.Organization.Id, cancellationToken);
+        // Who they are now, not when the page opened: a role taken away applies at once.
+        var actor = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == member.User.Id && u.OrganizationId == organization.Id, cancellationToken);
+        if (actor is null || !SetupAuthority.Allows(actor, await Ownership.UnownedAsync(db, organization.Id, cancellationToken), organization.SetupStage))
         {
             return "Only an admin of your organisation can change setup.";
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var organization = await db.Organizations.SingleAsync(o => o.Id == member.Organization.Id, cancellationToken);
         var now = clock.GetUtcNow();
         change(organization, now);
         db.AuditLog.Add(AuditLogEntry.Record(

@@ -5,7 +5,6 @@ using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Microsoft.Graph;
 using Microsoft.Graph.Models;
 using Microsoft.Graph.Models.ODataErrors;
@@ -19,7 +18,7 @@ namespace IncidentIo.Domain.Setup;
 /// </summary>
 public sealed class TeamsAppInstallationCheck(
     GraphClients graph,
-    IOptions<TeamsAppOptions> teamsApp,
+    TeamsAppCatalog catalog,
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     TimeProvider clock)
 {
@@ -40,6 +39,14 @@ public sealed class TeamsAppInstallationCheck(
         var client = graph.ForTenant(organization.MicrosoftTenantId);
         try
         {
+            // Refreshed: the admin may just have uploaded our package or allowed the Store's.
+            if (await catalog.FindAsync(organizationId, client, refresh: true, cancellationToken: cancellationToken) is not { } entry)
+            {
+                return InstallationCheckResult.Failed(
+                    "Our app is not in your organisation's Teams app catalog yet: in the Teams admin center → Teams apps → Manage apps, allow IncidentIo (or upload our app package), add it to a team, then check again.",
+                    null);
+            }
+
             var teams = new List<Team>();
             var page = await client.Teams.GetAsync(request => request.QueryParameters.Select = ["id", "displayName"], cancellationToken);
             if (page is not null)
@@ -54,14 +61,18 @@ public sealed class TeamsAppInstallationCheck(
             foreach (var team in teams)
             {
                 checkedTeams++;
-                var apps = await client.Teams[team.Id].InstalledApps.GetAsync(request =>
+                foreach (var catalogId in entry.Ids)
                 {
-                    request.QueryParameters.Filter = $"teamsApp/externalId eq '{teamsApp.Value.AppId}'";
-                    request.QueryParameters.Expand = ["teamsAppDefinition"];
-                }, cancellationToken);
-                if (apps?.Value is { Count: > 0 })
-                {
-                    found.Add((team.DisplayName ?? team.Id!, Guid.TryParse(team.Id, out var graphTeamId) ? graphTeamId : null));
+                    var apps = await client.Teams[team.Id].InstalledApps.GetAsync(request =>
+                    {
+                        request.QueryParameters.Filter = CatalogEntry.InstalledFilter(catalogId);
+                        request.QueryParameters.Expand = ["teamsAppDefinition"];
+                    }, cancellationToken);
+                    if (apps?.Value is { Count: > 0 })
+                    {
+                        found.Add((team.DisplayName ?? team.Id!, Guid.TryParse(team.Id, out var graphTeamId) ? graphTeamId : null));
+                        break;
+                    }
                 }
             }
         }

@@ -23,8 +23,32 @@ public sealed class TeamsAppOptions
     /// </summary>
     public string PortalHost { get; set; } = "localhost:7080";
 
+    /// <summary>
+    /// The client apps whose tokens the tab accepts (the token's <c>azp</c>, or <c>appid</c> in a v1
+    /// token). Unset: <see cref="MicrosoftTabClientIds"/>. Set it only to narrow the list.
+    /// </summary>
+    public string[]? TabClientIds { get; set; }
+
+    /// <summary>
+    /// Teams, Microsoft 365 and Outlook clients that Microsoft documents for tab SSO (the ids a tab
+    /// app pre-authorizes): https://learn.microsoft.com/en-us/microsoftteams/platform/tabs/how-to/authentication/tab-sso-register-aad
+    /// </summary>
+    public static readonly IReadOnlyList<string> MicrosoftTabClientIds =
+    [
+        "1fec8e78-bce4-4aaf-ab1b-5451cc387264", // Teams mobile or desktop
+        "5e3ce6c0-2b1f-4285-8d4b-75ee78787346", // Teams web
+        "4765445b-32c6-49b0-83e6-1d93765276ca", // Microsoft 365 web
+        "0ec893e0-5785-4de6-99da-4ed124e5296c", // Microsoft 365 desktop
+        "d3590ed6-52b3-4102-aeff-aad2292ab01c", // Microsoft 365 mobile, Outlook desktop
+        "bc59ab01-8403-45c6-8796-ac3ef710b3e3", // Outlook web
+        "27922004-5251-4030-b22d-91ecd9a37ea4", // Outlook mobile
+    ];
+
+    /// <summary>The client ids in force: the configured ones, or Microsoft's documented list.</summary>
+    public IReadOnlyList<string> AllowedTabClientIds => TabClientIds is { Length: > 0 } configured ? configured : MicrosoftTabClientIds;
+
     /// <summary>The app version (MAJOR.MINOR.PATCH). Teams only takes an update whose version is higher.</summary>
-    public string Version { get; set; } = "1.0.0";
+    public string Version { get; set; } = "1.1.0";
 
     /// <summary>The name Teams shows under the app icon (at most 30 characters).</summary>
     public string ShortName { get; set; } = "IncidentIo";

@@ -16,6 +16,10 @@ public sealed partial class TeamsAppOptionsValidator : IValidateOptions<TeamsApp
         CheckGuid(failures, nameof(TeamsAppOptions.AppId), options.AppId);
         CheckGuid(failures, nameof(TeamsAppOptions.BotId), options.BotId);
         CheckGuid(failures, nameof(TeamsAppOptions.TabSsoAppId), options.TabSsoAppId);
+        for (var i = 0; i < (options.TabClientIds?.Length ?? 0); i++)
+        {
+            CheckGuid(failures, $"{nameof(TeamsAppOptions.TabClientIds)}:{i}", options.TabClientIds![i]);
+        }
         if (PortalHostProblem(options.PortalHost) is { } problem)
         {
             failures.Add($"{Key(nameof(TeamsAppOptions.PortalHost))} {problem}, not '{options.PortalHost}'.");

@@ -98,6 +98,15 @@ public sealed class TeamsSsoTokens
         }
 
         var claims = result.ClaimsIdentity;
+        // The app that asked Entra for the token: Teams or another Microsoft 365 client, never an arbitrary app
+        // a tenant's user consented to (which could then replay the person's token at our tab).
+        var client = claims.FindFirst("azp")?.Value ?? claims.FindFirst("appid")?.Value;
+        if (client is null || !app.AllowedTabClientIds.Contains(client, StringComparer.OrdinalIgnoreCase))
+        {
+            logger.LogInformation("A Teams sign-in token requested by client app {ClientId} was refused: not a Teams or Microsoft 365 client", client);
+            return TeamsSsoResult.Rejected("The sign-in token was requested by an app that is not Teams or Microsoft 365.");
+        }
+
         var scopes = (claims.FindFirst("scp")?.Value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (!scopes.Contains(Scope, StringComparer.Ordinal))
         {

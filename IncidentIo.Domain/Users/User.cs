@@ -9,6 +9,7 @@ public sealed class User
     public const int DisplayNameMaxLength = 256;
     public const int UserPrincipalNameMaxLength = 320;
     public const int BotConversationIdMaxLength = 200;
+    public const int BotTeamNameMaxLength = 256;
 
     public Guid Id { get; set; } = Guid.NewGuid();
 
@@ -34,10 +35,23 @@ public sealed class User
 
     public string? DeactivationReason { get; set; }
 
+    /// <summary>
+    /// Whether the ID token of this person's latest sign-in named a Microsoft Entra role that may grant
+    /// tenant-wide consent (<see cref="MicrosoftAdminRoles"/>): one thing that lets staff make them Owner.
+    /// </summary>
+    public bool MicrosoftAdminAtLastSignIn { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>The bot's 1:1 conversation with the user (<c>a:…</c>), once Teams has told us or we created it.</summary>
     public string? BotConversationId { get; set; }
+
+    /// <summary>
+    /// A team with our bot the person was last seen in (roster reads, member-added events); cleared
+    /// when they are deactivated, i.e. when they are in no such team. Teams lets our bot message
+    /// members of its teams without a personal install of our app (send-proactive-messages page).
+    /// </summary>
+    public string? BotTeamName { get; set; }
 
     /// <summary>Whether our app is installed for the user (needed for the bot to message them).</summary>
     public UserAppInstallation AppInstallation { get; set; } = new();
@@ -53,6 +67,7 @@ public sealed class User
         }
 
         IsActive = false;
+        BotTeamName = null;
         DeactivatedAt = at;
         DeactivationReason = reason;
         if (Role > UserRole.Viewer)

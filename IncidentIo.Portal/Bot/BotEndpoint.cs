@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Bot.Connector;
 using IncidentIo.Domain.Bot.Declare;
 using IncidentIo.Domain.Bot.Inbound;
 using Microsoft.AspNetCore.Diagnostics;
@@ -12,7 +13,8 @@ namespace IncidentIo.Portal.Bot;
 /// Our bot's messaging endpoint (the Azure Bot resource's "messaging endpoint"): the Bot Framework
 /// channel posts Teams' activities here. Authenticated by the channel's token only: no cookie, no
 /// antiforgery, never a redirect to sign-in. The token is checked before the body is read, the
-/// body is bounded by <c>Bot:MaxActivityBytes</c>, and a refused request changes nothing.
+/// body is bounded by <c>Bot:MaxActivityBytes</c>, an activity whose <c>serviceUrl</c> is not an
+/// allowed Teams host (<see cref="ServiceUrlAllowlist"/>) is refused, and a refused request changes nothing.
 /// </summary>
 public static class BotEndpoint
 {
@@ -25,7 +27,8 @@ public static class BotEndpoint
     }
 
     private static async Task<IResult> ReceiveAsync(
-        HttpContext http, ChannelTokenValidator tokens, InboundActivities inbound, BotDeclare declare, IOptions<BotOptions> bot, ILoggerFactory loggers)
+        HttpContext http, ChannelTokenValidator tokens, ServiceUrlAllowlist serviceUrls, InboundActivities inbound, BotDeclare declare,
+        IOptions<BotOptions> bot, ILoggerFactory loggers)
     {
         // Answers here are for the channel, not a browser: no re-executed "not found" page.
         if (http.Features.Get<IStatusCodePagesFeature>() is { } statusPages)
@@ -71,6 +74,16 @@ public static class BotEndpoint
         if (!admitted.IsValid)
         {
             return Refuse(http, logger, admitted);
+        }
+
+        // A genuine token vouches for the serviceUrl, but we still only ever call Teams' own hosts:
+        // stored, another host would later get our bot's connector token.
+        if (!serviceUrls.Allows(activity.ServiceUrl))
+        {
+            logger.LogWarning(
+                "Bot endpoint refused activity {Type} {Id}: its serviceUrl {ServiceUrl} is not an allowed Teams host ({Allowed}; Bot:Connector:AllowedServiceUrlHosts)",
+                activity.Type, activity.Id, activity.ServiceUrl, string.Join(", ", serviceUrls.Hosts));
+            return Problem(StatusCodes.Status403Forbidden, "The activity's serviceUrl is not an allowed Teams service host.");
         }
 
         if (activity.Type == "invoke")

@@ -28,6 +28,8 @@ public sealed class EmbeddedSandbox(
     IOptions<TeamsAppOptions> teamsApp,
     IOptions<SetupAppOptions> setupApp,
     IOptions<BotOptions> bot,
+    IOptions<SupportOptions> support,
+    IOptions<EmbeddedSandboxOptions> sandboxOptions,
     LocalCertificates certificates,
     IServer server,
     IHostApplicationLifetime lifetime,
@@ -77,6 +79,8 @@ public sealed class EmbeddedSandbox(
             RedirectUris = callbacks,
             DelegatedScopes = ["User.Read"],
             ApplicationPermissions = [.. GlobalPermissions.Names],
+            // The staff app role; the Sandbox's staff user is assigned it (as DemoSeed.StaffAppRole, the default name).
+            AppRoles = [support.Value.StaffAppRole],
         });
         if (setupApp.Value is { IsConfigured: true } setup)
         {
@@ -127,16 +131,24 @@ public sealed class EmbeddedSandbox(
     }
 
     /// <summary>
-    /// Our Teams app in every tenant's app catalog, as if each customer had uploaded our package
-    /// (or it came from the Store): Graph installs by catalog id, which Teams gives each tenant.
+    /// Our Teams app in every tenant's app catalog, as <c>Sandbox:TeamsAppDistribution</c> says it got
+    /// there: from the Teams Store (catalog id = our manifest id), uploaded by the customer's admin
+    /// (a catalog id of the tenant's own), or both. Graph installs by catalog id.
     /// </summary>
     private void PublishTeamsApp()
     {
         var app = teamsApp.Value;
+        // The definition carries the manifest's resource-specific permissions, so the Sandbox refuses
+        // installs our package would get refused for in Teams.
+        var rsc = new TeamsAppPackage(teamsApp).RenderManifest()["authorization"]?["permissions"]?["resourceSpecific"]?.AsArray()
+            .Select(p => new RscEntry((string)p!["name"]!, (string)p["type"]!)).ToList();
         foreach (var tenant in Host.State.Tenants())
         {
-            Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId,
-                configurationUrl: $"https://{app.PortalHost}/teams/configure");
+            foreach (var distribution in sandboxOptions.Value.DistributionMethods)
+            {
+                Host.PublishTeamsApp(tenant.Id, app.AppId, app.ShortName, app.Version, botId: app.BotId, azureAdAppId: app.TabSsoAppId,
+                    configurationUrl: $"https://{app.PortalHost}/teams/configure", distributionMethod: distribution, resourceSpecificPermissions: rsc);
+            }
         }
     }
 

@@ -25,6 +25,7 @@ public static class IncidentsText
         DeliveryState.Failed => "Failed",
         DeliveryState.WaitingForInstall => "Installing our app for them",
         DeliveryState.Unreachable => "Cannot be reached",
+        DeliveryState.Skipped => "Not sent: channel not listed",
         _ => "Outcome unknown",
     };
 

@@ -30,14 +30,14 @@ public static class ConsentEndpoints
     private static async Task<IResult> StartAsync(
         HttpContext http, OrganizationOnboarding onboarding, AdminConsentFlow consent, SupportOptions support, ConsentKind kind, string callbackPath)
     {
-        if (support.IsStaff(http.User))
+        if (support.FromStaffTenant(http.User))
         {
             // Our own tenant is no customer: no organisation, no consent for it.
             return Results.Redirect("/setup");
         }
 
         var member = await onboarding.EnsureMemberAsync(http.User, http.RequestAborted);
-        if (member.User.Role < UserRole.Admin)
+        if (kind == ConsentKind.SetupPermissions ? member.User.Role < UserRole.Admin || !member.User.IsActive : !member.MayRunSetup)
         {
             return Results.Redirect("/setup?consent=not-allowed");
         }

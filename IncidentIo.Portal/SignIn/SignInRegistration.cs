@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Mvc.Routing;
+using Microsoft.Extensions.Options;
 using Microsoft.Identity.Web;
 using Microsoft.Identity.Web.TokenCacheProviders.Distributed;
 
@@ -33,6 +34,8 @@ public static partial class SignInRegistration
         {
             if (microsoft.HostSandbox)
             {
+                builder.Services.AddSingleton<IValidateOptions<EmbeddedSandboxOptions>, EmbeddedSandboxOptionsValidator>();
+                builder.Services.AddOptions<EmbeddedSandboxOptions>().Bind(builder.Configuration.GetSection(EmbeddedSandboxOptions.Section)).ValidateOnStart();
                 builder.Services.AddSingleton<EmbeddedSandbox>();
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<EmbeddedSandbox>());
             }

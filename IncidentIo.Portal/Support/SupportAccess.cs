@@ -32,6 +32,11 @@ public sealed class SupportAccess(IOptions<SupportOptions> options, Organization
             return Staff(principal);
         }
 
+        if (options.Value.FromStaffTenant(principal))
+        {
+            return NotStaff(principal);
+        }
+
         var member = await onboarding.EnsureMemberAsync(principal, cancellationToken);
         return Customer(member.User, member.Organization.Id, member.Organization.Name);
     }
@@ -52,6 +57,11 @@ public sealed class SupportAccess(IOptions<SupportOptions> options, Organization
             return Staff(principal);
         }
 
+        if (options.Value.FromStaffTenant(principal))
+        {
+            return NotStaff(principal);
+        }
+
         var account = SignedInAccount.From(principal);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var found = await db.Users.AsNoTracking()
@@ -67,6 +77,13 @@ public sealed class SupportAccess(IOptions<SupportOptions> options, Organization
     {
         var account = SignedInAccount.From(principal);
         return new ConsoleViewer(ConsoleRole.Staff, account.DisplayName, StaffActor(account), null, null);
+    }
+
+    /// <summary>Someone of our own tenant without the staff app role, or a guest in it: no organisation, nothing to see.</summary>
+    private static ConsoleViewer NotStaff(ClaimsPrincipal principal)
+    {
+        var account = SignedInAccount.From(principal);
+        return new ConsoleViewer(ConsoleRole.NotAllowed, account.DisplayName, StaffActor(account), null, null);
     }
 
     /// <summary>How staff appear in the audit log: "staff:" and their sign-in name (their object id if they have none).</summary>

@@ -173,6 +173,7 @@ public static class SupportConsoleRegistration
         services.AddSingleton<ReachabilityDirectory>();
         services.AddSingleton<SupportAccess>();
         services.AddSingleton<SupportConsole>();
+        services.AddSingleton<OwnerRecovery>();
         return services;
     }
 }

@@ -16,6 +16,28 @@ public sealed class ActivityLog
         }
     }
 
+    /// <summary>
+    /// Replaces a sent activity (same id, conversation and sender) with its edited content; false
+    /// when that conversation has no such activity from that bot.
+    /// </summary>
+    public bool Replace(string botAppId, string conversationId, string activityId, Func<SentActivity, SentActivity> edit)
+    {
+        var thread = ConnectorIds.Thread(conversationId);
+        lock (_gate)
+        {
+            var index = _items.FindIndex(a => a.Id == activityId
+                && string.Equals(a.BotAppId, botAppId, StringComparison.OrdinalIgnoreCase)
+                && string.Equals(ConnectorIds.Thread(a.ConversationId), thread, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                return false;
+            }
+
+            _items[index] = edit(_items[index]);
+            return true;
+        }
+    }
+
     public IReadOnlyList<SentActivity> All()
     {
         lock (_gate)

@@ -129,6 +129,17 @@ public sealed class BotDirectory(SandboxState? state = null) : IBotDirectory
         }
     }
 
+    public bool IsInBotTeam(string botAppId, Guid tenantId, Guid aadObjectId)
+    {
+        lock (_gate)
+        {
+            return _teamInstalls.Where(i => string.Equals(i.BotAppId, botAppId, StringComparison.OrdinalIgnoreCase))
+                .Any(i => _teams.Values.FirstOrDefault(t => t.Id.Equals(i.TeamId, StringComparison.OrdinalIgnoreCase)) is { } team
+                    && team.TenantId == tenantId
+                    && _members.TryGetValue(team.Id, out var members) && members.Any(m => m.AadObjectId == aadObjectId));
+        }
+    }
+
     public BotTeam? FindTeamByThread(string threadId)
     {
         lock (_gate)

@@ -14,7 +14,7 @@ namespace IncidentIo.Sandbox.BotFramework;
 
 /// <summary>
 /// The Teams connector service at <see cref="BotFrameworkSandbox.ServicePath"/>: create one-to-one
-/// conversations, send activities, list members. Every response carries
+/// conversations, send and update activities, list members. Every response carries
 /// <c>X-Correlating-OperationId</c>; callers need a connector token whose <c>appid</c> is a
 /// registered bot. Users in <c>members[].id</c> may be <c>29:</c> ids or AAD object ids.
 /// </summary>
@@ -31,6 +31,7 @@ public static class ConnectorEndpoints
             SendActivity(http, bot, conversationId, null));
         v3.MapPost("/v3/conversations/{conversationId}/activities/{activityId}", (HttpContext http, BotFrameworkSandbox bot, string conversationId, string activityId) =>
             SendActivity(http, bot, conversationId, activityId));
+        v3.MapPut("/v3/conversations/{conversationId}/activities/{activityId}", UpdateActivity);
         v3.MapGet("/v3/conversations/{conversationId}/pagedmembers", PagedMembers);
         v3.MapGet("/v3/conversations/{conversationId}/members/{memberId}", Member);
         v3.MapGet("/v3/conversations/{conversationId}/members", AllMembers);
@@ -132,7 +133,7 @@ public static class ConnectorEndpoints
         }
 
         var appId = Caller(http);
-        if (!bot.Directory.IsInstalledForUser(appId, tenantId, userId))
+        if (!CanMessage(bot, appId, tenantId, userId))
         {
             return ConnectorErrors.NotInstalledForUser();
         }
@@ -152,6 +153,13 @@ public static class ConnectorEndpoints
         return Results.Json(response, statusCode: StatusCodes.Status201Created);
     }
 
+    /// <summary>
+    /// A user gets the bot's 1:1 messages when its app is installed for them or they are in a team
+    /// where it is installed (<see cref="IBotDirectory.IsInBotTeam"/>, send-proactive-messages page).
+    /// </summary>
+    private static bool CanMessage(BotFrameworkSandbox bot, string appId, Guid tenantId, Guid userId) =>
+        bot.Directory.IsInstalledForUser(appId, tenantId, userId) || bot.Directory.IsInBotTeam(appId, tenantId, userId);
+
     private static async Task<IResult> SendActivity(HttpContext http, BotFrameworkSandbox bot, string conversationId, string? replyToId)
     {
         var appId = Caller(http);
@@ -166,7 +174,7 @@ public static class ConnectorEndpoints
             return throttled;
         }
 
-        if (target.Personal is { } personal && !bot.Directory.IsInstalledForUser(appId, personal.TenantId, personal.UserId))
+        if (target.Personal is { } personal && !CanMessage(bot, appId, personal.TenantId, personal.UserId))
         {
             return ConnectorErrors.MessageWritesBlocked();
         }
@@ -185,6 +193,39 @@ public static class ConnectorEndpoints
         }
 
         return Results.Json(new JsonObject { ["id"] = sent.Id }, statusCode: StatusCodes.Status201Created);
+    }
+
+    /// <summary>
+    /// Update Activity: replaces the text and attachments of a message the bot sent, keeping its id;
+    /// answers 200 with a ResourceResponse (<c>{"id"}</c>).
+    /// https://learn.microsoft.com/azure/bot-service/rest-api/bot-framework-rest-connector-api-reference#update-activity
+    /// https://learn.microsoft.com/microsoftteams/platform/bots/how-to/update-and-delete-bot-messages
+    /// The error for an id the conversation does not have is not documented: the Sandbox answers 404 <c>NotFound</c>.
+    /// </summary>
+    private static async Task<IResult> UpdateActivity(HttpContext http, BotFrameworkSandbox bot, string conversationId, string activityId)
+    {
+        var appId = Caller(http);
+        var (target, problem) = Resolve(bot, appId, conversationId);
+        if ((problem ?? Throttle(http, bot, send: true, appId, target.TenantId, ConnectorIds.Thread(conversationId))) is { } refused)
+        {
+            return refused;
+        }
+
+        var body = await ReadObject(http);
+        if (body is null || Text(body["type"]) is not { Length: > 0 })
+        {
+            return ConnectorErrors.BadArgument("The activity needs a type.");
+        }
+
+        var updated = bot.Activities.Replace(appId, conversationId, activityId, sent => sent with
+        {
+            Text = Text(body["text"]),
+            Attachments = body["attachments"]?.DeepClone() as JsonArray,
+            Activity = (JsonObject)body.DeepClone(),
+        });
+        return updated
+            ? Results.Json(new JsonObject { ["id"] = activityId })
+            : ConnectorErrors.Result(StatusCodes.Status404NotFound, "NotFound", $"Activity {activityId} was not found in the conversation.");
     }
 
     private static IResult PagedMembers(HttpContext http, BotFrameworkSandbox bot, string conversationId, int? pageSize, string? continuationToken)

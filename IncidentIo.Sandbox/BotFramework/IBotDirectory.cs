@@ -18,6 +18,15 @@ public interface IBotDirectory
     bool IsInstalledForUser(string botAppId, Guid tenantId, Guid aadObjectId);
 
     /// <summary>
+    /// Whether the user is a member of a team where the bot's Teams app is installed. Such a user can
+    /// get the bot's proactive 1:1 messages without a personal install: "For users, your app either
+    /// must be installed for the user or your user must be part of a team where your app is
+    /// installed" (https://learn.microsoft.com/en-us/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages;
+    /// the same on https://learn.microsoft.com/en-us/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages).
+    /// </summary>
+    bool IsInBotTeam(string botAppId, Guid tenantId, Guid aadObjectId);
+
+    /// <summary>
     /// The team a thread belongs to: <paramref name="threadId"/> is the team id (its General
     /// channel's thread id) or any of its channels' thread ids (<c>19:…@thread.tacv2</c>,
     /// without any <c>;messageid=</c> suffix). Null when no team has that thread.

@@ -21,6 +21,17 @@ public sealed class TeamsBotDirectory(SandboxState state) : IBotDirectory
         && state.Teams.Installations(InstallationScope.User, aadObjectId)
             .Any(i => !i.AwaitingTeamsClient && IsBotApp(botAppId, i));
 
+    /// <summary>
+    /// A member of a team with the bot's app. Not documented, so the Sandbox's choices: someone who
+    /// never opened Teams has no chats yet (as for personal installs); whether an app permission policy
+    /// that blocks the app for the user also stops this route is the tenant's
+    /// <see cref="TeamsTenantSettings.PolicyBlockStopsTeamRoute"/> (off by default).
+    /// </summary>
+    public bool IsInBotTeam(string botAppId, Guid tenantId, Guid aadObjectId) =>
+        state.FindUser(aadObjectId) is { } user && user.TenantId == tenantId && state.Teams.HasOpenedTeams(user)
+        && !(user.BlockedByPolicy && state.Teams.Settings(tenantId).PolicyBlockStopsTeamRoute)
+        && state.Teams.JoinedTeams(aadObjectId).Any(team => state.Teams.Installations(InstallationScope.Team, team.Id).Any(i => IsBotApp(botAppId, i)));
+
     public BotTeam? FindTeamByThread(string threadId) =>
         state.Teams.FindTeamByThread(threadId) is { } team ? ToBotTeam(team) : null;
 

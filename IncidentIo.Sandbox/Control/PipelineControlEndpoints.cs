@@ -19,7 +19,8 @@ public static class PipelineControlEndpoints
     public static IServiceCollection AddGraphPipelineServices(this IServiceCollection services, SandboxOptions options) => services
         .AddSingleton(new Throttler(options.Throttling, options.TimeProvider))
         .AddSingleton(new FaultInjector(options.FaultSeed, options.TimeProvider))
-        .AddSingleton<BatchDispatcher>();
+        .AddSingleton<BatchDispatcher>()
+        .AddSingleton<GraphRequestLog>();
 
     public static void MapPipelineControl(this IEndpointRouteBuilder app)
     {

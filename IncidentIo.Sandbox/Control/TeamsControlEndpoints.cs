@@ -48,7 +48,10 @@ public static class TeamsControlEndpoints
             t.IsArchived,
             t.GeneralChannelId,
             Members = teams.Members(t.Id).Select(m => new { m.UserId, runtime.State.FindUser(m.UserId)?.UserPrincipalName, m.IsOwner }),
-            InstalledApps = teams.Installations(InstallationScope.Team, t.Id).Select(i => new { i.Id, i.TeamsAppId, teams.FindCatalogApp(found.Id, i.TeamsAppId)?.ExternalId }),
+            // The control API names apps by manifest id ("externalId"), whichever way they reached the catalog.
+            InstalledApps = teams.Installations(InstallationScope.Team, t.Id).Select(i => teams.FindCatalogApp(found.Id, i.TeamsAppId) is var app
+                ? new { i.Id, i.TeamsAppId, ExternalId = app?.ManifestId, app?.DistributionMethod }
+                : null),
             GeneralTabs = teams.Tabs(t.Id, t.GeneralChannelId).Select(tab => new { tab.Id, tab.DisplayName, tab.TeamsAppId, tab.Configuration.ContentUrl }),
         }));
     }
@@ -107,7 +110,10 @@ public static class TeamsControlEndpoints
             return Results.NotFound();
         }
 
-        var app = runtime.State.Teams.CatalogApps(found.Id).FirstOrDefault(a => a.ExternalId.Equals(body.ExternalId, StringComparison.OrdinalIgnoreCase));
+        // By manifest id, whichever way the app reached the catalog; the tenant's own upload first when it has both.
+        var app = runtime.State.Teams.CatalogApps(found.Id)
+            .Where(a => a.ManifestId.Equals(body.ExternalId, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(a => a.DistributionMethod == TeamsAppDistribution.Store ? 1 : 0).FirstOrDefault();
         if (app is null)
         {
             return Results.BadRequest(new { error = $"No app {body.ExternalId} in {found.DisplayName}'s catalog." });
@@ -130,7 +136,25 @@ public static class TeamsControlEndpoints
             return Results.BadRequest(new { error = "externalId, displayName and version are required." });
         }
 
-        return Results.Ok(runtime.State.Teams.PublishApp(found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId, body.ConfigurationUrl));
+        // Without one, the tenant's own upload, as this endpoint always published.
+        var distribution = body.DistributionMethod is null ? TeamsAppDistribution.Organization : TeamsAppDistribution.Parse(body.DistributionMethod);
+        if (distribution is null)
+        {
+            return Results.BadRequest(new { error = $"distributionMethod must be one of {string.Join(", ", TeamsAppDistribution.All)}, not '{body.DistributionMethod}'." });
+        }
+
+        if (distribution == TeamsAppDistribution.Store && !Guid.TryParse(body.ExternalId, out _))
+        {
+            return Results.BadRequest(new { error = $"A Store app's catalog id is its manifest id, which must be a GUID, not '{body.ExternalId}'." });
+        }
+
+        if (body.ResourceSpecificPermissions?.Any(p => string.IsNullOrWhiteSpace(p.Name) || p.Type is not ("Application" or "Delegated")) == true)
+        {
+            return Results.BadRequest(new { error = "Each resourceSpecificPermissions entry needs a name and a type of Application or Delegated." });
+        }
+
+        return Results.Ok(runtime.State.Teams.PublishApp(
+            found.Id, body.ExternalId, body.DisplayName, body.Version, body.BotId, body.AzureAdAppId, body.ConfigurationUrl, distribution, body.ResourceSpecificPermissions));
     }
 
     private static IResult OpenTeams(string tenant, string user, SandboxRuntime runtime)
@@ -154,5 +178,8 @@ public static class TeamsControlEndpoints
     public sealed record NewTeamInstall(string ExternalId);
 
     /// <summary>The body of <c>POST /sandbox/api/tenants/{tenant}/teams-apps</c>.</summary>
-    public sealed record NewCatalogApp(string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null, string? ConfigurationUrl = null);
+    /// <remarks><c>distributionMethod</c>: <c>organization</c> (when left out), <c>store</c> (the manifest id, a GUID, becomes the catalog id) or <c>sideloaded</c>.</remarks>
+    public sealed record NewCatalogApp(
+        string ExternalId, string DisplayName, string Version, string? BotId = null, string? AzureAdAppId = null, string? ConfigurationUrl = null, string? DistributionMethod = null,
+        IReadOnlyList<RscEntry>? ResourceSpecificPermissions = null);
 }

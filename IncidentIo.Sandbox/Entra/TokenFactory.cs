@@ -45,6 +45,25 @@ public sealed class TokenFactory(SandboxRuntime runtime)
             payload["email"] = user.Mail;
         }
 
+        // As if the app registration asked for directory roles (groupMembershipClaims "DirectoryRole"):
+        // wids carries role template ids.
+        // https://learn.microsoft.com/en-us/entra/identity-platform/access-token-claims-reference
+        if (user.IsGlobalAdmin)
+        {
+            payload["wids"] = new JsonArray(GlobalAdminRoleTemplateId);
+        }
+
+        // App roles assigned to the user that this app defines.
+        // https://learn.microsoft.com/en-us/entra/identity-platform/howto-add-app-roles-in-apps
+        var roles = user.AssignedAppRoles.Where(app.AppRoles.Contains).ToList();
+        if (roles.Count > 0)
+        {
+            payload["roles"] = new JsonArray([.. roles.Select(r => JsonValue.Create(r))]);
+        }
+
+        // The optional claim acct: 0 for a member of the tenant, 1 for a guest.
+        // https://learn.microsoft.com/en-us/entra/identity-platform/optional-claims-reference
+        payload["acct"] = user.IsGuest ? 1 : 0;
         return Jwt.Sign(payload, runtime.Keys.Current);
     }
 
@@ -85,7 +104,10 @@ public sealed class TokenFactory(SandboxRuntime runtime)
         return Jwt.Sign(payload, runtime.Keys.Current);
     }
 
-    /// <summary>The Microsoft Teams web client, which asks Entra for a tab's SSO token (and must be pre-authorized by the tab's app).</summary>
+    /// <summary>
+    /// The Microsoft Teams web client, which asks Entra for a tab's SSO token (and must be pre-authorized by the tab's app):
+    /// https://learn.microsoft.com/en-us/microsoftteams/platform/tabs/how-to/authentication/tab-sso-register-aad
+    /// </summary>
     public const string TeamsWebClientId = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346";
 
     /// <summary>

@@ -44,6 +44,7 @@ public static class GraphPipeline
         }
 
         caller.AttachTo(http);
+        http.RequestServices.GetRequiredService<GraphRequestLog>().Add(new GraphRequest(caller.TenantId, caller.ClientId, http.Request.Method, http.Request.Path.Value ?? ""));
         if (!await GraphAdmission.AdmitAsync(http, caller))
         {
             return;

@@ -46,12 +46,21 @@ public sealed class SandboxHost : IAsyncDisposable
 
     public FaultInjector Faults => _app.Services.GetRequiredService<FaultInjector>();
 
+    /// <summary>The Graph requests received so far.</summary>
+    public GraphRequestLog GraphRequests => _app.Services.GetRequiredService<GraphRequestLog>();
+
     /// <summary>Registers (or replaces) an app registration, as the product's configuration describes it.</summary>
     public AppRegistration RegisterApp(AppRegistration app) => State.RegisterApp(app);
 
-    /// <summary>Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog; see README.md.</summary>
-    public CatalogApp PublishTeamsApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null) =>
-        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl);
+    /// <summary>
+    /// Publishes a Teams app (manifest id = <paramref name="externalId"/>) to a tenant's catalog, by
+    /// <paramref name="distributionMethod"/> (<c>organization</c>, <c>store</c> or <c>sideloaded</c>), with the
+    /// definition's <paramref name="resourceSpecificPermissions"/>; see README.md.
+    /// </summary>
+    public CatalogApp PublishTeamsApp(
+        Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null,
+        string distributionMethod = TeamsAppDistribution.Organization, IReadOnlyList<RscEntry>? resourceSpecificPermissions = null) =>
+        State.Teams.PublishApp(tenantId, externalId, displayName, version, botId, azureAdAppId, configurationUrl, distributionMethod, resourceSpecificPermissions);
 
     public static async Task<SandboxHost> StartAsync(SandboxOptions options, CancellationToken cancellationToken = default)
     {

@@ -21,6 +21,9 @@ public sealed record AppRegistration
     /// <summary>Delegated scopes on Microsoft Graph, e.g. <c>User.Read</c>.</summary>
     public IReadOnlyList<string> DelegatedScopes { get; init; } = [];
 
+    /// <summary>The app roles the app defines (their values); assigned users get them in the app's ID tokens' <c>roles</c>.</summary>
+    public IReadOnlyList<string> AppRoles { get; init; } = [];
+
     /// <summary>The tenant the app is registered in, where it exists without any consent.</summary>
     public Guid? HomeTenantId { get; init; }
 }

@@ -19,6 +19,11 @@ public static class DemoSeed
     public static readonly Guid NoTeamUser1Id = ContosoUserId(5);
     public static readonly Guid NoTeamUser2Id = ContosoUserId(6);
     public static readonly Guid StaffUserId = new("1c1de471-0001-4000-8000-000000000001");
+    public static readonly Guid HelpdeskUserId = new("1c1de471-0001-4000-8000-000000000002");
+    public static readonly Guid StaffGuestUserId = new("1c1de471-0001-4000-8000-000000000003");
+
+    /// <summary>The app role our main app defines for support staff (the product's <c>Support:StaffAppRole</c>).</summary>
+    public const string StaffAppRole = "Support.Staff";
 
     private static readonly string[] OrdinaryNames =
     [
@@ -49,7 +54,11 @@ public static class DemoSeed
             state.AddUser(Contoso(ContosoUserId(7 + i), alias, name));
         }
 
-        state.AddUser(new User(StaffUserId, StaffTenantId, $"staff@{StaffDomain}", "Sam Staff", $"staff@{StaffDomain}", IsGlobalAdmin: true));
+        state.AddUser(new User(StaffUserId, StaffTenantId, $"staff@{StaffDomain}", "Sam Staff", $"staff@{StaffDomain}", IsGlobalAdmin: true, AppRoles: [StaffAppRole]));
+        // Of our own tenant but not support staff: no app role; and a guest who was given the role, whom the product still refuses.
+        state.AddUser(new User(HelpdeskUserId, StaffTenantId, $"helpdesk@{StaffDomain}", "Hal Helpdesk", $"helpdesk@{StaffDomain}"));
+        state.AddUser(new User(StaffGuestUserId, StaffTenantId, $"gina_fabrikam.example#EXT#@{StaffDomain}", "Gina Guest", "gina@fabrikam.example",
+            AppRoles: [StaffAppRole], IsGuest: true));
         TeamsSeed.Apply(state);
     }
 

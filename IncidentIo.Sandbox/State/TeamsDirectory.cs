@@ -12,7 +12,8 @@ public sealed class TeamsDirectory
     private readonly SandboxState _state;
     private readonly TimeProvider _time;
     private readonly Dictionary<Guid, TeamsTenantSettings> _settings = [];
-    private readonly Dictionary<Guid, CatalogApp> _catalog = [];
+    // Keyed by tenant and catalog id: a Store app has the same catalog id (its manifest id) in every tenant.
+    private readonly Dictionary<(Guid TenantId, Guid Id), CatalogApp> _catalog = [];
     private readonly Dictionary<Guid, Team> _teams = [];
     private readonly Dictionary<Guid, List<Channel>> _channels = [];
     private readonly List<ChannelTab> _tabs = [];
@@ -54,22 +55,54 @@ public sealed class TeamsDirectory
     // ---- App catalog ----
 
     /// <summary>
-    /// Publishes an app to a tenant's catalog (distribution method <c>organization</c>), as an admin
-    /// uploading the app package does. The catalog id is derived from tenant and manifest id, so it
-    /// is the same on every run; publishing again updates the version and name.
+    /// Puts an app in a tenant's catalog. <c>organization</c> (the default) is an admin uploading
+    /// our package: the catalog id is derived from tenant and manifest id, so it is the same on every
+    /// run. <c>store</c> is the app coming from the Teams Store: its catalog id is the manifest id
+    /// (which must then be a GUID) and Graph shows no <c>externalId</c>
+    /// (<see href="https://learn.microsoft.com/en-us/graph/api/resources/teamsapp"/>). A tenant can
+    /// hold both, as two catalog entries. Publishing the same app the same way again updates version and name.
+    /// <paramref name="resourceSpecificPermissions"/> are the definition's RSC permissions.
     /// </summary>
-    public CatalogApp PublishApp(Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null)
+    /// <exception cref="ArgumentException">An unknown distribution method, or a Store app whose manifest id is not a GUID.</exception>
+    public CatalogApp PublishApp(
+        Guid tenantId, string externalId, string displayName, string version, string? botId = null, string? azureAdAppId = null, string? configurationUrl = null,
+        string distributionMethod = TeamsAppDistribution.Organization, IReadOnlyList<RscEntry>? resourceSpecificPermissions = null)
     {
         RequireTenant(tenantId);
-        var app = new CatalogApp(TeamsIds.NameGuid($"catalog/{tenantId}/{externalId.ToLowerInvariant()}"), tenantId, externalId, displayName, version, "organization", botId)
+        var distribution = TeamsAppDistribution.Parse(distributionMethod)
+            ?? throw new ArgumentException($"distributionMethod must be one of {string.Join(", ", TeamsAppDistribution.All)}, not '{distributionMethod}'.", nameof(distributionMethod));
+        Guid id;
+        if (distribution == TeamsAppDistribution.Store)
+        {
+            id = Guid.TryParse(externalId, out var manifestGuid)
+                ? manifestGuid
+                : throw new ArgumentException($"A Store app's catalog id is its manifest id, which must be a GUID, not '{externalId}'.", nameof(externalId));
+        }
+        else
+        {
+            var suffix = distribution == TeamsAppDistribution.Sideloaded ? "/sideloaded" : "";
+            id = TeamsIds.NameGuid($"catalog/{tenantId}/{externalId.ToLowerInvariant()}{suffix}");
+        }
+
+        var app = new CatalogApp(id, tenantId, externalId, displayName, version, distribution, botId)
         {
             AzureAdAppId = azureAdAppId,
             ConfigurationUrl = configurationUrl,
+            ResourceSpecificPermissions = resourceSpecificPermissions ?? [],
         };
         lock (_gate)
         {
-            _catalog[app.Id] = app;
+            _catalog[(tenantId, app.Id)] = app;
             return app;
+        }
+    }
+
+    /// <summary>Removes an app from a tenant's catalog (its installations stay, as Teams keeps them); false when it is not there.</summary>
+    public bool UnpublishApp(Guid tenantId, Guid id)
+    {
+        lock (_gate)
+        {
+            return _catalog.Remove((tenantId, id));
         }
     }
 
@@ -85,7 +118,7 @@ public sealed class TeamsDirectory
     {
         lock (_gate)
         {
-            return _catalog.GetValueOrDefault(id) is { } app && app.TenantId == tenantId ? app : null;
+            return _catalog.GetValueOrDefault((tenantId, id));
         }
     }
 
@@ -209,6 +242,26 @@ public sealed class TeamsDirectory
         lock (_gate)
         {
             return _channels.TryGetValue(teamId, out var channels) ? [.. channels] : [];
+        }
+    }
+
+    /// <summary>A standard channel added to a team (Teams' "Add channel"); its id has Teams' <c>19:…@thread.tacv2</c> shape.</summary>
+    public Channel AddChannel(Guid teamId, string displayName)
+    {
+        lock (_gate)
+        {
+            var channel = new Channel($"19:{Guid.NewGuid():N}@thread.tacv2", teamId, displayName, null, _time.GetUtcNow(), false);
+            _channels[teamId].Add(channel);
+            return channel;
+        }
+    }
+
+    /// <summary>Deletes a channel other than General (which cannot be deleted); false when there is none such.</summary>
+    public bool DeleteChannel(Guid teamId, string channelId)
+    {
+        lock (_gate)
+        {
+            return _channels.TryGetValue(teamId, out var channels) && channels.RemoveAll(c => !c.IsPrimary && c.Id.Equals(channelId, StringComparison.OrdinalIgnoreCase)) > 0;
         }
     }
 

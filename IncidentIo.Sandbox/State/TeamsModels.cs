@@ -42,11 +42,38 @@ public sealed record TeamMember(Guid TeamId, Guid UserId, bool IsOwner)
 }
 
 /// <summary>
-/// An app in a tenant's catalog. <see cref="Id"/> is the catalog id Graph binds to;
-/// <see cref="ExternalId"/> is the manifest id.
+/// How an app reached a tenant's catalog: Graph's <c>teamsAppDistributionMethod</c>
+/// (<see href="https://learn.microsoft.com/en-us/graph/api/resources/teamsapp"/>).
 /// </summary>
-public sealed record CatalogApp(Guid Id, Guid TenantId, string ExternalId, string DisplayName, string Version, string DistributionMethod, string? BotId)
+public static class TeamsAppDistribution
 {
+    /// <summary>From the Teams Store: the catalog id is the manifest id, <c>externalId</c> is empty.</summary>
+    public const string Store = "store";
+
+    /// <summary>Uploaded to the tenant's own catalog: a catalog id of its own, <c>externalId</c> = manifest id.</summary>
+    public const string Organization = "organization";
+
+    /// <summary>Uploaded by a user for a team or themselves: like <see cref="Organization"/> for ids.</summary>
+    public const string Sideloaded = "sideloaded";
+
+    public static readonly IReadOnlyList<string> All = [Store, Organization, Sideloaded];
+
+    /// <summary>The canonical spelling of <paramref name="value"/>, or null when it is none of <see cref="All"/>.</summary>
+    public static string? Parse(string? value) => All.FirstOrDefault(d => string.Equals(d, value?.Trim(), StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
+/// An app in a tenant's catalog. <see cref="Id"/> is the catalog id Graph binds to;
+/// <see cref="ManifestId"/> is the manifest's <c>id</c>, which Graph shows as <see cref="ExternalId"/>
+/// except for Store apps, whose catalog id is the manifest id and whose <c>externalId</c> is empty
+/// (<see href="https://learn.microsoft.com/en-us/graph/api/resources/teamsapp"/>,
+/// <see href="https://learn.microsoft.com/en-us/graph/api/appcatalogs-list-teamsapps"/>).
+/// </summary>
+public sealed record CatalogApp(Guid Id, Guid TenantId, string ManifestId, string DisplayName, string Version, string DistributionMethod, string? BotId)
+{
+    /// <summary>Graph's <c>externalId</c>: null for Store apps.</summary>
+    public string? ExternalId => DistributionMethod == TeamsAppDistribution.Store ? null : ManifestId;
+
     /// <summary>
     /// The manifest's <c>webApplicationInfo.id</c>: the Entra app that "Self" installation
     /// permissions let manage this app. Null: any caller may (the Sandbox cannot tell).
@@ -56,8 +83,20 @@ public sealed record CatalogApp(Guid Id, Guid TenantId, string ExternalId, strin
     /// <summary>The manifest's configurable tab <c>configurationUrl</c>: the page Teams opens to add the app as a channel tab.</summary>
     public string? ConfigurationUrl { get; init; }
 
+    /// <summary>
+    /// The manifest's <c>authorization.permissions.resourceSpecific</c>: the resource-specific
+    /// consent (RSC) permissions an install must consent to (see <c>TeamsAppConsent</c>).
+    /// </summary>
+    public IReadOnlyList<RscEntry> ResourceSpecificPermissions { get; init; } = [];
+
     /// <summary>The id of the published definition (one per version).</summary>
     public string DefinitionId => TeamsIds.Opaque($"{Id}##{Version}##Published");
+}
+
+/// <summary>One RSC permission of an app definition: its name and <c>Application</c> or <c>Delegated</c>.</summary>
+public sealed record RscEntry(string Name, string Type)
+{
+    public bool IsApplication => string.Equals(Type, "Application", StringComparison.OrdinalIgnoreCase);
 }
 
 public enum InstallationScope
@@ -74,7 +113,7 @@ public enum InstallationScope
 public sealed record AppInstallation(string Id, InstallationScope Scope, Guid TenantId, Guid TargetId, Guid TeamsAppId, DateTimeOffset InstalledAt, bool AwaitingTeamsClient = false)
 {
     /// <summary>The personal chat between the user and the app's bot.</summary>
-    public string ChatIdFor(CatalogApp app) => $"19:{TargetId}_{app.BotId ?? app.ExternalId}@unq.gbl.spaces";
+    public string ChatIdFor(CatalogApp app) => $"19:{TargetId}_{app.BotId ?? app.ManifestId}@unq.gbl.spaces";
 }
 
 public enum TeamsOperationStatus
@@ -136,6 +175,12 @@ public sealed record TeamsTenantSettings
     public int? MembersPageSize { get; init; }
 
     public NeverOpenedTeamsInstall NeverOpenedTeamsInstall { get; init; } = NeverOpenedTeamsInstall.Deferred;
+
+    /// <summary>
+    /// Whether a user our app is blocked for by policy is also out of reach through a team with our
+    /// bot. Microsoft does not document it; off, the documented rule (member of a team with the app) holds.
+    /// </summary>
+    public bool PolicyBlockStopsTeamRoute { get; init; }
 }
 
 /// <summary>What changed in Teams, for observers such as the bot channel.</summary>

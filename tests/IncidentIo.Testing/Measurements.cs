@@ -31,4 +31,23 @@ public static class Measurements
         return string.Create(CultureInfo.InvariantCulture,
             $"  {name,-46} p50 {p50,7:F1} ms   p95 {p95,7:F1} ms   p95/bound {ratio,5:F2}{(ratio > 1 ? " OVER" : "")}{(detail is null ? "" : $"   ({detail})")}");
     }
+
+    private static readonly Lock FiguresLock = new();
+
+    /// <summary>
+    /// Adds a row to <c>artifacts/measurements/figures.tsv</c>, the table <c>scripts/benchmark.sh</c>
+    /// prints. Figures are reported, never asserted: a wall time on a loaded machine is not a test.
+    /// </summary>
+    public static BenchmarkFigure Figure(string figure, double value, string unit, double bound, BoundKind kind = BoundKind.AtMost, string size = "")
+    {
+        var row = new BenchmarkFigure(figure, value, unit, bound, kind, size);
+        var folder = Path.Combine(RepositoryPaths.Root, "artifacts", "measurements");
+        Directory.CreateDirectory(folder);
+        lock (FiguresLock)
+        {
+            File.AppendAllText(Path.Combine(folder, "figures.tsv"), row.ToLine() + Environment.NewLine);
+        }
+
+        return row;
+    }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.Extensions.Logging;
@@ -29,13 +30,17 @@ public sealed class BotConnector
     private readonly ConnectorPacer pacer;
     private readonly string botId;
     private readonly string scope;
+    private readonly TimeSpan maxRetryAfter;
     private readonly Lazy<IConfidentialClientApplication> tokens;
+    private readonly ServiceUrlAllowlist allowlist;
 
     public BotConnector(
         IHttpClientFactory httpClients, IMsalHttpClientFactory msalHttpClients, IOptions<BotOptions> bot, IOptions<BotConnectorOptions> connector,
-        IOptions<TeamsAppOptions> teamsApp, TimeProvider clock, ILogger<BotConnector> logger)
+        IOptions<TeamsAppOptions> teamsApp, ServiceUrlAllowlist allowlist, IOptions<MicrosoftOptions> microsoft, TimeProvider clock, ILogger<BotConnector> logger)
     {
+        maxRetryAfter = microsoft.Value.MaxRetryAfter;
         this.httpClients = httpClients;
+        this.allowlist = allowlist;
         options = connector.Value;
         this.clock = clock;
         this.logger = logger;
@@ -125,6 +130,13 @@ public sealed class BotConnector
     private async Task<JsonObject> CallAsync(
         HttpMethod method, Uri address, JsonObject? body, ConnectorPacer.Lane? lane, string tenant, CancellationToken cancellationToken)
     {
+        if (!allowlist.Allows(address))
+        {
+            // Before the token is asked for: our bot's token must never travel to another host.
+            logger.LogError("Connector call to {Host} refused: not an allowed Teams service URL host ({Allowed})", address.Authority, string.Join(", ", allowlist.Hosts));
+            throw BotConnectorException.ServiceUrlNotAllowed(address, allowlist.Hosts);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             var token = await AcquireTokenAsync(cancellationToken);
@@ -133,7 +145,9 @@ public sealed class BotConnector
             {
                 return await CallOnceAsync(method, address, body, token, cancellationToken);
             }
-            catch (BotConnectorException error) when (error.IsTransient && attempt <= options.MaxRetries)
+            // A Retry-After longer than a retry delay is not slept here, inside a caller's lease or
+            // a conversation's queue: it is thrown, and the caller's job is rescheduled for then.
+            catch (BotConnectorException error) when (error.IsTransient && attempt <= options.MaxRetries && !(error.RetryAfter > options.MaxRetryDelay))
             {
                 var wait = error.RetryAfter ?? RetryBackoff.WithJitter(attempt, options.FirstRetryDelay, options.MaxRetryDelay);
                 logger.LogWarning(
@@ -180,7 +194,7 @@ public sealed class BotConnector
             throw new BotConnectorException(
                 (HttpStatusCode)error.StatusCode, error.ErrorCode,
                 $"{error.Message} (check TeamsApp:BotId, Bot:ClientSecret and Bot:TokenAuthority)",
-                error.CorrelationId, RetryAfterHeader.From(error.Headers), error);
+                error.CorrelationId, RetryAfterHeader.Capped(RetryAfterHeader.From(error.Headers), maxRetryAfter), error);
         }
     }
 
@@ -188,7 +202,7 @@ public sealed class BotConnector
     /// The connector's error: <c>{"error":{"code","message"}}</c>, Teams' <c>{"errorCode":209,"message":"{\"subCode\":…}"}</c>
     /// (the code is the sub-code), or a bare <c>{"message"}</c> (401 without a token).
     /// </summary>
-    private static BotConnectorException Failure(HttpResponseMessage response, string text)
+    private BotConnectorException Failure(HttpResponseMessage response, string text)
     {
         var json = Parse(text);
         string? code = null;
@@ -214,7 +228,7 @@ public sealed class BotConnector
 
         message ??= text.Length > 0 ? ClippedText.Clip(text, 500) : response.ReasonPhrase ?? response.StatusCode.ToString();
         var correlationId = response.Headers.TryGetValues(CorrelationHeader, out var values) ? values.FirstOrDefault() : null;
-        return new BotConnectorException(response.StatusCode, code, message, correlationId, RetryAfterHeader.From(response.Headers));
+        return new BotConnectorException(response.StatusCode, code, message, correlationId, RetryAfterHeader.Capped(RetryAfterHeader.From(response.Headers), maxRetryAfter));
     }
 
     private static JsonNode? Parse(string text)

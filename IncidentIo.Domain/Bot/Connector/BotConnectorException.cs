@@ -26,6 +26,18 @@ public sealed class BotConnectorException : Exception
         RetryAfter = retryAfter;
     }
 
+    /// <summary>The code of a call refused here, before anything was sent: the address is not on <see cref="ServiceUrlAllowlist"/>.</summary>
+    public const string ServiceUrlNotAllowedCode = "ServiceUrlNotAllowed";
+
+    /// <summary>
+    /// Nothing was sent: the stored service URL's host is not an allowed Teams host. 421 (Misdirected
+    /// Request): neither transient nor the 403 that means "our app is not installed".
+    /// </summary>
+    public static BotConnectorException ServiceUrlNotAllowed(Uri address, IReadOnlyList<string> allowed) =>
+        new($"Not sent: {address.Scheme}://{address.Authority} is not an allowed Teams service URL host ({string.Join(", ", allowed)}; Bot:Connector:AllowedServiceUrlHosts).",
+            HttpStatusCode.MisdirectedRequest, ServiceUrlNotAllowedCode,
+            $"{address.Scheme}://{address.Authority} is not an allowed Teams service URL host.", null, null, null);
+
     public HttpStatusCode Status { get; }
 
     /// <summary>The connector's error code (<c>ForbiddenOperationException</c>, <c>BotNotInConversationRoster</c>, <c>Throttled</c>…).</summary>

@@ -31,8 +31,31 @@ public sealed class BotConnectorOptions
     /// <summary>Wait before the first retry when Teams sent no <c>Retry-After</c>; doubled for each further one.</summary>
     public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Longest wait between retries without <c>Retry-After</c>.</summary>
+    /// <summary>
+    /// Longest wait between retries without <c>Retry-After</c>, and the longest <c>Retry-After</c> waited
+    /// in place: a longer one ends the call as transient so the caller reschedules its work.
+    /// </summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Microsoft's documented Teams connector hosts: the commercial cloud's
+    /// (<c>https://smba.trafficmanager.net/teams/</c>, with regional paths such as <c>/amer/</c>,
+    /// <c>/emea/</c>, <c>/apac/</c>), and GCC, GCC High and DoD's.
+    /// https://learn.microsoft.com/microsoftteams/platform/bots/how-to/conversations/send-proactive-messages
+    /// https://learn.microsoft.com/dotnet/api/microsoft.agents.extensions.teams.teamsproactiveserviceendpoints
+    /// Microsoft publishes no complete list (Teams operated by 21Vianet names none), so the list is a setting.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DocumentedTeamsHosts =
+    [
+        "smba.trafficmanager.net", "smba.infra.gcc.teams.microsoft.com", "smba.infra.gov.teams.microsoft.us", "smba.infra.dod.teams.microsoft.us",
+    ];
+
+    /// <summary>
+    /// Live mode: the hosts (<c>host</c> or <c>host:port</c>) an activity's <c>serviceUrl</c> may name,
+    /// and so the only ones the connector is called at. Empty means <see cref="DocumentedTeamsHosts"/>.
+    /// Sandbox mode allows the Sandbox's origin only.
+    /// </summary>
+    public string[] AllowedServiceUrlHosts { get; set; } = [];
 
     /// <summary>The per-thread limits as (requests, window), for the pacer.</summary>
     internal IReadOnlyList<(int Requests, TimeSpan Window)> ThreadLimits =>
@@ -75,6 +98,11 @@ internal sealed class BotConnectorOptionsValidator : IValidateOptions<BotConnect
         if (options.MaxRetryDelay > TimeSpan.FromMinutes(5))
         {
             failures.Add($"Bot:Connector:MaxRetryDelay must be at most 5 minutes (it is {options.MaxRetryDelay}).");
+        }
+
+        foreach (var host in options.AllowedServiceUrlHosts.Where(h => !ServiceUrlAllowlist.IsHostEntry(h)))
+        {
+            failures.Add($"Bot:Connector:AllowedServiceUrlHosts entries must be host names, optionally with ':port' (no scheme or path): '{host}' is not.");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

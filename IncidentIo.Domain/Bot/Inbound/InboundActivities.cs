@@ -17,11 +17,11 @@ namespace IncidentIo.Domain.Bot.Inbound;
 /// tenant's connector is, the teams our bot is installed in (and their names), whether our app is
 /// installed for each person (and the bot's 1:1 conversation with them), and people joining or
 /// leaving our bot's teams. Each activity's effects are written in one transaction together with
-/// its id, so a delivery Microsoft repeats is recognised and has no second effect.
+/// its id, so a delivery Microsoft repeats is recognised and has no second effect. Nothing here asks
+/// Graph: slow work (people leaving a team) is queued after the activity is recorded.
 /// </summary>
 public sealed class InboundActivities(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
-    TeamMembershipChanges memberships,
     BotMessages messages,
     IBackgroundJobClient jobs,
     IOptions<TeamsAppOptions> teamsApp,
@@ -29,12 +29,6 @@ public sealed class InboundActivities(
     ILogger<InboundActivities> logger)
 {
     public const string EventTrigger = "bot-event";
-
-    /// <summary>Received activities are remembered this long: Microsoft's retries come within minutes.</summary>
-    public static readonly TimeSpan RememberFor = TimeSpan.FromDays(7);
-
-    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
-    private long lastPrunedTicks;
 
     private string BotAccountId => $"28:{teamsApp.Value.BotId}";
 
@@ -61,11 +55,6 @@ public sealed class InboundActivities(
         {
             return InboundOutcome.Duplicate;
         }
-
-        // Graph is asked before the transaction opens: a slow answer must not hold it.
-        var removals = RemovedPeople(activity) is { Count: > 0 } left && TeamThreadId(activity) is { } leftTeam
-            ? await memberships.PlanRemovalsAsync(db, organization.Id, organization.MicrosoftTenantId, leftTeam, left, cancellationToken)
-            : RemovalPlan.Nothing;
 
         var now = clock.GetUtcNow();
         BotTeam? teamAfter = null;
@@ -101,7 +90,7 @@ public sealed class InboundActivities(
 
             if (activity.IsTeamScope && TeamThreadId(activity) is { } teamThreadId)
             {
-                teamAfter = await ApplyTeamEventAsync(db, organization, activity, teamThreadId, removals, now, cancellationToken);
+                teamAfter = await ApplyTeamEventAsync(db, organization, activity, teamThreadId, now, cancellationToken);
             }
             else if (activity.IsPersonalScope)
             {
@@ -119,9 +108,10 @@ public sealed class InboundActivities(
         else if (teamAfter is { IsInstalled: true } team)
         {
             QueueTeamWork(organization.Id, team, activity);
+            await QueueRemovalsAsync(db, organization.Id, team, activity, cancellationToken);
         }
 
-        await PruneIfDueAsync(now, cancellationToken);
+        // Received ids are forgotten by the retention job (Retention:BotActivities), not here.
         return InboundOutcome.Handled;
     }
 
@@ -152,11 +142,33 @@ public sealed class InboundActivities(
         }
     }
 
+    /// <summary>
+    /// People who left one of our bot's teams: those of them who are active members are looked at by a
+    /// job (<see cref="TeamMemberRemovals"/>), which asks Graph about each. Queued after the activity is
+    /// recorded, so a repeated delivery queues nothing again; the request itself never waits on Graph.
+    /// </summary>
+    private async Task QueueRemovalsAsync(IncidentIoDbContext db, Guid organizationId, BotTeam team, BotActivity activity, CancellationToken cancellationToken)
+    {
+        if (RemovedPeople(activity) is not { Count: > 0 } left)
+        {
+            return;
+        }
+
+        var active = await db.Users.AsNoTracking()
+            .Where(u => u.OrganizationId == organizationId && u.IsActive && left.Contains(u.MicrosoftObjectId))
+            .Select(u => u.MicrosoftObjectId).ToArrayAsync(cancellationToken);
+        if (active.Length > 0)
+        {
+            var threadId = team.TeamThreadId;
+            jobs.Enqueue<TeamMemberRemovals>(r => r.ApplyAsync(organizationId, threadId, active, CancellationToken.None));
+        }
+    }
+
     private bool BotAddedToTeam(BotActivity activity) =>
         activity.Type == "installationUpdate" ? activity.Action is "add" or "add-upgrade" : HasBot(activity.MembersAdded);
 
     private async Task<BotTeam?> ApplyTeamEventAsync(
-        IncidentIoDbContext db, Organization organization, BotActivity activity, string teamThreadId, RemovalPlan removals, DateTimeOffset now, CancellationToken cancellationToken)
+        IncidentIoDbContext db, Organization organization, BotActivity activity, string teamThreadId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var team = await db.BotTeams.SingleOrDefaultAsync(t => t.OrganizationId == organization.Id && t.TeamThreadId == teamThreadId, cancellationToken);
         var botAdded = BotAddedToTeam(activity);
@@ -209,10 +221,9 @@ public sealed class InboundActivities(
 
         if (team.IsInstalled && People(activity.MembersAdded) is { Count: > 0 } joined)
         {
-            await TeamMembershipChanges.ReactivateAsync(db, team.OrganizationId, joined, $"joined the team \"{team.Name}\", where IncidentIo is installed", now, cancellationToken);
+            await TeamMembershipChanges.ReactivateAsync(db, team.OrganizationId, joined, $"joined the team \"{team.Name}\", where IncidentIo is installed", now, cancellationToken, teamName: team.Name);
         }
 
-        await TeamMembershipChanges.ApplyRemovalsAsync(db, removals, now, cancellationToken);
         return team;
     }
 
@@ -309,23 +320,6 @@ public sealed class InboundActivities(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         return await db.BotReceivedActivities.AnyAsync(r => r.ConversationId == conversationId && r.ActivityId == activityId, cancellationToken);
-    }
-
-    private async Task PruneIfDueAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var last = Interlocked.Read(ref lastPrunedTicks);
-        if (now.UtcTicks - last < PruneEvery.Ticks || Interlocked.CompareExchange(ref lastPrunedTicks, now.UtcTicks, last) != last)
-        {
-            return;
-        }
-
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var before = now - RememberFor;
-        var pruned = await db.BotReceivedActivities.Where(r => r.ReceivedAt < before).ExecuteDeleteAsync(cancellationToken);
-        if (pruned > 0)
-        {
-            logger.LogInformation("Forgot {Count} bot activities received before {Before:u}", pruned, before);
-        }
     }
 }
 

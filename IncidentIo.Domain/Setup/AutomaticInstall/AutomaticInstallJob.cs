@@ -28,6 +28,7 @@ public sealed class AutomaticInstallJob(
     SetupAppTokens tokens,
     IOptions<AutomaticInstallOptions> options,
     IOptions<TeamsAppOptions> teamsApp,
+    TeamsAppCatalog catalog,
     IBackgroundJobClient jobs,
     IServiceProvider services,
     TimeProvider clock,
@@ -37,8 +38,8 @@ public sealed class AutomaticInstallJob(
 
     private readonly AutomaticInstallOptions settings = options.Value;
 
-    // Our app's id in the tenant's catalog, once read in this run (it does not change).
-    private string? catalogId;
+    // Our app's entry in the tenant's catalog, once read in this run (read again only when an install says it is gone).
+    private CatalogEntry? catalogEntry;
 
     /// <summary>Runs the install from its next step until it succeeds, fails, or this process stops.</summary>
     [AutomaticRetry(Attempts = 0)]
@@ -372,38 +373,80 @@ public sealed class AutomaticInstallJob(
 
     private async Task<StepOutcome> InstallAppAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
-        var appId = teamsApp.Value.AppId;
-        var installed = await graph.Client.Teams[install.TeamId].InstalledApps.GetAsync(request =>
-            request.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
-        if (installed?.Value is { Count: > 0 })
+        if (await CatalogEntryAsync(install, graph, false, cancellationToken) is not { } entry)
+        {
+            return NotInCatalog();
+        }
+
+        if (await IsInstalledAsync(install, graph, entry, cancellationToken))
         {
             RequestRosterRead(install);
             return StepOutcome.Done("Our app was already installed in the team.");
         }
 
-        var catalogAppId = await CatalogIdAsync(graph, cancellationToken);
-        if (catalogAppId is null)
+        bool added;
+        try
         {
-            return StepOutcome.Failed(
-                "Our app is not in your organisation's Teams app catalog. In the Teams admin center, allow IncidentIo " +
-                "(or upload our app package from the manual install), then retry.");
+            added = await AddToTeamAsync(install, graph, entry.Id, cancellationToken);
+        }
+        catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.NotFound)
+        {
+            // The team, or our app's catalog entry, is gone: an entry that changed (the tenant removed
+            // its upload, or has the Store's now) is tried once; otherwise the 404 is the team's.
+            var again = await CatalogEntryAsync(install, graph, true, cancellationToken);
+            if (again is null)
+            {
+                return NotInCatalog();
+            }
+
+            if (again.Id == entry.Id)
+            {
+                throw;
+            }
+
+            added = await AddToTeamAsync(install, graph, again.Id, cancellationToken);
         }
 
+        RequestRosterRead(install);
+        return StepOutcome.Done(added ? $"Installed our app in \"{install.TeamName}\"." : "Our app was already installed in the team.");
+    }
+
+    private static StepOutcome NotInCatalog() =>
+        StepOutcome.Failed(
+            "Our app is not in your organisation's Teams app catalog. In the Teams admin center, allow IncidentIo " +
+            "(or upload our app package from the manual install), then retry.");
+
+    /// <summary>Adds our app to the team: true when added, false when Teams answered 409 (it was already there).</summary>
+    private static async Task<bool> AddToTeamAsync(AutomaticInstall install, RecordedGraph graph, string catalogAppId, CancellationToken cancellationToken)
+    {
         try
         {
             await graph.Client.Teams[install.TeamId].InstalledApps.PostAsync(new TeamsAppInstallation
             {
                 AdditionalData = new Dictionary<string, object> { ["teamsApp@odata.bind"] = $"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{catalogAppId}" },
             }, cancellationToken: cancellationToken);
+            return true;
         }
         catch (ODataError error) when (error.ResponseStatusCode == (int)HttpStatusCode.Conflict)
         {
-            RequestRosterRead(install);
-            return StepOutcome.Done("Our app was already installed in the team.");
+            return false;
+        }
+    }
+
+    /// <summary>Whether the team has our app under any of its catalog ids (Store, the tenant's upload).</summary>
+    private static async Task<bool> IsInstalledAsync(AutomaticInstall install, RecordedGraph graph, CatalogEntry entry, CancellationToken cancellationToken)
+    {
+        foreach (var id in entry.Ids)
+        {
+            var installed = await graph.Client.Teams[install.TeamId].InstalledApps.GetAsync(request =>
+                request.QueryParameters.Filter = CatalogEntry.InstalledFilter(id), cancellationToken);
+            if (installed?.Value is { Count: > 0 })
+            {
+                return true;
+            }
         }
 
-        RequestRosterRead(install);
-        return StepOutcome.Done($"Installed our app in \"{install.TeamName}\".");
+        return false;
     }
 
     /// <summary>The team's members become people of the organisation (a job, with the main app's permissions).</summary>
@@ -431,7 +474,7 @@ public sealed class AutomaticInstallJob(
             return StepOutcome.Done($"Our tab \"{existing.DisplayName}\" was already in General.");
         }
 
-        var catalogAppId = await CatalogIdAsync(graph, cancellationToken)
+        var catalogAppId = (await CatalogEntryAsync(install, graph, false, cancellationToken))?.Id
             ?? throw new InvalidOperationException("Our app left the organisation's app catalog after it was installed.");
         var host = teamsApp.Value.PortalHost;
         var tab = await graph.Client.Teams[install.TeamId].Channels[install.ChannelId].Tabs.PostAsync(new TeamsTab
@@ -451,11 +494,9 @@ public sealed class AutomaticInstallJob(
 
     private async Task<StepOutcome> VerifyAsync(AutomaticInstall install, RecordedGraph graph, CancellationToken cancellationToken)
     {
-        var appId = teamsApp.Value.AppId;
-        var installed = await graph.Client.Teams[install.TeamId].InstalledApps.GetAsync(request =>
-            request.QueryParameters.Filter = $"teamsApp/externalId eq '{appId}'", cancellationToken);
+        var installed = await CatalogEntryAsync(install, graph, false, cancellationToken) is { } entry && await IsInstalledAsync(install, graph, entry, cancellationToken);
         var tab = await OurTabAsync(install, graph, cancellationToken);
-        return (installed?.Value is { Count: > 0 }, tab is not null) switch
+        return (installed, tab is not null) switch
         {
             (true, true) => StepOutcome.Done($"Checked with Teams: \"{install.TeamName}\" has our app, and our tab in General."),
             (false, _) => StepOutcome.Failed("Teams no longer lists our app in the team (someone may have removed it). Retry to install it again."),
@@ -467,19 +508,20 @@ public sealed class AutomaticInstallJob(
     {
         var tabs = await graph.Client.Teams[install.TeamId].Channels[install.ChannelId].Tabs.GetAsync(
             request => request.QueryParameters.Expand = ["teamsApp"], cancellationToken);
-        return tabs?.Value?.FirstOrDefault(t => string.Equals(t.TeamsApp?.ExternalId, teamsApp.Value.AppId, StringComparison.OrdinalIgnoreCase));
+        // By catalog id: a Store app's externalId is empty. The manifest id is a Store app's catalog id.
+        var ids = (await CatalogEntryAsync(install, graph, false, cancellationToken))?.Ids ?? [teamsApp.Value.AppId];
+        return tabs?.Value?.FirstOrDefault(t => ids.Contains(t.TeamsApp?.Id ?? "", StringComparer.OrdinalIgnoreCase)
+            || string.Equals(t.TeamsApp?.ExternalId, teamsApp.Value.AppId, StringComparison.OrdinalIgnoreCase));
     }
 
-    private async Task<string?> CatalogIdAsync(RecordedGraph graph, CancellationToken cancellationToken)
+    private async Task<CatalogEntry?> CatalogEntryAsync(AutomaticInstall install, RecordedGraph graph, bool refresh, CancellationToken cancellationToken)
     {
-        if (catalogId is not null)
+        if (catalogEntry is not null && !refresh)
         {
-            return catalogId;
+            return catalogEntry;
         }
 
-        var apps = await graph.Client.AppCatalogs.TeamsApps.GetAsync(
-            request => request.QueryParameters.Filter = $"externalId eq '{teamsApp.Value.AppId}'", cancellationToken);
-        return catalogId = apps?.Value?.FirstOrDefault()?.Id;
+        return catalogEntry = await catalog.FindAsync(install.OrganizationId, graph.Client, refresh, cancellationToken: cancellationToken);
     }
 
     private static StepOutcome FromGraphError(ODataError error, AutomaticInstallStepKind step)
@@ -490,6 +532,11 @@ public sealed class AutomaticInstallJob(
         if (status is 429 or 500 or 502 or 503 or 504)
         {
             return StepOutcome.Transient(said, RetryAfterHeader.From(error.ResponseHeaders), requestId);
+        }
+
+        if (step == AutomaticInstallStepKind.InstallApp && RscInstallRefusal.Is(error))
+        {
+            return StepOutcome.Failed($"{RscInstallRefusal.Explanation} ({said})", requestId);
         }
 
         var advice = (status, step) switch

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.Setup.AutomaticInstall;
@@ -22,6 +23,7 @@ public static class AutomaticInstallRegistration
         services.AddSingleton<SetupAppTokens>();
         services.AddSingleton<AutomaticInstalls>();
         services.AddTransient<AutomaticInstallJob>();
+        services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         return services;
     }
 }

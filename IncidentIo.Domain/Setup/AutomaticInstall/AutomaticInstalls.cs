@@ -1,5 +1,6 @@
 using Hangfire;
 using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +15,7 @@ public sealed class AutomaticInstalls(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     IBackgroundJobClient jobs,
     SetupAppTokens setupApp,
+    ChangeRecorder changes,
     TimeProvider clock)
 {
     public bool IsAvailable => setupApp.IsConfigured;
@@ -93,6 +95,7 @@ public sealed class AutomaticInstalls(
             .SetProperty(i => i.TemporaryPermissionsCheckedAt, now)
             .SetProperty(i => i.TemporaryPermissionsRemoved, remaining.Count == 0)
             .SetProperty(i => i.UpdatedAt, now), cancellationToken);
+        await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Setup, organizationId), cancellationToken);
         return remaining;
     }
 }

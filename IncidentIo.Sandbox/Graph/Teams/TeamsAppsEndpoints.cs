@@ -58,7 +58,7 @@ public static class TeamsAppsEndpoints
             return problem!;
         }
 
-        var (app, invalid) = await ReadAppToInstall(http, runtime, team.TenantId);
+        var (app, body, invalid) = await ReadAppToInstall(http, runtime, team.TenantId);
         if (app is null)
         {
             return invalid!;
@@ -67,6 +67,11 @@ public static class TeamsAppsEndpoints
         if (!TeamsPermissions.CanManage(GraphCaller.Of(http), TeamsPermissions.WriteTeamApps, app))
         {
             return NotAllowedToManage(http, app);
+        }
+
+        if (TeamsAppConsent.Check(http, app, body!, InstallationScope.Team) is { } notConsented)
+        {
+            return notConsented;
         }
 
         if (runtime.State.Teams.InstallInTeam(team.TenantId, team.Id, app.Id) is null)
@@ -143,7 +148,7 @@ public static class TeamsAppsEndpoints
             return problem!;
         }
 
-        var (app, invalid) = await ReadAppToInstall(http, runtime, user.TenantId);
+        var (app, body, invalid) = await ReadAppToInstall(http, runtime, user.TenantId);
         if (app is null)
         {
             return invalid!;
@@ -152,6 +157,11 @@ public static class TeamsAppsEndpoints
         if (!TeamsPermissions.CanManage(GraphCaller.Of(http), TeamsPermissions.WriteUserApps, app))
         {
             return NotAllowedToManage(http, app);
+        }
+
+        if (TeamsAppConsent.Check(http, app, body!, InstallationScope.User) is { } notConsented)
+        {
+            return notConsented;
         }
 
         if (user.BlockedByPolicy)
@@ -177,7 +187,7 @@ public static class TeamsAppsEndpoints
 
         if (teams.InstallForUser(user.TenantId, user.Id, app.Id, awaiting) is null)
         {
-            return AlreadyInstalled(http, app, $"19:{user.Id}_{app.BotId ?? app.ExternalId}@unq.gbl.spaces");
+            return AlreadyInstalled(http, app, $"19:{user.Id}_{app.BotId ?? app.ManifestId}@unq.gbl.spaces");
         }
 
         http.Response.ContentLength = 0;
@@ -215,7 +225,7 @@ public static class TeamsAppsEndpoints
 
             foreach (var (property, value) in clauses)
             {
-                Func<CatalogApp, string>? get = property switch
+                Func<CatalogApp, string?>? get = property switch
                 {
                     "EXTERNALID" => a => a.ExternalId,
                     "ID" => a => a.Id.ToString(),
@@ -266,7 +276,7 @@ public static class TeamsAppsEndpoints
 
             foreach (var (property, value) in clauses)
             {
-                Func<CatalogApp, string>? get = property switch
+                Func<CatalogApp, string?>? get = property switch
                 {
                     "TEAMSAPP/EXTERNALID" => a => a.ExternalId,
                     "TEAMSAPP/ID" or "TEAMSAPPDEFINITION/TEAMSAPPID" => a => a.Id.ToString(),
@@ -321,17 +331,17 @@ public static class TeamsAppsEndpoints
     }
 
     /// <summary>The catalog app bound in the body; unknown ids are 404 "Not Found", as Graph reports them.</summary>
-    private static async Task<(CatalogApp? App, IResult? Problem)> ReadAppToInstall(HttpContext http, SandboxRuntime runtime, Guid tenantId)
+    private static async Task<(CatalogApp? App, JsonObject? Body, IResult? Problem)> ReadAppToInstall(HttpContext http, SandboxRuntime runtime, Guid tenantId)
     {
         var body = await TeamsQuery.ReadBodyAsync(http);
         var appId = body is null ? null : TeamsQuery.CatalogAppId(TeamsQuery.Text(body, "teamsApp@odata.bind"));
         if (appId is null)
         {
-            return (null, GraphErrors.BadRequest(http, "BadRequest", "The body needs 'teamsApp@odata.bind' naming an app catalog id."));
+            return (null, null, GraphErrors.BadRequest(http, "BadRequest", "The body needs 'teamsApp@odata.bind' naming an app catalog id."));
         }
 
         var app = runtime.State.Teams.FindCatalogApp(tenantId, appId.Value);
-        return app is null ? (null, GraphErrors.Result(http, StatusCodes.Status404NotFound, "NotFound", "Not Found")) : (app, null);
+        return app is null ? (null, null, GraphErrors.Result(http, StatusCodes.Status404NotFound, "NotFound", "Not Found")) : (app, body, null);
     }
 
     private static IResult Uninstall(

@@ -132,6 +132,19 @@ public static class TeamsJson
         ["shortDescription"] = app.DisplayName,
         ["description"] = app.DisplayName,
         ["createdBy"] = null,
+        // teamsAppAuthorization: the RSC permissions an install must consent to (appcatalogs-list-teamsapps, example 7).
+        ["authorization"] = new JsonObject
+        {
+            ["clientAppId"] = app.AzureAdAppId,
+            ["requiredPermissionSet"] = new JsonObject
+            {
+                ["resourceSpecificPermissions"] = new JsonArray([.. app.ResourceSpecificPermissions.Select(p => (JsonNode)new JsonObject
+                {
+                    ["permissionValue"] = p.Name,
+                    ["permissionType"] = p.IsApplication ? "application" : "delegated",
+                })]),
+            },
+        },
     };
 
     public static JsonObject Installation(AppInstallation installation, CatalogApp? app, bool expandApp, bool expandDefinition)

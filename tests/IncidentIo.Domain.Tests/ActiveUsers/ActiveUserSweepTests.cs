@@ -3,6 +3,7 @@ using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Tests.Reachability;
+using IncidentIo.Domain.Tests.TeamsApp;
 using IncidentIo.Domain.Users;
 using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.State;
@@ -53,6 +54,60 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
         Assert.True(restored.IsActive);
         Assert.Equal(UserRole.Responder, restored.Role);
         Assert.True((await harness.UserAsync("admin@contoso.example")).IsActive);
+    }
+
+    [Theory]
+    [MemberData(nameof(CatalogDistributions.All), MemberType = typeof(CatalogDistributions))]
+    public async Task The_members_of_a_team_with_our_app_count_whether_it_came_from_the_store_the_tenants_own_catalog_or_both(string distribution)
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine, distribution: distribution);
+        var botTeam = BotTeamWith(harness, DemoSeed.AdminId, DemoSeed.UserId);
+
+        var first = await RunAsync(harness);
+        harness.Sandbox.State.Teams.RemoveMember(botTeam, DemoSeed.UserId);
+        var second = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, first.Outcome);
+        Assert.Equal(1, first.TeamsRead);
+        Assert.Equal(SweepOutcome.Applied, second.Outcome);
+        Assert.Equal(1, second.Deactivated);
+        Assert.True((await harness.UserAsync("admin@contoso.example")).IsActive);
+        Assert.False((await harness.UserAsync("user@contoso.example")).IsActive);
+    }
+
+    [Fact]
+    public async Task Our_app_missing_from_the_catalog_makes_the_run_inconclusive_and_deactivates_nobody()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine, publishApp: false);
+        var activeBefore = await ActiveCountAsync(harness);
+
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Inconclusive, run.Outcome);
+        Assert.Contains("not in the organisation's Teams app catalog", run.Reason, StringComparison.Ordinal);
+        Assert.Equal(activeBefore, await ActiveCountAsync(harness));
+    }
+
+    [Fact]
+    public async Task The_last_active_owner_in_no_bot_team_is_kept_and_the_run_says_why_and_what_to_do()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine);
+        var botTeam = BotTeamWith(harness, DemoSeed.AdminId, DemoSeed.UserId);
+        await SetRoleAsync(harness, "user@contoso.example", UserRole.Owner);
+        await SetRoleAsync(harness, "admin@contoso.example", UserRole.Admin);
+        Assert.Equal(SweepOutcome.Applied, (await RunAsync(harness)).Outcome);
+
+        harness.Sandbox.State.Teams.RemoveMember(botTeam, DemoSeed.UserId);
+        var run = await RunAsync(harness);
+
+        Assert.Equal(SweepOutcome.Applied, run.Outcome);
+        var owner = await harness.UserAsync("user@contoso.example");
+        Assert.True(owner.IsActive);
+        Assert.Equal(UserRole.Owner, owner.Role);
+        Assert.Contains("last active Owner", run.KeptOwnerNote, StringComparison.Ordinal);
+        Assert.Contains("Add them to a team where IncidentIo is installed", run.KeptOwnerNote, StringComparison.Ordinal);
+        await using var db = await harness.DbAsync();
+        Assert.Equal(1, await db.AuditLog.CountAsync(a => a.Action == "user.kept-as-last-owner"));
     }
 
     [Fact]
@@ -345,7 +400,7 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
     {
         await using var harness = await ReachabilityHarness.StartAsync(settings: NoQuarantine, generatedUsers: 60);
         var users = harness.Sandbox.State.Users(Contoso).Select(u => u.Id).ToArray();
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         var random = new Random(20261127);
         var outcomes = new Dictionary<SweepOutcome, int>();
         var falseDeactivations = 0;
@@ -397,7 +452,8 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
         Assert.Equal(1, run.TeamsRead);
         Assert.True(otherTeams >= 10, $"{otherTeams} other teams");
         // One $batch confirming our app, one page of members: nobody leaves, so no joinedTeams check.
-        Assert.Equal(2, run.GraphRequests);
+        // Our app's catalog entry (by id, then by externalId; remembered afterwards), then the bot team's apps and members.
+        Assert.Equal(4, run.GraphRequests);
     }
 
     [Fact]
@@ -507,7 +563,7 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
 
     private static void UninstallOurApp(ReachabilityHarness harness, Guid teamId)
     {
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         var installation = harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId).Single(i => i.TeamsAppId == catalogId);
         harness.Sandbox.State.Teams.Uninstall(InstallationScope.Team, teamId, installation.Id);
     }
@@ -520,7 +576,9 @@ public sealed class ActiveUserSweepTests(ITestOutputHelper output)
     private static Guid BotTeamWith(ReachabilityHarness harness, params Guid[] members)
     {
         var team = harness.Sandbox.State.Teams.CreateTeam(Contoso, "Incident bot team", null, members.Select(m => (m, false)));
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        // From the Store's entry when the tenant has one: with both, an install from the entry we did not choose must count too.
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Where(a => a.ManifestId == harness.TeamsApp.AppId)
+            .OrderBy(a => a.DistributionMethod == TeamsAppDistribution.Store ? 0 : 1).First().Id;
         harness.Sandbox.State.Teams.InstallInTeam(Contoso, team.Id, catalogId);
         return team.Id;
     }

@@ -142,7 +142,7 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
         }
 #pragma warning restore CA5394
 
-        var catalogId = state.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = state.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         var botTeamIds = new List<Guid>();
         for (var t = 0; t < teamCount; t++)
         {

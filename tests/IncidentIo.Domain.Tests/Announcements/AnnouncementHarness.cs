@@ -39,12 +39,12 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         ["Bot:Connector:MaxRetries"] = "0",
     };
 
-    private AnnouncementHarness(ReachabilityHarness reach, Team team, BotTeam botTeam)
+    private AnnouncementHarness(ReachabilityHarness reach, Team team, BotTeam botTeam, IReadOnlyDictionary<string, string?> settings)
     {
         Reach = reach;
         Team = team;
         BotTeam = botTeam;
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(Configuration).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         Services = reach.BuildServices(s =>
         {
             s.AddBot(configuration).AddIncidentsAndAnnouncements(configuration)
@@ -77,14 +77,20 @@ public sealed class AnnouncementHarness : IAsyncDisposable
 
     public IncidentIo.Sandbox.BotFramework.ActivityLog Posted => Reach.Sandbox.Bot.Activities;
 
-    public static async Task<AnnouncementHarness> StartAsync(string provider = DatabaseOptions.Postgres, bool withTeam = true)
+    public static async Task<AnnouncementHarness> StartAsync(string provider = DatabaseOptions.Postgres, bool withTeam = true, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var reach = await ReachabilityHarness.StartAsync(provider, settings: Configuration);
+        var merged = new Dictionary<string, string?>(Configuration);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        var reach = await ReachabilityHarness.StartAsync(provider, settings: merged);
         var sandbox = reach.Sandbox;
         var teamsApp = new TeamsAppOptions();
         sandbox.RegisterApp(new AppRegistration { ClientId = teamsApp.BotId, DisplayName = "IncidentIo Bot", ClientSecrets = [BotSecret] });
         sandbox.Bot.RegisterBot(new IncidentIo.Sandbox.BotFramework.BotRegistration { AppId = teamsApp.BotId, Name = "IncidentIo" });
-        var app = sandbox.State.Teams.CatalogApps(ReachabilityHarness.Contoso).Single(a => a.ExternalId == teamsApp.AppId);
+        var app = sandbox.State.Teams.CatalogApps(ReachabilityHarness.Contoso).Single(a => a.ManifestId == teamsApp.AppId);
         sandbox.State.Teams.InstallForUser(ReachabilityHarness.Contoso, DemoSeed.UserId, app.Id, awaitingTeamsClient: false);
         var team = sandbox.State.Teams.CreateTeam(ReachabilityHarness.Contoso, "Incidents", null, [(DemoSeed.AdminId, true), (DemoSeed.UserId, false)]);
         sandbox.State.Teams.InstallInTeam(ReachabilityHarness.Contoso, team.Id, app.Id);
@@ -103,7 +109,7 @@ public sealed class AnnouncementHarness : IAsyncDisposable
         await db.Organizations.Where(o => o.Id == reach.OrganizationId).ExecuteUpdateAsync(s => s.SetProperty(o => o.BotServiceUrl, sandbox.Bot.ServiceUrl));
         await db.Users.Where(u => u.MicrosoftObjectId == DemoSeed.AdminId).ExecuteUpdateAsync(s => s.SetProperty(u => u.Role, UserRole.Admin));
         await db.SaveChangesAsync();
-        return new AnnouncementHarness(reach, team, botTeam);
+        return new AnnouncementHarness(reach, team, botTeam, merged);
     }
 
     public async Task<User> UserAsync(Guid objectId)
@@ -163,6 +169,18 @@ public sealed class JobLog : Hangfire.IBackgroundJobClient
     }
 
     public bool ChangeState(string jobId, Hangfire.States.IState state, string expectedState) => true;
+
+    /// <summary>Jobs recorded and not yet taken.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (jobs)
+            {
+                return jobs.Count;
+            }
+        }
+    }
 
     /// <summary>The jobs of <paramref name="method"/> since it was last taken; others stay.</summary>
     public List<Hangfire.Common.Job> Take(string method)

@@ -34,10 +34,11 @@ public sealed class AnnouncementSettingsTests : IAsyncLifetime
         Assert.Equal((harness.BotTeam.TeamThreadId, "General", "Security"), (rule.ChannelConversationId, rule.ChannelName, rule.IncidentTypes.Single()));
 
         var form = AnnouncementRuleForm.From(rule);
-        form.ChannelConversationId = "19:abc@thread.tacv2";
+        var warRoom = harness.Reach.Sandbox.State.Teams.AddChannel(harness.Team.Id, "War room");
+        form.ChannelConversationId = warRoom.Id;
         form.ChannelName = "War room";
         var edited = await harness.Settings.SaveAsync(harness.OrganizationId, admin.Id, rule.Id, form);
-        Assert.Equal(("19:abc@thread.tacv2", "War room"), (edited.Rule!.ChannelConversationId, edited.Rule.ChannelName));
+        Assert.Equal((warRoom.Id, "War room"), (edited.Rule!.ChannelConversationId, edited.Rule.ChannelName));
         Assert.Null(await harness.Settings.SetEnabledAsync(harness.OrganizationId, admin.Id, rule.Id, false));
 
         var view = await harness.Settings.LoadAsync(harness.OrganizationId, admin.Id);

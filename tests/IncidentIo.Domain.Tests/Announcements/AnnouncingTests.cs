@@ -206,6 +206,30 @@ public sealed class AnnouncingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_lead_blocked_by_policy_but_in_a_team_with_our_bot_gets_the_dm_through_the_team_without_an_install()
+    {
+        var blake = await harness.UserAsync(DemoSeed.BlockedUserId);
+        Assert.Equal(InstallationState.BlockedByPolicy, await harness.Reach.Installer.RunAsync(blake.Id, "retry"));
+        // Blake joins the team where our bot is: Teams tells the bot (member added), which records it.
+        Assert.True(harness.Reach.Sandbox.State.Teams.AddMember(harness.Team.Id, DemoSeed.BlockedUserId));
+        await using (var db = await harness.DbAsync())
+        {
+            await IncidentIo.Domain.ActiveUsers.TeamMembershipChanges.ReactivateAsync(
+                db, harness.OrganizationId, [DemoSeed.BlockedUserId], "joined the team \"Incidents\"", DateTimeOffset.UtcNow, CancellationToken.None, teamName: "Incidents");
+            await db.SaveChangesAsync();
+        }
+
+        var incident = await DeclareAndAnnounceAsync(blake.Id);
+
+        var delivery = Assert.Single(await harness.DeliveriesAsync(incident.Id));
+        var dm = Assert.Single(harness.Posted.All(), a => a.UserId == DemoSeed.BlockedUserId);
+        Assert.Equal((DeliveryState.Sent, dm.Id), (delivery.State, delivery.ActivityId));
+        Assert.Equal($"{blake.DisplayName} (through the team \"Incidents\", where IncidentIo is installed)", delivery.TargetName);
+        Assert.Empty(harness.Queue.Take(nameof(AppInstallationJobs.InstallUserAsync)));
+        Assert.Equal(InstallationState.BlockedByPolicy, (await harness.UserAsync(DemoSeed.BlockedUserId)).AppInstallation.State);
+    }
+
+    [Fact]
     public async Task A_send_abandoned_mid_way_is_marked_outcome_unknown_never_resent_by_itself_and_an_admin_can_send_it_again()
     {
         await harness.AddRuleAsync(admin.Id);
@@ -251,15 +275,23 @@ public sealed class AnnouncingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_channel_that_refuses_the_bot_fails_for_good_with_teams_error_and_correlation_id()
+    public async Task A_rule_naming_a_channel_outside_its_team_is_skipped_before_posting_and_says_why()
     {
+        // A rule saved before channels were checked, naming a team our bot is not in: Teams would refuse
+        // the post (403), and another organisation's channel would not. Neither is tried.
         var finance = harness.Reach.Sandbox.State.Teams.CreateTeam(ReachabilityHarness_Contoso, "Finance", null, [(DemoSeed.AdminId, true)]);
-        await harness.AddRuleAsync(admin.Id, f => { f.ChannelConversationId = finance.GeneralChannelId; f.ChannelName = "Finance general"; });
+        var rule = await harness.AddRuleAsync(admin.Id);
+        await using (var db = await harness.DbAsync())
+        {
+            await db.AnnouncementRules.Where(r => r.Id == rule.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ChannelConversationId, finance.GeneralChannelId).SetProperty(r => r.ChannelName, "Finance general"));
+        }
+
         var incident = await DeclareAndAnnounceAsync(uma.Id);
 
-        var failed = Assert.Single(await harness.DeliveriesAsync(incident.Id), d => d.Kind == DeliveryKind.ChannelCard);
-        Assert.Equal((DeliveryState.Failed, 403, "BotNotInConversationRoster", (DateTimeOffset?)null), (failed.State, failed.LastStatus, failed.LastErrorCode, failed.NextAttemptAt));
-        Assert.False(string.IsNullOrEmpty(failed.CorrelationId));
+        var skipped = Assert.Single(await harness.DeliveriesAsync(incident.Id), d => d.Kind == DeliveryKind.ChannelCard);
+        Assert.Equal((DeliveryState.Skipped, (DateTimeOffset?)null), (skipped.State, skipped.NextAttemptAt));
+        Assert.Contains("not a channel Microsoft lists", skipped.LastError, StringComparison.Ordinal);
         Assert.Empty(harness.Posted.For(finance.GeneralChannelId));
     }
 

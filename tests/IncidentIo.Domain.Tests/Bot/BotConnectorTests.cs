@@ -90,6 +90,8 @@ public sealed class BotConnectorTests
         var teams = harness.Sandbox.State.Teams;
         var installation = teams.Installations(InstallationScope.User, DemoSeed.UserId).Single();
         teams.Uninstall(InstallationScope.User, DemoSeed.UserId, installation.Id);
+        // Nor in a team of our bot's: Teams lets a bot message members of its teams without a personal install.
+        teams.RemoveMember(harness.TeamWithApp.Id, DemoSeed.UserId);
 
         var error = await Assert.ThrowsAsync<BotConnectorException>(() => harness.Connector.SendAsync(harness.ServiceUrl, conversation, Message("still there?")));
 

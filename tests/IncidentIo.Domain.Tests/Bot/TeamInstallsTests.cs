@@ -1,6 +1,7 @@
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Setup.AutomaticInstall;
+using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Domain.Tests.Reachability;
 using IncidentIo.Domain.Users;
 using IncidentIo.Sandbox.State;
@@ -39,7 +40,7 @@ public sealed class TeamInstallsTests
     }
 
     private static Guid CatalogId(ReachabilityHarness harness) =>
-        harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
 
     private static TeamInstalls Installs(ServiceProvider services) => services.GetRequiredService<TeamInstalls>();
 
@@ -138,6 +139,42 @@ public sealed class TeamInstallsTests
         Assert.False(OperationsHasOurApp(harness));
         await using var db = await harness.DbAsync();
         Assert.Empty(await db.AuditLog.Where(a => a.Action == "teams-app.installed-in-team").ToListAsync());
+    }
+
+    [Fact]
+    public async Task An_older_package_asking_for_RSC_is_refused_explained_and_changes_nothing_and_our_current_package_installs()
+    {
+        await using var harness = await StartAsync(grantSetupApp: true);
+        await using var services = Services(harness);
+        await using (var before = await harness.DbAsync())
+        {
+            var uma = await before.Users.SingleAsync(u => u.UserPrincipalName == "user@contoso.example");
+            uma.Deactivate("Not a member of any team where IncidentIo is installed.", DateTimeOffset.UtcNow);
+            await before.SaveChangesAsync();
+        }
+
+        // The catalog holds our earlier package, whose definition asks for RSC: ReadWriteForTeam.All cannot install it.
+        harness.Sandbox.PublishTeamsApp(Contoso, harness.TeamsApp.AppId, "IncidentIo", "1.0.0", botId: harness.TeamsApp.BotId,
+            resourceSpecificPermissions: [new("TeamMember.Read.Group", "Application"), new("ChannelSettings.Read.Group", "Application")]);
+        var refused = await Installs(services).InstallAsync(harness.OrganizationId, TeamsSeed.OperationsTeamId, "user:admin@contoso.example");
+
+        Assert.False(refused.Succeeded);
+        Assert.StartsWith(RscInstallRefusal.Explanation, refused.Message, StringComparison.Ordinal);
+        Assert.Matches("request id [0-9a-f-]{36}", refused.Message);
+        Assert.False(OperationsHasOurApp(harness));
+        Assert.False((await harness.UserAsync("user@contoso.example")).IsActive);
+        await using (var db = await harness.DbAsync())
+        {
+            Assert.Empty(await db.AuditLog.Where(a => a.Action == "teams-app.installed-in-team" || a.Action == "user.reactivated").ToListAsync());
+        }
+
+        harness.Sandbox.PublishTeamsApp(Contoso, harness.TeamsApp.AppId, "IncidentIo", harness.TeamsApp.Version, botId: harness.TeamsApp.BotId,
+            resourceSpecificPermissions: Setup.AutomaticInstall.AutomaticInstallHarness.ManifestRsc(harness.TeamsApp));
+        var installed = await Installs(services).InstallAsync(harness.OrganizationId, TeamsSeed.OperationsTeamId, "user:admin@contoso.example");
+
+        Assert.True(installed.Succeeded, installed.Message);
+        Assert.True(OperationsHasOurApp(harness));
+        Assert.True((await harness.UserAsync("user@contoso.example")).IsActive);
     }
 
     [Fact]

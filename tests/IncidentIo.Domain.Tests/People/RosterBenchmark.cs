@@ -33,7 +33,7 @@ public sealed class RosterBenchmark(ITestOutputHelper output)
         var generated = harness.Sandbox.State.Users(ReachabilityHarness.Contoso).Select(u => u.Id)
             .Where(id => id != DemoSeed.AdminId).Take(Members - 1).Prepend(DemoSeed.AdminId).ToList();
         var team = harness.Sandbox.State.Teams.CreateTeam(ReachabilityHarness.Contoso, "Everyone", null, generated.Select((id, i) => (id, i == 0)));
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(ReachabilityHarness.Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(ReachabilityHarness.Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         harness.Sandbox.State.Teams.InstallInTeam(ReachabilityHarness.Contoso, team.Id, catalogId);
         harness.Sandbox.Throttling.ResetCounts();
 

@@ -181,7 +181,7 @@ public sealed class TeamRosterTests
         await using var harness = await StartKnowingOnlyAdminAsync(generatedUsers: 2_100);
         var everyone = harness.Sandbox.State.Users(Contoso).Select(u => u.Id).ToList();
         var big = harness.Sandbox.State.Teams.CreateTeam(Contoso, "Everyone", null, everyone.Select((id, i) => (id, i == 0)));
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         harness.Sandbox.State.Teams.InstallInTeam(Contoso, big.Id, catalogId);
         var rosters = harness.Services.GetRequiredService<TeamRosters>();
         await rosters.RequestAsync(harness.OrganizationId, big.Id, "Everyone", "bot-installed", CancellationToken.None);
@@ -283,7 +283,7 @@ public sealed class TeamRosterTests
             ["ActiveUsers:QuarantineShare"] = "1",
             ["ActiveUsers:QuarantineCount"] = "100000",
         });
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         harness.Sandbox.State.Teams.InstallInTeam(Contoso, Engineering, catalogId);
         var sweep = harness.Services.GetRequiredService<ActiveUserSweep>();
 

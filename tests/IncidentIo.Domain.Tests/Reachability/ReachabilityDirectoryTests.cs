@@ -213,6 +213,45 @@ public abstract class ReachabilityDirectoryTests(ReachabilityData data)
     }
 
     [Fact]
+    public async Task People_in_a_team_with_our_bot_count_as_reachable_without_an_install_until_they_are_deactivated()
+    {
+        var before = await Directory.CountsAsync(data.ChangingOrganization);
+        User New(string name, InstallationState state, string? team) => new()
+        {
+            OrganizationId = data.ChangingOrganization, MicrosoftObjectId = Guid.NewGuid(), DisplayName = name, CreatedAt = DateTimeOffset.UtcNow,
+            BotTeamName = team, AppInstallation = new UserAppInstallation { State = state },
+        };
+        var blocked = New("Blocked, in a bot team", InstallationState.BlockedByPolicy, "Incidents");
+        var failed = New("Failed, in a bot team", InstallationState.Failed, "Incidents");
+        var installed = New("Installed, in a bot team", InstallationState.Installed, "Incidents");
+        var outside = New("Blocked, in no bot team", InstallationState.BlockedByPolicy, null);
+        await using (var db = data.NewContext())
+        {
+            db.Users.AddRange(blocked, failed, installed, outside);
+            await db.SaveChangesAsync();
+        }
+
+        var after = await Directory.CountsAsync(data.ChangingOrganization);
+        await using (var db = data.NewContext())
+        {
+            (await db.Users.SingleAsync(u => u.Id == failed.Id)).Deactivate("Left the team Incidents.", DateTimeOffset.UtcNow);
+            await db.SaveChangesAsync();
+        }
+
+        var deactivated = await Directory.CountsAsync(data.ChangingOrganization);
+        Assert.Equal(before.Active + 4, after.Active);
+        Assert.Equal(before.ReachableActive + 3, after.ReachableActive); // installed, and blocked and failed through the team
+        Assert.Equal(before.ReachableThroughTeam + 2, after.ReachableThroughTeam);
+        Assert.NotEqual(before.Version, after.Version);
+        Assert.Equal(before.ReachableThroughTeam + 1, deactivated.ReachableThroughTeam);
+        Assert.Equal(before.ReachableActive + 2, deactivated.ReachableActive);
+        await using (var db = data.NewContext())
+        {
+            Assert.Null((await db.Users.SingleAsync(u => u.Id == failed.Id)).BotTeamName);
+        }
+    }
+
+    [Fact]
     public async Task The_counts_version_and_a_users_version_change_when_an_installation_changes()
     {
         var user = data.Changing;

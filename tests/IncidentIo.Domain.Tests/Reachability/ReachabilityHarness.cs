@@ -10,6 +10,7 @@ using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Domain.Tests.Data;
 using IncidentIo.Domain.Tests.Setup.AutomaticInstall;
+using IncidentIo.Domain.Tests.TeamsApp;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
 using Microsoft.EntityFrameworkCore;
@@ -60,7 +61,8 @@ public sealed class ReachabilityHarness : IAsyncDisposable
     public UserAppInstaller Installer => Services.GetRequiredService<UserAppInstaller>();
 
     public static async Task<ReachabilityHarness> StartAsync(
-        string provider = DatabaseOptions.Sqlite, bool publishApp = true, bool throttle = false, IReadOnlyDictionary<string, string?>? settings = null, int generatedUsers = 0)
+        string provider = DatabaseOptions.Sqlite, bool publishApp = true, bool throttle = false, IReadOnlyDictionary<string, string?>? settings = null, int generatedUsers = 0,
+        string distribution = CatalogDistributions.Organization)
     {
         var dataFolder = Directory.CreateTempSubdirectory("incidentio-reach-").FullName;
         var certificates = LocalCertificates.LoadOrCreate(new DataFolder(dataFolder));
@@ -79,7 +81,8 @@ public sealed class ReachabilityHarness : IAsyncDisposable
         var teamsApp = new TeamsAppOptions();
         if (publishApp)
         {
-            sandbox.PublishTeamsApp(Contoso, teamsApp.AppId, "IncidentIo", "1.0.0", botId: teamsApp.BotId, azureAdAppId: MainClientId);
+            CatalogDistributions.Publish(sandbox, Contoso, distribution, teamsApp.AppId, teamsApp.BotId, MainClientId,
+                Setup.AutomaticInstall.AutomaticInstallHarness.ManifestRsc(teamsApp));
         }
 
         var database = await TestDatabase.CreateAsync(provider);

@@ -1,5 +1,6 @@
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Reachability;
+using IncidentIo.Domain.Tests.TeamsApp;
 using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.State;
 using Microsoft.EntityFrameworkCore;
@@ -29,29 +30,84 @@ public sealed class UserAppInstallerTests
         Assert.Null(installation.LeaseUntil);
         Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.User, DemoSeed.UserId));
         var history = await harness.HistoryAsync(user.Id);
-        Assert.Equal(["check", "catalog", "install", "check", "chat"], history.Select(a => a.Action));
-        Assert.Equal([200, 200, 201, 200, 200], history.Select(a => a.Status ?? 0));
+        // Our app's catalog entry first (by id for the Store, then by externalId), then installs looked up by catalog id.
+        Assert.Equal(["catalog", "catalog", "check", "install", "check", "chat"], history.Select(a => a.Action));
+        Assert.Equal([200, 200, 200, 201, 200, 200], history.Select(a => a.Status ?? 0));
         Assert.All(history, a => Assert.False(string.IsNullOrEmpty(a.RequestId)));
         Assert.All(history, a => Assert.Equal("retry", a.Trigger));
+    }
+
+    [Theory]
+    [MemberData(nameof(CatalogDistributions.All), MemberType = typeof(CatalogDistributions))]
+    public async Task Our_app_is_installed_and_verified_whether_it_came_from_the_store_the_tenants_own_catalog_or_both(string distribution)
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(distribution: distribution);
+        var expected = harness.Sandbox.State.Teams.CatalogApps(Contoso).Where(a => a.ManifestId == harness.TeamsApp.AppId)
+            .OrderBy(a => a.DistributionMethod == TeamsAppDistribution.Store ? 1 : 0).First();
+        var user = await harness.UserAsync("user@contoso.example");
+
+        Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "retry"));
+        Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "verify", InstallMode.CheckOnly));
+
+        var installation = Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.User, DemoSeed.UserId));
+        Assert.Equal(expected.Id, installation.TeamsAppId);
+        // The catalog was asked once (the entry is remembered for the organisation). With both entries a
+        // missing install is looked for under each; a found one under the chosen entry first.
+        string[] notFound = distribution == CatalogDistributions.Both ? ["check", "check"] : ["check"];
+        Assert.Equal([.. "catalog catalog".Split(' '), .. notFound, "install", "check", "chat", "check", "chat"], (await harness.HistoryAsync(user.Id)).Select(a => a.Action));
+    }
+
+    [Fact]
+    public async Task With_our_app_both_from_the_store_and_uploaded_an_install_made_from_the_store_entry_counts()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(distribution: CatalogDistributions.Both);
+        var store = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.DistributionMethod == TeamsAppDistribution.Store);
+        harness.Sandbox.State.Teams.InstallForUser(Contoso, DemoSeed.UserId, store.Id, awaitingTeamsClient: false);
+        var user = await harness.UserAsync("user@contoso.example");
+
+        Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "verify", InstallMode.CheckOnly));
+        Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.User, DemoSeed.UserId));
+    }
+
+    [Fact]
+    public async Task An_install_refused_404_because_the_remembered_catalog_entry_is_gone_asks_the_catalog_again_and_installs()
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(distribution: CatalogDistributions.Both);
+        var own = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.DistributionMethod == TeamsAppDistribution.Organization);
+        var user = await harness.UserAsync("user@contoso.example");
+        Assert.Equal(InstallationState.NotInstalled, await harness.Installer.RunAsync(user.Id, "verify", InstallMode.CheckOnly));
+        // The tenant removes its upload; the Store's entry stays. A new process (no memory of its own) meets the old entry in the database.
+        Assert.True(harness.Sandbox.State.Teams.UnpublishApp(Contoso, own.Id));
+        await harness.RestartAsync();
+
+        var state = await harness.Installer.RunAsync(user.Id, "retry", InstallMode.InstallFirst);
+
+        Assert.Equal(InstallationState.Installed, state);
+        Assert.Equal(Guid.Parse(harness.TeamsApp.AppId), Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.User, DemoSeed.UserId)).TeamsAppId);
+        var history = await harness.HistoryAsync(user.Id);
+        Assert.Contains(history, a => a.Action == "install" && a.Status == 404);
+        await using var db = await harness.DbAsync();
+        var organization = await db.Organizations.SingleAsync(o => o.Id == harness.OrganizationId);
+        Assert.Equal(("store", harness.TeamsApp.AppId), (organization.TeamsAppDistribution, organization.TeamsAppCatalogId));
     }
 
     [Fact]
     public async Task A_user_who_has_our_app_is_verified_without_an_install()
     {
         await using var harness = await ReachabilityHarness.StartAsync();
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         harness.Sandbox.State.Teams.InstallForUser(Contoso, DemoSeed.UserId, catalogId, awaitingTeamsClient: false);
         var user = await harness.UserAsync("user@contoso.example");
 
         Assert.Equal(InstallationState.Installed, await harness.Installer.RunAsync(user.Id, "verify", InstallMode.CheckOnly));
-        Assert.Equal(["check", "chat"], (await harness.HistoryAsync(user.Id)).Select(a => a.Action));
+        Assert.Equal(["catalog", "catalog", "check", "chat"], (await harness.HistoryAsync(user.Id)).Select(a => a.Action));
     }
 
     [Fact]
     public async Task A_409_from_an_install_made_meanwhile_counts_as_installed()
     {
         await using var harness = await ReachabilityHarness.StartAsync();
-        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId).Id;
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
         var user = await harness.UserAsync("user@contoso.example");
         // Installing first gives the 409 (as when a setup policy or the user installed it a moment before).
         harness.Sandbox.State.Teams.InstallForUser(Contoso, DemoSeed.UserId, catalogId, awaitingTeamsClient: false);
@@ -110,6 +166,8 @@ public sealed class UserAppInstallerTests
     {
         await using var harness = await ReachabilityHarness.StartAsync();
         var user = await harness.UserAsync("user@contoso.example");
+        // Token and our app's catalog entry first (both remembered), so the storm meets the installs' own calls.
+        await harness.Installer.RunAsync((await harness.UserAsync("admin@contoso.example")).Id, "verify", InstallMode.CheckOnly);
         harness.Sandbox.Faults.SetTenant(Contoso, new FaultSettings { StormUntil = DateTimeOffset.UtcNow.AddSeconds(3) });
 
         var before = DateTimeOffset.UtcNow;

@@ -67,6 +67,7 @@ public sealed class TeamsAppInstallationCheckTests : IAsyncLifetime
             .AddTeamsAppPackage(configuration)
             .AddMicrosoftHttp()
             .AddGraphClients()
+            .AddSingleton<TeamsAppCatalog>()
             .AddSingleton<TeamsAppInstallationCheck>();
         collection.AddOptions<MicrosoftOptions>().Bind(configuration.GetSection("Microsoft"));
         collection.AddAuthentication(OpenIdConnectDefaults.AuthenticationScheme)
@@ -96,7 +97,7 @@ public sealed class TeamsAppInstallationCheckTests : IAsyncLifetime
     public async Task An_app_installed_by_hand_is_found_and_setup_moves_on()
     {
         sandbox.State.GrantAdminConsent(Contoso, ClientId, GlobalPermissions.Names, []);
-        var catalogId = sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == teamsApp.AppId).Id;
+        var catalogId = sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == teamsApp.AppId).Id;
         sandbox.State.Teams.InstallInTeam(Contoso, IncidentIo.Sandbox.State.TeamsSeed.EngineeringTeamId, catalogId);
 
         var result = await Check();

@@ -85,12 +85,10 @@ public sealed class TeamsAppManifestValuesTests
     }
 
     [Fact]
-    public void Only_the_resource_specific_permissions_the_product_uses_are_asked_for()
+    public void No_resource_specific_permissions_are_asked_for_so_the_least_privileged_install_permission_works()
     {
-        var permissions = manifest["authorization"]!["permissions"]!["resourceSpecific"]!.AsArray()
-            .Select(permission => ((string?)permission!["name"], (string?)permission["type"]));
-
-        Assert.Equal([("TeamMember.Read.Group", "Application"), ("ChannelSettings.Read.Group", "Application")], permissions);
+        // team-post-installedapps: TeamsAppInstallation.ReadWriteForTeam.All cannot install an app that asks for RSC.
+        Assert.Null(manifest["authorization"]);
     }
 
     [Fact]

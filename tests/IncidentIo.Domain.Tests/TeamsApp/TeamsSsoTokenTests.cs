@@ -64,6 +64,7 @@ public sealed class TeamsSsoTokenTests : IAsyncLifetime
             ["name"] = "Uma User",
             ["preferred_username"] = "user@contoso.example",
             ["scp"] = "access_as_user",
+            ["azp"] = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346", // Teams web
             ["ver"] = "2.0",
             ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
             ["iat"] = now.AddMinutes(-1).ToUnixTimeSeconds(),
@@ -105,6 +106,8 @@ public sealed class TeamsSsoTokenTests : IAsyncLifetime
             c["iss"] = $"https://sts.windows.net/{Contoso}/";
             c["aud"] = $"api://incidents.example.com/{TabAppId}";
             c["ver"] = "1.0";
+            c.Remove("azp");
+            c["appid"] = "1fec8e78-bce4-4aaf-ab1b-5451cc387264"; // Teams desktop: v1 tokens name the client in appid
         }));
 
         Assert.True((await Tokens.ValidateAsync(token)).IsValid);

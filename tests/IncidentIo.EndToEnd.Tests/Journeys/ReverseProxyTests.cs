@@ -24,7 +24,10 @@ public sealed class ReverseProxyTests : PortalJourney
 
     protected override async Task<(ProductProcess Process, string Url, string SandboxOrigin)> StartPortalAsync()
     {
-        var proxyPort = FreePort.Next();
+        // The proxy first, on a port the system gives it (a port picked ahead can be taken meanwhile);
+        // it learns where the Portal is once the Portal has started.
+        proxy = await StartProxyAsync();
+        var proxyPort = new Uri(proxy.Urls.Single()).Port;
         var proxyUrl = $"https://localhost:{proxyPort}";
         var (process, url, sandboxOrigin) = await PortalProcess.StartAsync(new Dictionary<string, string?>
         {
@@ -34,7 +37,7 @@ public sealed class ReverseProxyTests : PortalJourney
             ["TeamsApp__PortalHost"] = $"localhost:{proxyPort}",
         }, scheme: "http");
         portalUrl = url;
-        proxy = await StartProxyAsync(proxyPort, url);
+        proxy.Services.GetRequiredService<InMemoryConfigProvider>().Update(Routes, Clusters(url));
         return (process, proxyUrl, sandboxOrigin);
     }
 
@@ -112,14 +115,17 @@ public sealed class ReverseProxyTests : PortalJourney
         SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate?.GetCertHashString() == ProxyCertificate.Thumbprint },
     });
 
-    private static async Task<WebApplication> StartProxyAsync(int port, string portalUrl)
+    private static readonly RouteConfig[] Routes = [new RouteConfig { RouteId = "portal", ClusterId = "portal", Match = new RouteMatch { Path = "{**everything}" } }];
+
+    private static ClusterConfig[] Clusters(string portalUrl) =>
+        [new ClusterConfig { ClusterId = "portal", Destinations = new Dictionary<string, DestinationConfig> { ["portal"] = new() { Address = portalUrl } } }];
+
+    private static async Task<WebApplication> StartProxyAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(ProxyCertificate)));
-        builder.Services.AddReverseProxy().LoadFromMemory(
-            [new RouteConfig { RouteId = "portal", ClusterId = "portal", Match = new RouteMatch { Path = "{**everything}" } }],
-            [new ClusterConfig { ClusterId = "portal", Destinations = new Dictionary<string, DestinationConfig> { ["portal"] = new() { Address = portalUrl } } }]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(ProxyCertificate)));
+        builder.Services.AddReverseProxy().LoadFromMemory(Routes, Clusters("http://127.0.0.1:9"));
         var app = builder.Build();
         app.MapReverseProxy();
         await app.StartAsync();

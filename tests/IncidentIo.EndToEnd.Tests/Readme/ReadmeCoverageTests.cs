@@ -13,6 +13,9 @@ public sealed class ReadmeCoverageTests
         ["dotnet publish IncidentIo.Worker -c Release -o out/worker"] = nameof(ReadmeProductionTests),
         ["dotnet out/portal/IncidentIo.Portal.dll"] = nameof(ReadmeProductionTests),
         ["dotnet out/worker/IncidentIo.Worker.dll"] = nameof(ReadmeProductionTests),
+        ["dotnet run --project IncidentIo.Portal -- --Sandbox:TeamsAppDistribution=store"] = nameof(ReadmeStoreDistributionTests),
+        ["dotnet run --project IncidentIo.Portal -- --Sandbox:TeamsAppDistribution=organization"] = nameof(ReadmeOrganizationDistributionTests),
+        ["dotnet run --project IncidentIo.Portal -- --Sandbox:TeamsAppDistribution=both"] = nameof(ReadmeBothDistributionTests),
     };
 
     [Fact]

@@ -149,6 +149,25 @@ public sealed class BotEndpointSecurityTests(SqliteBotPortal portal) : IClassFix
     }
 
     [Fact]
+    public async Task An_activity_whose_service_url_is_not_an_allowed_teams_host_is_forbidden_and_changes_nothing()
+    {
+        // Genuine tokens vouching for the activity's serviceUrl: only the host is wrong. In Sandbox
+        // mode even Teams' own host is not allowed, only the Sandbox's origin. (An http serviceUrl is
+        // a malformed activity, 400, below.)
+        var sandbox = new Uri(portal.Sandbox.Bot.ServiceUrl);
+        foreach (var serviceUrl in new[]
+                 {
+                     "https://smba.trafficmanager.net/amer/", "https://attacker.example/teams/",
+                     $"https://{sandbox.Host}:{sandbox.Port + 1}{sandbox.AbsolutePath}",
+                 })
+        {
+            var activity = portal.TeamInstallActivity(portal.ThreadOf(TeamsSeed.OperationsTeamId));
+            activity["serviceUrl"] = serviceUrl;
+            await AssertRefusedAsync(HttpStatusCode.Forbidden, portal.Sandbox.Bot.Channel.CreateToken(portal.BotId, serviceUrl), activity.ToJsonString());
+        }
+    }
+
+    [Fact]
     public async Task Malformed_or_incomplete_activities_are_bad_requests()
     {
         await AssertRefusedAsync(HttpStatusCode.BadRequest, ValidToken(), "{\"type\":\"installationUpdate\",");

@@ -6,7 +6,6 @@ using System.Text.Json.Nodes;
 using Hangfire;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Hosting;
-using IncidentIo.Domain.Jobs;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup;
@@ -110,7 +109,7 @@ public abstract class BotPortal : IAsyncLifetime
 
     /// <summary>Our app's id in Contoso's catalog (the embedded Sandbox publishes it).</summary>
     public Guid CatalogAppId(TeamsAppOptions? app = null) =>
-        Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == (app ?? Factory.Services.GetRequiredService<IOptions<TeamsAppOptions>>().Value).AppId).Id;
+        Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == (app ?? Factory.Services.GetRequiredService<IOptions<TeamsAppOptions>>().Value).AppId).Id;
 
     /// <summary>Installs our app in a team through Teams state and waits until the channel has told our bot.</summary>
     public async Task InstallInTeamAsync(Guid teamId)
@@ -183,17 +182,9 @@ public abstract class BotPortal : IAsyncLifetime
             string.Join('\n', users));
     }
 
-    /// <summary>Hangfire jobs in any state, other than the recurring heartbeat (which runs on its own schedule).</summary>
-    public int JobsOtherThanHeartbeats()
-    {
-        var monitoring = Factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi();
-        bool Counts(Hangfire.Common.Job? job) => job?.Type != typeof(HeartbeatJob);
-        return monitoring.Queues().Sum(q => monitoring.EnqueuedJobs(q.Name, 0, 10_000).Count(j => Counts(j.Value.Job)))
-            + monitoring.ScheduledJobs(0, 10_000).Count(j => Counts(j.Value.Job))
-            + monitoring.ProcessingJobs(0, 10_000).Count(j => Counts(j.Value.Job))
-            + monitoring.SucceededJobs(0, 10_000).Count(j => Counts(j.Value.Job))
-            + monitoring.FailedJobs(0, 10_000).Count(j => Counts(j.Value.Job));
-    }
+    /// <summary>Hangfire jobs a test's actions could have queued: not the heartbeat's, not the recurring jobs' runs.</summary>
+    public int JobsOtherThanHeartbeats() =>
+        Security.StoredState.JobsOtherThanHeartbeats(Factory.Services.GetRequiredService<JobStorage>(), skipRecurringRuns: true);
 
     public async Task DisposeAsync()
     {

@@ -1,3 +1,4 @@
+using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Reachability;
@@ -5,6 +6,7 @@ using IncidentIo.Domain.Users;
 using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.State;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace IncidentIo.Portal.Tests.Bot;
@@ -99,9 +101,11 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Assert.True(portal.Sandbox.State.Teams.RemoveMember(team.Id, person));
         await portal.Sandbox.Bot.Relay.WhenIdleAsync();
-        output.WriteLine($"Removal in Teams to deactivation written (channel, token check, Graph joinedTeams, transaction): {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
 
         AssertDelivered();
+        // The endpoint queues the removal's work; the job asks Graph and writes the deactivation.
+        await Eventually(async () => !(await portal.UserAsync("megan.bowen@contoso.example")).IsActive);
+        output.WriteLine($"Removal in Teams to deactivation written (channel, token check, queued job, Graph joinedTeams, transaction): {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:F0} ms");
         var megan = await portal.UserAsync("megan.bowen@contoso.example");
         Assert.False(megan.IsActive);
         Assert.Equal(UserRole.Viewer, megan.Role);
@@ -134,11 +138,13 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
         var (first, person) = await TeamWithNewcomerAsync("First bot team", "diego.siciliani@contoso.example");
         var second = portal.Sandbox.State.Teams.CreateTeam(BotPortal.Contoso, "Second bot team", null, [(DemoSeed.AdminId, true), (person, false)]);
         await portal.InstallInTeamAsync(second.Id);
+        var removalsDone = RemovalJobsDone();
 
         Assert.True(portal.Sandbox.State.Teams.RemoveMember(first.Id, person));
         await portal.Sandbox.Bot.Relay.WhenIdleAsync();
 
         AssertDelivered();
+        await Eventually(() => Task.FromResult(RemovalJobsDone() > removalsDone));
         var diego = await portal.UserAsync("diego.siciliani@contoso.example");
         Assert.True(diego.IsActive);
         Assert.Equal(UserRole.Responder, diego.Role);
@@ -152,11 +158,13 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
     {
         var (team, person) = await TeamWithNewcomerAsync("Graph fails", "grady.archie@contoso.example");
         var before = await portal.SettledStateAsync(); // earlier events' roster reads may still be queueing installs
+        var removalsDone = RemovalJobsDone();
         portal.Sandbox.Faults.SetUser(person, new FaultSettings { ErrorRate = 1, ErrorStatuses = [503] });
         try
         {
             Assert.True(portal.Sandbox.State.Teams.RemoveMember(team.Id, person));
             await portal.Sandbox.Bot.Relay.WhenIdleAsync();
+            await Eventually(() => Task.FromResult(RemovalJobsDone() > removalsDone));
         }
         finally
         {
@@ -167,9 +175,9 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
         var grady = await portal.UserAsync("grady.archie@contoso.example");
         Assert.True(grady.IsActive);
         Assert.Equal(UserRole.Responder, grady.Role);
-        // Only the delivery itself is remembered (so a repeat is recognised); no user, team or audit change.
+        // Only the delivery itself (so a repeat is recognised) and its queued look at Graph are recorded; no user, team or audit change.
         var after = await portal.StoredStateAsync();
-        Assert.Equal(Without(before, "bot_received_activities"), Without(after, "bot_received_activities"));
+        Assert.Equal(Without(before, "bot_received_activities", "jobs"), Without(after, "bot_received_activities", "jobs"));
     }
 
     [Fact]
@@ -273,6 +281,10 @@ public sealed class BotTeamEventsTests(PostgresBotPortal portal, ITestOutputHelp
             await Task.Delay(100);
         }
     }
+
+    /// <summary>Queued "members removed" work that has finished.</summary>
+    private int RemovalJobsDone() =>
+        portal.Factory.Services.GetRequiredService<JobStorage>().GetMonitoringApi().SucceededJobs(0, 10_000).Count(j => j.Value.Job?.Type == typeof(TeamMemberRemovals));
 
     private void AssertDelivered()
     {

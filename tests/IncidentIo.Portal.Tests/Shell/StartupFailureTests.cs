@@ -12,6 +12,7 @@ public sealed class StartupFailureTests
     [InlineData("Microsoft__Mode", "Live", "DataProtection:CertificatePath (a PFX that encrypts the data-protection keys stored in the database) is required when Microsoft:Mode is 'Live'. AzureAd:ClientId (our app registration's client id) is required when Microsoft:Mode is 'Live'. Bot:ClientSecret (the client secret of the bot's app registration, TeamsApp:BotId) is required when Microsoft:Mode is 'Live'.")]
     [InlineData("Support__Email", "support", "Support:Email must be an e-mail address, like 'support@incidentio.example', not 'support'.")]
     [InlineData("Support__StaffTenantId", "incidentio.example", "Support:StaffTenantId must be our own Entra tenant id (a GUID), like '1c1de471-0000-4000-8000-000000000000', not 'incidentio.example'.")]
+    [InlineData("Sandbox__TeamsAppDistribution", "global", "Sandbox:TeamsAppDistribution must be 'store', 'organization', 'both', not 'global'.")]
     [InlineData("Microsoft__SandboxOrigin", "http://localhost:7443", "Microsoft:SandboxOrigin must be an https origin on this machine, like 'https://localhost:7443', not 'http://localhost:7443'.")]
     [InlineData("Proxy__KnownProxies__0", "proxy.internal", "Proxy:KnownProxies must list IP addresses, like '10.0.0.5'.")]
     [InlineData("Proxy__KnownNetworks__0", "10.0.0.0", "Proxy:KnownNetworks must list networks in CIDR notation, like '10.0.0.0/8'.")]

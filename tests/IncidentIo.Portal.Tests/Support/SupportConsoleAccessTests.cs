@@ -87,7 +87,7 @@ public sealed class SupportConsoleAccessTests(SupportWorld world) : IClassFixtur
     [Fact]
     public async Task An_admin_whose_role_is_taken_away_is_refused_at_once_without_signing_in_again()
     {
-        var admin = SupportWorld.Person(Guid.NewGuid(), "Dora Demoted", "dora@demoted.example");
+        var admin = SupportWorld.MicrosoftAdmin(Guid.NewGuid(), "Dora Demoted", "dora@demoted.example");
         var organization = (await world.Access.OpenAsync(admin)).OrganizationId!.Value;
         Assert.NotNull(await Console.CountsAsync(admin, organization));
 

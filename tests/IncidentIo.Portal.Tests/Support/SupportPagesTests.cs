@@ -64,6 +64,36 @@ public sealed class SupportPagesTests(SupportWorld world) : ValidatedBunitContex
     }
 
     [Fact]
+    public async Task Someone_blocked_by_policy_but_in_a_team_with_our_bot_is_shown_as_reached_through_that_team()
+    {
+        world.AddTo(this, world.ContosoAdmin);
+        await SetBotTeamAsync(world.Blocked, "Operations");
+        try
+        {
+            var person = Render<SupportUserPage>(p => p.Add(x => x.UserId, world.Blocked));
+            var list = Render<SupportUsersPage>();
+
+            person.WaitForAssertion(() => Assert.Contains(
+                "they are in the team \"Operations\", where IncidentIo is installed", person.Find("[data-testid=team-route]").TextContent, StringComparison.Ordinal));
+            list.WaitForAssertion(() => Assert.Equal("1", list.Find("[data-testid=reachable-through-team]").GetAttribute("data-count")));
+        }
+        finally
+        {
+            await SetBotTeamAsync(world.Blocked, null);
+        }
+
+        var without = Render<SupportUserPage>(p => p.Add(x => x.UserId, world.Blocked));
+        without.WaitForAssertion(() => Assert.NotEmpty(without.FindAll("[data-testid=state-explanation]")));
+        Assert.Empty(without.FindAll("[data-testid=team-route]"));
+    }
+
+    private async Task SetBotTeamAsync(Guid userId, string? team)
+    {
+        await using var db = world.NewContext();
+        await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.BotTeamName, team));
+    }
+
+    [Fact]
     public void An_admin_who_puts_another_organisations_id_in_the_address_is_not_allowed()
     {
         world.AddTo(this, world.ContosoAdmin);
@@ -117,8 +147,10 @@ public sealed class SupportPagesTests(SupportWorld world) : ValidatedBunitContex
         Assert.Contains("Setup policies", page.Find("[data-testid=setup-policy-guide]").TextContent, StringComparison.Ordinal);
 
         var check = page.Find("[data-testid=ps-check-text]").TextContent;
-        Assert.Equal($"Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/externalId eq '{AppId}'\"", check);
-        Assert.Contains($"Get-MgAppCatalogTeamApp -Filter \"externalId eq '{AppId}'\"", page.Find("[data-testid=ps-catalog-text]").TextContent, StringComparison.Ordinal);
+        Assert.Equal("Get-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -ExpandProperty teamsAppDefinition -Filter \"teamsApp/id eq '$catalogId'\"", check);
+        var catalog = page.Find("[data-testid=ps-catalog-text]").TextContent;
+        Assert.Contains($"Get-MgAppCatalogTeamApp -Filter \"externalId eq '{AppId}' and distributionMethod eq 'organization'\"", catalog, StringComparison.Ordinal);
+        Assert.Contains($"Get-MgAppCatalogTeamApp -Filter \"id eq '{AppId}'\"", catalog, StringComparison.Ordinal);
         Assert.StartsWith("New-MgUserTeamworkInstalledApp -UserId \"blocked@contoso.example\" -BodyParameter @{ \"teamsApp@odata.bind\" = \"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/$catalogId\" }",
             page.Find("[data-testid=ps-install-text]").TextContent, StringComparison.Ordinal);
         Assert.Contains("-Scopes \"TeamsAppInstallation.ReadWriteForUser\"", page.Find("[data-testid=ps-connect-text]").TextContent, StringComparison.Ordinal);
@@ -175,7 +207,7 @@ public sealed class SupportPagesTests(SupportWorld world) : ValidatedBunitContex
     public async Task The_list_and_a_persons_page_follow_a_change_made_elsewhere_without_reloading()
     {
         // An organisation of its own: the other tests here read Contoso as it was made.
-        var admin = SupportWorld.Person(Guid.NewGuid(), "Lena Live", "admin@live.example");
+        var admin = SupportWorld.MicrosoftAdmin(Guid.NewGuid(), "Lena Live", "admin@live.example");
         var organization = (await world.Access.OpenAsync(admin)).OrganizationId!.Value;
         var person = await world.AddPersonAsync(organization, "Liv Live", "liv@live.example", InstallationState.NotInstalled, null);
         world.AddTo(this, admin);

@@ -21,8 +21,8 @@ namespace IncidentIo.Portal.Tests.Support;
 
 /// <summary>
 /// The product's real services (Domain on SQLite, no job server, no Microsoft) with two customer
-/// organisations and our staff, made once per test class the way people arrive: the first person
-/// from a tenant signs in and owns its organisation, a second joins as viewer; other people of the
+/// organisations and our staff, made once per test class the way people arrive: the tenant's Microsoft
+/// admin signs in and owns its organisation (their sign-in shows the role), a second person joins as viewer; other people of the
 /// organisations are the ones the bot needs to reach.
 /// </summary>
 public sealed class SupportWorld : IAsyncLifetime
@@ -31,13 +31,13 @@ public sealed class SupportWorld : IAsyncLifetime
 
     public IHost Host { get; private set; } = null!;
 
-    public ClaimsPrincipal Staff { get; } = Person(new Guid(SandboxDefaults.StaffTenantId), "Sam Staff", "staff@incidentio.example");
+    public ClaimsPrincipal Staff { get; } = StaffMember("Sam Staff", "staff@incidentio.example");
 
-    public ClaimsPrincipal ContosoAdmin { get; } = Person(Guid.NewGuid(), "Adele Admin", "admin@contoso.example");
+    public ClaimsPrincipal ContosoAdmin { get; } = MicrosoftAdmin(Guid.NewGuid(), "Adele Admin", "admin@contoso.example");
 
     public ClaimsPrincipal ContosoViewer { get; private set; } = null!;
 
-    public ClaimsPrincipal FabrikamAdmin { get; } = Person(Guid.NewGuid(), "Fiona Fabrikam", "admin@fabrikam.example");
+    public ClaimsPrincipal FabrikamAdmin { get; } = MicrosoftAdmin(Guid.NewGuid(), "Fiona Fabrikam", "admin@fabrikam.example");
 
     public Guid Contoso { get; private set; }
 
@@ -133,13 +133,31 @@ public sealed class SupportWorld : IAsyncLifetime
     /// <summary>A signed-in Microsoft account as Identity.Web leaves it: tenant, object id, name, sign-in name.</summary>
     public static ClaimsPrincipal Person(string tenantId, string name, string upn) => Person(Guid.Parse(tenantId), name, upn);
 
-    public static ClaimsPrincipal Person(Guid tenantId, string name, string upn) => new(new ClaimsIdentity(
+    public static ClaimsPrincipal Person(Guid tenantId, string name, string upn, params Claim[] more) => new(new ClaimsIdentity(
     [
         new Claim("tid", tenantId.ToString()),
         new Claim("oid", Guid.NewGuid().ToString()),
         new Claim("name", name),
         new Claim("preferred_username", upn),
+        .. more,
     ], authenticationType: "test"));
+
+    /// <summary>A sign-in of a person already known by their object id.</summary>
+    public static ClaimsPrincipal PersonWithObjectId(Guid tenantId, Guid objectId, string name, string upn) => new(new ClaimsIdentity(
+    [
+        new Claim("tid", tenantId.ToString()),
+        new Claim("oid", objectId.ToString()),
+        new Claim("name", name),
+        new Claim("preferred_username", upn),
+    ], authenticationType: "test"));
+
+    /// <summary>Someone whose sign-in names the Global Administrator role (<c>wids</c>): the first of them owns the organisation.</summary>
+    public static ClaimsPrincipal MicrosoftAdmin(Guid tenantId, string name, string upn) =>
+        Person(tenantId, name, upn, new Claim("wids", MicrosoftAdminRoles.GlobalAdministrator));
+
+    /// <summary>A member of our staff tenant with the staff app role.</summary>
+    public static ClaimsPrincipal StaffMember(string name, string upn) =>
+        Person(new Guid(SandboxDefaults.StaffTenantId), name, upn, new Claim("roles", "Support.Staff"), new Claim("acct", "0"));
 
     /// <summary>MudBlazor, loose JS, these services behind bUnit's own, and <paramref name="who"/> signed in (or nobody).</summary>
     public void AddTo(BunitContext context, ClaimsPrincipal? who)

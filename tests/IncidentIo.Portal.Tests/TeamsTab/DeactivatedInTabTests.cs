@@ -76,7 +76,7 @@ public sealed class DeactivatedInTabTests(SupportWorld world) : BunitContext, IC
             {
                 ["iss"] = $"{sandbox.Origin}/{DemoSeed.ContosoTenantId}/v2.0", ["aud"] = TabAppId, ["tid"] = DemoSeed.ContosoTenantId.ToString(),
                 ["oid"] = DemoSeed.UserId.ToString(), ["name"] = "Uma User", ["preferred_username"] = "user@contoso.example", ["scp"] = "access_as_user",
-                ["ver"] = "2.0", ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(), ["iat"] = now.AddMinutes(-1).ToUnixTimeSeconds(), ["exp"] = now.AddMinutes(59).ToUnixTimeSeconds(),
+                ["azp"] = "5e3ce6c0-2b1f-4285-8d4b-75ee78787346", ["ver"] = "2.0", ["nbf"] = now.AddMinutes(-1).ToUnixTimeSeconds(), ["iat"] = now.AddMinutes(-1).ToUnixTimeSeconds(), ["exp"] = now.AddMinutes(59).ToUnixTimeSeconds(),
             },
             SigningCredentials = new SigningCredentials(new RsaSecurityKey(key.Rsa) { KeyId = key.KeyId }, SecurityAlgorithms.RsaSha256),
         });

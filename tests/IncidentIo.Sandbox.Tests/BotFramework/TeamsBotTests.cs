@@ -168,14 +168,82 @@ public sealed class TeamsBotTests(TeamsBotFixture fixture)
         try
         {
             Assert.True(fixture.Sandbox.State.Teams.AddMember(TeamsSeed.OperationsTeamId, DemoSeed.NoTeamUser2Id));
-            fixture.Sandbox.State.Teams.InstallInTeam(Contoso, TeamsSeed.OperationsTeamId, fixture.App.Id);
+            var installation = fixture.Sandbox.State.Teams.InstallInTeam(Contoso, TeamsSeed.OperationsTeamId, fixture.App.Id)!;
             await fixture.Bot.Relay.WhenIdleAsync();
 
             Assert.Equal(deliveries, fixture.Bot.Channel.Deliveries().Count);
+
+            // Left as found: members of a team with the bot can be messaged, which other tests rely on not being so.
+            fixture.Sandbox.State.Teams.Uninstall(InstallationScope.Team, TeamsSeed.OperationsTeamId, installation.Id);
+            fixture.Sandbox.State.Teams.RemoveMember(TeamsSeed.OperationsTeamId, DemoSeed.NoTeamUser2Id);
+            await fixture.Bot.Relay.WhenIdleAsync();
         }
         finally
         {
             fixture.Bot.Channel.Endpoint = fixture.Endpoint.Endpoint;
+        }
+    }
+
+    [Fact]
+    public async Task A_member_of_a_team_with_the_bot_can_be_messaged_without_a_personal_install_until_the_app_leaves_the_team()
+    {
+        // send-proactive-messages: the app must be installed for the user, or the user in a team where it is installed.
+        var member = DemoSeed.NoTeamUser1Id;
+        using var connector = await fixture.ConnectorAsync();
+        using (var before = await connector.PostAsJsonAsync("v3/conversations", CreateBody(member)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, before.StatusCode);
+        }
+
+        var team = fixture.Sandbox.State.Teams.CreateTeam(Contoso, $"Reach {Guid.NewGuid():N}", null, [(DemoSeed.AdminId, true), (member, false)]);
+        var installation = fixture.Sandbox.State.Teams.InstallInTeam(Contoso, team.Id, fixture.App.Id)!;
+        await fixture.Bot.Relay.WhenIdleAsync();
+
+        using var created = await connector.PostAsJsonAsync("v3/conversations", CreateBody(member));
+        using var outsider = await connector.PostAsJsonAsync("v3/conversations", CreateBody(DemoSeed.NoTeamUser2Id));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var conversationId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        using (var sent = await connector.PostAsJsonAsync($"v3/conversations/{Uri.EscapeDataString(conversationId)}/activities", new JsonObject { ["type"] = "message", ["text"] = "INC-7 needs you" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, sent.StatusCode);
+        }
+
+        Assert.Empty(fixture.Sandbox.State.Teams.Installations(InstallationScope.User, member));
+        Assert.Equal(HttpStatusCode.Forbidden, outsider.StatusCode);
+        Assert.Equal("ForbiddenOperationException", (await outsider.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["code"]!.GetValue<string>());
+
+        fixture.Sandbox.State.Teams.Uninstall(InstallationScope.Team, team.Id, installation.Id);
+        await fixture.Bot.Relay.WhenIdleAsync();
+        using var again = await connector.PostAsJsonAsync("v3/conversations", CreateBody(member));
+        using var blocked = await connector.PostAsJsonAsync($"v3/conversations/{Uri.EscapeDataString(conversationId)}/activities", new JsonObject { ["type"] = "message", ["text"] = "again" });
+
+        Assert.Equal(HttpStatusCode.Forbidden, again.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, blocked.StatusCode);
+        Assert.Contains("MessageWritesBlocked", (await blocked.Content.ReadFromJsonAsync<JsonObject>())!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_user_blocked_by_policy_in_a_team_with_the_bot_is_reachable_unless_the_tenant_says_the_policy_stops_that_too()
+    {
+        var blocked = DemoSeed.BlockedUserId;
+        var team = fixture.Sandbox.State.Teams.CreateTeam(Contoso, $"Blocked reach {Guid.NewGuid():N}", null, [(DemoSeed.AdminId, true), (blocked, false)]);
+        var installation = fixture.Sandbox.State.Teams.InstallInTeam(Contoso, team.Id, fixture.App.Id)!;
+        await fixture.Bot.Relay.WhenIdleAsync();
+        using var connector = await fixture.ConnectorAsync();
+        try
+        {
+            using var reached = await connector.PostAsJsonAsync("v3/conversations", CreateBody(blocked));
+            fixture.Sandbox.State.Teams.Configure(Contoso, s => s with { PolicyBlockStopsTeamRoute = true });
+            using var stopped = await connector.PostAsJsonAsync("v3/conversations", CreateBody(blocked));
+
+            Assert.Equal(HttpStatusCode.Created, reached.StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, stopped.StatusCode);
+        }
+        finally
+        {
+            fixture.Sandbox.State.Teams.Configure(Contoso, s => s with { PolicyBlockStopsTeamRoute = false });
+            fixture.Sandbox.State.Teams.Uninstall(InstallationScope.Team, team.Id, installation.Id);
+            await fixture.Bot.Relay.WhenIdleAsync();
         }
     }
 

@@ -50,6 +50,9 @@ public sealed class TestBot : IAsyncDisposable
     /// <summary>Activities that passed authentication, in arrival order.</summary>
     public ConcurrentQueue<JsonObject> Received { get; } = new();
 
+    /// <summary>The <c>Authorization</c> header each authenticated activity came with, by activity id.</summary>
+    public ConcurrentDictionary<string, string> Authorizations { get; } = new();
+
     /// <summary>Why requests were refused (403), in arrival order.</summary>
     public ConcurrentQueue<string> Rejections { get; } = new();
 
@@ -158,7 +161,12 @@ public sealed class TestBot : IAsyncDisposable
             return ("serviceurl", null);
         }
 
-        Received.Enqueue(activity!);
+        if (activity!["id"]?.GetValue<string>() is { } id)
+        {
+            Authorizations[id] = header;
+        }
+
+        Received.Enqueue(activity);
         return (null, activity);
     }
 

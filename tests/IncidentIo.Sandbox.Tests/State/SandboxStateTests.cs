@@ -17,7 +17,13 @@ public sealed class SandboxStateTests
         Assert.True(state.FindUser(DemoSeed.BlockedUserId)!.BlockedByPolicy);
         Assert.True(state.FindUser(DemoSeed.NeverOpenedTeamsUserId)!.NeverOpenedTeams);
         Assert.Equal(DemoSeed.ContosoUserCount, state.Users(DemoSeed.ContosoTenantId).Count);
-        Assert.Equal("staff@incidentio.example", Assert.Single(state.Users(DemoSeed.StaffTenantId)).UserPrincipalName);
+        // Our staff (with the staff app role), a colleague without it, and a guest given it.
+        Assert.Equal(
+            ["gina_fabrikam.example#EXT#@incidentio.example", "helpdesk@incidentio.example", "staff@incidentio.example"],
+            state.Users(DemoSeed.StaffTenantId).Select(u => u.UserPrincipalName).Order(StringComparer.Ordinal));
+        Assert.Equal([DemoSeed.StaffAppRole], state.FindUser(DemoSeed.StaffUserId)!.AssignedAppRoles);
+        Assert.Empty(state.FindUser(DemoSeed.HelpdeskUserId)!.AssignedAppRoles);
+        Assert.True(state.FindUser(DemoSeed.StaffGuestUserId)!.IsGuest);
         Assert.Equal(
             Seeded().Users(DemoSeed.ContosoTenantId).Select(u => (u.Id, u.UserPrincipalName)),
             state.Users(DemoSeed.ContosoTenantId).Select(u => (u.Id, u.UserPrincipalName)));

@@ -50,6 +50,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("is_dry_run");
 
+                    b.Property<string>("KeptOwnerNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("kept_owner_note");
+
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_until");
@@ -859,6 +864,25 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("setup_stage");
 
+                    b.Property<DateTimeOffset?>("TeamsAppCatalogCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("teams_app_catalog_checked_at");
+
+                    b.Property<string>("TeamsAppCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("teams_app_catalog_id");
+
+                    b.Property<string>("TeamsAppDistribution")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("teams_app_distribution");
+
+                    b.Property<string>("TeamsAppOtherCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("teams_app_other_catalog_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -1348,6 +1372,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("character varying(200)")
                         .HasColumnName("bot_conversation_id");
 
+                    b.Property<string>("BotTeamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("bot_team_name");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -1370,6 +1399,10 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.Property<bool>("IsActive")
                         .HasColumnType("boolean")
                         .HasColumnName("is_active");
+
+                    b.Property<bool>("MicrosoftAdminAtLastSignIn")
+                        .HasColumnType("boolean")
+                        .HasColumnName("microsoft_admin_at_last_sign_in");
 
                     b.Property<Guid>("MicrosoftObjectId")
                         .HasColumnType("uuid")

@@ -44,6 +44,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_dry_run");
 
+                    b.Property<string>("KeptOwnerNote")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kept_owner_note");
+
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER")
                         .HasColumnName("lease_until");
@@ -847,6 +852,25 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("setup_stage");
 
+                    b.Property<long?>("TeamsAppCatalogCheckedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("teams_app_catalog_checked_at");
+
+                    b.Property<string>("TeamsAppCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teams_app_catalog_id");
+
+                    b.Property<string>("TeamsAppDistribution")
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teams_app_distribution");
+
+                    b.Property<string>("TeamsAppOtherCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("teams_app_other_catalog_id");
+
                     b.Property<long>("UpdatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("updated_at");
@@ -1334,6 +1358,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("bot_conversation_id");
 
+                    b.Property<string>("BotTeamName")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bot_team_name");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER")
                         .HasColumnName("created_at");
@@ -1356,6 +1385,10 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.Property<bool>("IsActive")
                         .HasColumnType("INTEGER")
                         .HasColumnName("is_active");
+
+                    b.Property<bool>("MicrosoftAdminAtLastSignIn")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("microsoft_admin_at_last_sign_in");
 
                     b.Property<Guid>("MicrosoftObjectId")
                         .HasColumnType("TEXT")

@@ -9,6 +9,7 @@ using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using IncidentIo.Domain.TeamsApp;
 using IncidentIo.Domain.Tests.Data;
+using IncidentIo.Domain.Tests.TeamsApp;
 using IncidentIo.Domain.Users;
 using IncidentIo.Sandbox.Hosting;
 using IncidentIo.Sandbox.State;
@@ -57,7 +58,12 @@ public sealed class AutomaticInstallHarness : IAsyncDisposable
 
     public TeamsAppOptions TeamsApp { get; } = new();
 
-    public static async Task<AutomaticInstallHarness> StartAsync(string provider = DatabaseOptions.Sqlite, int maxAttempts = 6)
+    /// <summary>The resource-specific permissions our rendered manifest asks for, as the catalog's app definition carries them.</summary>
+    public static IReadOnlyList<RscEntry> ManifestRsc(TeamsAppOptions teamsApp) =>
+        new TeamsAppPackage(Microsoft.Extensions.Options.Options.Create(teamsApp)).RenderManifest()["authorization"]?["permissions"]?["resourceSpecific"]?.AsArray()
+            .Select(p => new RscEntry((string)p!["name"]!, (string)p["type"]!)).ToList() ?? [];
+
+    public static async Task<AutomaticInstallHarness> StartAsync(string provider = DatabaseOptions.Sqlite, int maxAttempts = 6, string distribution = CatalogDistributions.Organization)
     {
         var dataFolder = Directory.CreateTempSubdirectory("incidentio-install-").FullName;
         var certificates = LocalCertificates.LoadOrCreate(new DataFolder(dataFolder));
@@ -70,7 +76,7 @@ public sealed class AutomaticInstallHarness : IAsyncDisposable
             ApplicationPermissions = [.. SetupPermissions.Names],
         });
         var teamsApp = new TeamsAppOptions();
-        sandbox.PublishTeamsApp(Contoso, teamsApp.AppId, "IncidentIo", "1.0.0", botId: teamsApp.BotId);
+        CatalogDistributions.Publish(sandbox, Contoso, distribution, teamsApp.AppId, teamsApp.BotId, resourceSpecificPermissions: ManifestRsc(teamsApp));
         sandbox.State.Teams.Configure(Contoso, s => s with
         {
             CreateTeamNotStartedFor = TimeSpan.FromMilliseconds(100),

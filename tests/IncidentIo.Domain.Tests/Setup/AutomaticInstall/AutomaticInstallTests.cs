@@ -3,12 +3,14 @@ using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Setup.AutomaticInstall;
+using IncidentIo.Domain.Tests.TeamsApp;
 using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.State;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 using Install = IncidentIo.Domain.Setup.AutomaticInstall.AutomaticInstall;
+using Organization = IncidentIo.Domain.Organizations.Organization;
 
 namespace IncidentIo.Domain.Tests.Setup.AutomaticInstall;
 
@@ -49,6 +51,52 @@ public sealed class AutomaticInstallTests(ITestOutputHelper output)
         // Starting again once done changes nothing and enqueues nothing.
         Assert.Null(await harness.Installs.StartAsync(harness.Admin));
         Assert.Empty(harness.Jobs.TakeInstallIds());
+    }
+
+    [Theory]
+    [MemberData(nameof(CatalogDistributions.All), MemberType = typeof(CatalogDistributions))]
+    public async Task Completes_with_our_app_from_the_store_the_tenants_own_catalog_or_both(string distribution)
+    {
+        await using var harness = await AutomaticInstallHarness.StartAsync(distribution: distribution);
+        harness.GrantSetupApp();
+        var expected = harness.Sandbox.State.Teams.CatalogApps(Contoso).Where(a => a.ManifestId == harness.TeamsApp.AppId)
+            .OrderBy(a => a.DistributionMethod == TeamsAppDistribution.Store ? 1 : 0).First();
+
+        var install = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Succeeded, install.Status);
+        var team = Assert.Single(harness.TeamsNamed("Incidents"));
+        AssertAppAndTab(harness, team.Id);
+        Assert.Equal(distribution == CatalogDistributions.Both ? TeamsAppDistribution.Organization : distribution, expected.DistributionMethod);
+        var organization = await OrganizationAsync(harness);
+        Assert.Equal(expected.Id.ToString(), organization.TeamsAppCatalogId);
+        Assert.Equal(expected.DistributionMethod, organization.TeamsAppDistribution);
+    }
+
+    [Fact]
+    public async Task An_install_refused_404_because_the_remembered_catalog_entry_is_gone_asks_the_catalog_again_and_installs()
+    {
+        await using var harness = await AutomaticInstallHarness.StartAsync(distribution: CatalogDistributions.Store);
+        harness.GrantSetupApp();
+        // Remembered from before: an upload the tenant has since removed (it now has our app from the Store only).
+        var removed = Guid.NewGuid().ToString();
+        await using (var db = await harness.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync())
+        {
+            await db.Organizations.Where(o => o.Id == harness.OrganizationId).ExecuteUpdateAsync(s => s
+                .SetProperty(o => o.TeamsAppCatalogId, removed)
+                .SetProperty(o => o.TeamsAppDistribution, "organization")
+                .SetProperty(o => o.TeamsAppCatalogCheckedAt, DateTimeOffset.UtcNow));
+        }
+
+        var install = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Succeeded, install.Status);
+        AssertAppAndTab(harness, Assert.Single(harness.TeamsNamed("Incidents")).Id);
+        var calls = await harness.GraphCallsAsync();
+        Assert.Contains(calls, c => c.StartsWith("POST", StringComparison.Ordinal) && c.Contains("/installedApps → 404", StringComparison.Ordinal));
+        var organization = await OrganizationAsync(harness);
+        Assert.Equal(harness.TeamsApp.AppId, organization.TeamsAppCatalogId);
+        Assert.Equal("store", organization.TeamsAppDistribution);
     }
 
     [Fact]
@@ -120,6 +168,41 @@ public sealed class AutomaticInstallTests(ITestOutputHelper output)
         Assert.Equal(failed.TeamId, retried.TeamId);
         Assert.Single(harness.TeamsNamed("Incidents"));
         Assert.Single(await harness.GraphCallsAsync(), c => c.StartsWith("POST /v1.0/teams →", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_older_package_asking_for_RSC_is_refused_explained_and_not_installed_and_our_current_package_then_installs()
+    {
+        await using var harness = await AutomaticInstallHarness.StartAsync();
+        harness.GrantSetupApp();
+        // What a tenant that uploaded our earlier package has: a definition with RSC permissions,
+        // which TeamsAppInstallation.ReadWriteForTeam.All cannot install (team-post-installedapps).
+        harness.Sandbox.PublishTeamsApp(AutomaticInstallHarness.Contoso, harness.TeamsApp.AppId, "IncidentIo", "1.0.0", botId: harness.TeamsApp.BotId,
+            resourceSpecificPermissions: [new("TeamMember.Read.Group", "Application"), new("ChannelSettings.Read.Group", "Application")]);
+
+        var failed = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Failed, failed.Status);
+        var step = failed.Step(AutomaticInstallStepKind.InstallApp);
+        Assert.Equal(StepState.Failed, step.State);
+        Assert.StartsWith("Teams refused to add our app: the IncidentIo app in your organisation's Teams app catalog is an older package", step.Error, StringComparison.Ordinal);
+        Assert.Contains("400 BadRequest", step.Error, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(step.RequestId));
+        // Asked once, not retried: a refusal is not a transient failure (a busy machine may still see an earlier transient one).
+        Assert.Single(await harness.GraphCallsAsync(), c => c.StartsWith("POST /v1.0/teams/", StringComparison.Ordinal) && c.Contains("installedApps → 400 ", StringComparison.Ordinal));
+        Assert.Equal(StepState.Pending, failed.Step(AutomaticInstallStepKind.PinTab).State);
+        var teamId = Guid.Parse(failed.TeamId!);
+        Assert.Empty(harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId));
+        Assert.Empty(harness.Sandbox.State.Teams.Tabs(teamId, harness.Sandbox.State.Teams.FindTeam(AutomaticInstallHarness.Contoso, teamId)!.GeneralChannelId));
+        Assert.Empty(harness.Jobs.Taken(nameof(IncidentIo.Domain.People.TeamRosters.RequestAsync)));
+
+        // The admin uploads our current package, which asks for no RSC: a retry installs it.
+        harness.Sandbox.PublishTeamsApp(AutomaticInstallHarness.Contoso, harness.TeamsApp.AppId, "IncidentIo", harness.TeamsApp.Version, botId: harness.TeamsApp.BotId,
+            resourceSpecificPermissions: AutomaticInstallHarness.ManifestRsc(harness.TeamsApp));
+        var retried = await harness.StartAndRunAsync();
+
+        Assert.Equal(AutomaticInstallStatus.Succeeded, retried.Status);
+        Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId));
     }
 
     [Fact]
@@ -282,12 +365,20 @@ public sealed class AutomaticInstallTests(ITestOutputHelper output)
 
     private static void AssertAppAndTab(AutomaticInstallHarness harness, Guid teamId)
     {
-        var catalogApp = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ExternalId == harness.TeamsApp.AppId);
+        // The tenant's own upload when it also has the Store's (see docs/architecture.md).
+        var catalogApp = harness.Sandbox.State.Teams.CatalogApps(Contoso).Where(a => a.ManifestId == harness.TeamsApp.AppId)
+            .OrderBy(a => a.DistributionMethod == TeamsAppDistribution.Store ? 1 : 0).First();
         Assert.Single(harness.Sandbox.State.Teams.Installations(InstallationScope.Team, teamId), i => i.TeamsAppId == catalogApp.Id);
         var general = harness.Sandbox.State.Teams.Channels(teamId)[0];
         var tab = Assert.Single(harness.Sandbox.State.Teams.Tabs(teamId, general.Id));
         Assert.Equal(catalogApp.Id, tab.TeamsAppId);
         Assert.Equal($"https://{harness.TeamsApp.PortalHost}/teams/tab", tab.Configuration.ContentUrl);
+    }
+
+    private static async Task<Organization> OrganizationAsync(AutomaticInstallHarness harness)
+    {
+        await using var db = await harness.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();
+        return await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == harness.OrganizationId);
     }
 
     private static async Task WaitUntilAsync(AutomaticInstallHarness harness, Func<Install, bool> condition)

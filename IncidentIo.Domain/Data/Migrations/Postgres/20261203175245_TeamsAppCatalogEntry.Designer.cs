@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace IncidentIo.Domain.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresIncidentIoDbContext))]
-    [Migration("20261203182906_KeysetPagingIndexes")]
-    partial class KeysetPagingIndexes
+    [Migration("20261203175245_TeamsAppCatalogEntry")]
+    partial class TeamsAppCatalogEntry
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -23,7 +23,6 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
-            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("IncidentIo.Domain.ActiveUsers.SweepRun", b =>
@@ -862,6 +861,25 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("character varying(40)")
                         .HasColumnName("setup_stage");
 
+                    b.Property<DateTimeOffset?>("TeamsAppCatalogCheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("teams_app_catalog_checked_at");
+
+                    b.Property<string>("TeamsAppCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("teams_app_catalog_id");
+
+                    b.Property<string>("TeamsAppDistribution")
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("teams_app_distribution");
+
+                    b.Property<string>("TeamsAppOtherCatalogId")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("teams_app_other_catalog_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -1401,30 +1419,12 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_users");
 
-                    b.HasIndex("DisplayName")
-                        .HasDatabaseName("ix_users_display_name_trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("DisplayName"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("DisplayName"), new[] { "gin_trgm_ops" });
-
-                    b.HasIndex("UserPrincipalName")
-                        .HasDatabaseName("ix_users_user_principal_name_trgm");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("UserPrincipalName"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("UserPrincipalName"), new[] { "gin_trgm_ops" });
+                    b.HasIndex("OrganizationId", "DisplayName")
+                        .HasDatabaseName("ix_users_organization_id_display_name");
 
                     b.HasIndex("OrganizationId", "MicrosoftObjectId")
                         .IsUnique()
                         .HasDatabaseName("ix_users_organization_id_microsoft_object_id");
-
-                    b.HasIndex("OrganizationId", "DisplayName", "Id")
-                        .HasDatabaseName("ix_users_organization_id_display_name_id");
-
-                    b.HasIndex("OrganizationId", "UserPrincipalName", "Id")
-                        .HasDatabaseName("ix_users_organization_id_user_principal_name_id");
-
-                    b.HasIndex("OrganizationId", "Role", "DisplayName", "Id")
-                        .HasDatabaseName("ix_users_organization_id_role_display_name_id");
 
                     b.ToTable("users", (string)null);
                 });

@@ -1,0 +1,119 @@
+using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Changes;
+using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Organizations;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace IncidentIo.Domain.Tests.Changes;
+
+/// <summary>The embedded default (SQLite, in-process): saves announce what they changed, after the commit and only then.</summary>
+public sealed class ChangeRecorderTests : IAsyncLifetime
+{
+    private readonly string dataFolder = Directory.CreateTempSubdirectory("incidentio-changes-").FullName;
+    private IHost host = null!;
+    private Guid contoso;
+
+    private ChangeFeed Feed => host.Services.GetRequiredService<ChangeFeed>();
+
+    public async Task InitializeAsync()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["DataFolder"] = dataFolder;
+        builder.AddIncidentIoDomain("portal", runJobServer: false);
+        host = builder.Build();
+        await host.Services.PrepareIncidentIoAsync();
+        await using var db = NewContext();
+        var now = DateTimeOffset.UtcNow;
+        var organization = new Organization { Name = "Contoso", MicrosoftTenantId = Guid.NewGuid(), CreatedAt = now, UpdatedAt = now };
+        db.Organizations.Add(organization);
+        await db.SaveChangesAsync();
+        contoso = organization.Id;
+    }
+
+    public Task DisposeAsync()
+    {
+        host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(dataFolder, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_saved_run_signals_its_organisations_followers_of_sweep_runs_only()
+    {
+        using var runs = Feed.Subscribe(contoso, ChangeTopic.SweepRuns);
+        using var elsewhere = Feed.Subscribe(Guid.NewGuid(), ChangeTopic.SweepRuns);
+        using var incidents = Feed.Subscribe(contoso, ChangeTopic.Incidents);
+
+        await using (var db = NewContext())
+        {
+            db.SweepRuns.Add(Run());
+            await db.SaveChangesAsync();
+        }
+
+        Assert.True(runs.IsSignalled);
+        Assert.False(elsewhere.IsSignalled);
+        Assert.False(incidents.IsSignalled);
+    }
+
+    [Fact]
+    public async Task Inside_a_transaction_nothing_is_announced_before_the_commit_and_nothing_after_a_rollback()
+    {
+        using var runs = Feed.Subscribe(contoso, ChangeTopic.SweepRuns);
+        var before = Feed.Delivered;
+
+        await using (var db = NewContext())
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            db.SweepRuns.Add(Run());
+            await db.SaveChangesAsync();
+            Assert.Equal(before, Feed.Delivered);
+            await transaction.RollbackAsync();
+        }
+
+        Assert.Equal(before, Feed.Delivered);
+        Assert.False(runs.IsSignalled);
+        await using (var db = NewContext())
+        {
+            Assert.Equal(0, await db.SweepRuns.CountAsync(r => r.OrganizationId == contoso && r.RequestedBy == "transaction"));
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            db.SweepRuns.Add(Run());
+            await db.SaveChangesAsync();
+            Assert.Equal(before, Feed.Delivered);
+            await transaction.CommitAsync();
+        }
+
+        Assert.Equal(before + 1, Feed.Delivered);
+        Assert.True(runs.IsSignalled);
+    }
+
+    [Fact]
+    public async Task A_lease_renewal_alone_announces_nothing()
+    {
+        var run = Run();
+        await using (var db = NewContext())
+        {
+            db.SweepRuns.Add(run);
+            await db.SaveChangesAsync();
+        }
+
+        var before = Feed.Delivered;
+        await using (var db = NewContext())
+        {
+            var row = await db.SweepRuns.SingleAsync(r => r.Id == run.Id);
+            row.LeaseUntil = DateTimeOffset.UtcNow.AddMinutes(5);
+            await db.SaveChangesAsync();
+        }
+
+        Assert.Equal(before, Feed.Delivered);
+    }
+
+    private SweepRun Run() => new()
+    {
+        OrganizationId = contoso, RequestedBy = "transaction", Outcome = SweepOutcome.Applied, StartedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow,
+    };
+
+    private IncidentIoDbContext NewContext() => host.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContext();
+}
