@@ -16,6 +16,9 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
 {
     public const int MaxPageSize = 200;
 
+    /// <summary>Searches matching at most this many people read their page by sorting the matches, not by walking the order.</summary>
+    public const int SortMatchesUpTo = 20_000;
+
     /// <summary>Attempts shown on a user's page, newest first.</summary>
     public const int HistoryLength = 50;
 
@@ -40,7 +43,12 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
             return new ReachabilityPage([], 0, null, null, false, false);
         }
 
-        var (rows, more) = await ReachabilityKeyset.ReadAsync(users, query, Math.Clamp(query.Take, 1, MaxPageSize), cancellationToken);
+        // A search's matches may all lie late in the order (everyone called Margaret J…), where a
+        // walk of the ordered index reads most of the organisation to find one page. The count
+        // above has just fetched every match through the trigram indexes; fetching and sorting
+        // them again costs about as much, so up to SortMatchesUpTo that is the page read instead.
+        var sortMatches = query.Search is not null && total <= SortMatchesUpTo ? organizationId : (Guid?)null;
+        var (rows, more) = await ReachabilityKeyset.ReadAsync(users, query, Math.Clamp(query.Take, 1, MaxPageSize), sortMatches, cancellationToken);
         var backward = query.Before is not null || query.Last;
         var fromCursor = query.After is not null || query.Before is not null;
         return new ReachabilityPage(
@@ -60,6 +68,18 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
     public async Task<ReachabilityCounts> CountsAsync(Guid organizationId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        if (transaction is not null)
+        {
+            // ix_users_installation_counts holds every column read here, in group order: one
+            // index-only scan and no sort, about 2.5x faster than the table or bitmap scan with a
+            // hash aggregate that PostgreSQL's default costs prefer (they price an index page as a
+            // random disk read, and recent writes as heap visits). One process, no parallel
+            // workers: they cost more than they save on a scan this size. For this transaction only.
+            await db.Database.ExecuteSqlRawAsync(
+                "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL max_parallel_workers_per_gather = 0", cancellationToken);
+        }
+
         // SQL of our own: EF Core turns each aggregate over an owned type's columns into a
         // correlated subquery (one more pass over the organisation per aggregate, 10x slower at
         // 100,000 people). This reads the same on both databases: the version is text made of
@@ -77,6 +97,10 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
              WHERE organization_id = {organizationId}
              GROUP BY app_installation_state, is_active
              """).ToListAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
 
         var byState = Enum.GetValues<InstallationState>().ToDictionary(s => s, _ => 0);
         var active = 0;

@@ -57,9 +57,14 @@ internal static class ReachabilityKeyset
     private static readonly Segment[] ByRole = [.. Enum.GetValues<UserRole>().Order().Select((role, i) => new Segment(i, RoleIs(role), Key.Name, Role: role))];
 
     /// <summary>Up to <paramref name="take"/> rows of <paramref name="users"/> (already filtered) around the query's cursor, in display order.</summary>
+    /// <param name="sortMatchesOf">
+    /// Set (to the organisation read) when the filtered rows are few: each segment is then read by
+    /// fetching its matches and sorting them, instead of walking the order's index and skipping
+    /// whatever does not match.
+    /// </param>
     /// <returns>The rows with their cursors, and whether more rows lie beyond them in the direction read.</returns>
     public static async Task<(IReadOnlyList<(ReachabilityCursor Cursor, ReachabilityRow Row)> Rows, bool More)> ReadAsync(
-        IQueryable<User> users, ReachabilityQuery query, int take, CancellationToken cancellationToken)
+        IQueryable<User> users, ReachabilityQuery query, int take, Guid? sortMatchesOf, CancellationToken cancellationToken)
     {
         var backward = query.Before is not null || query.Last;
         var cursor = query.After ?? query.Before;
@@ -90,7 +95,7 @@ internal static class ReachabilityKeyset
                 inSegment = inSegment.Where(Beyond(segment.Key, cursor, descending));
             }
 
-            var found = await Ordered(inSegment, segment.Key, descending)
+            var found = await Ordered(inSegment, segment.Key, descending, sortMatchesOf)
                 .Take(take + 1 - rows.Count)
                 .Select(u => new ReachabilityRow(
                     u.Id, u.DisplayName, u.UserPrincipalName, u.Role, u.IsActive, u.AppInstallation.State,
@@ -148,19 +153,30 @@ internal static class ReachabilityKeyset
         _ => new(query.Sort, query.Descending, segment.Index, row.DisplayName, null, row.UserId),
     };
 
-    private static IOrderedQueryable<User> Ordered(IQueryable<User> users, Key key, bool descending) => key switch
+    private static IOrderedQueryable<User> Ordered(IQueryable<User> users, Key key, bool descending, Guid? sortMatchesOf) => key switch
     {
-        Key.UserPrincipalName => descending
-            ? users.OrderByDescending(u => u.UserPrincipalName).ThenByDescending(u => u.Id)
-            : users.OrderBy(u => u.UserPrincipalName).ThenBy(u => u.Id),
-        Key.Changed => descending
-            ? users.OrderByDescending(u => u.AppInstallation.ChangedAt).ThenByDescending(u => u.Id)
-            : users.OrderBy(u => u.AppInstallation.ChangedAt).ThenBy(u => u.Id),
-        Key.Id => descending ? users.OrderByDescending(u => u.Id) : users.OrderBy(u => u.Id),
-        _ => descending
-            ? users.OrderByDescending(u => u.DisplayName).ThenByDescending(u => u.Id)
-            : users.OrderBy(u => u.DisplayName).ThenBy(u => u.Id),
+        Key.UserPrincipalName => ThenById(By(users, u => u.UserPrincipalName, descending, sortMatchesOf), descending),
+        Key.Changed => ThenById(By(users, u => u.AppInstallation.ChangedAt, descending, sortMatchesOf), descending),
+        Key.Id => By(users, u => u.Id, descending, sortMatchesOf),
+        _ => ThenById(By(users, u => u.DisplayName, descending, sortMatchesOf), descending),
     };
+
+    private static IOrderedQueryable<User> By<TKey>(IQueryable<User> users, Expression<Func<User, TKey>> key, bool descending, Guid? sortMatchesOf)
+    {
+        if (sortMatchesOf is not { } organizationId)
+        {
+            return descending ? users.OrderByDescending(key) : users.OrderBy(key);
+        }
+
+        // First a sort key that every row shares but no index provides: the planner can no longer
+        // take rows in order from an index, so it fetches the matches the cheapest way (the trigram
+        // indexes) and sorts those few.
+        var shared = users.OrderBy(u => u.OrganizationId == organizationId ? 0 : 1);
+        return descending ? shared.ThenByDescending(key) : shared.ThenBy(key);
+    }
+
+    private static IOrderedQueryable<User> ThenById(IOrderedQueryable<User> users, bool descending) =>
+        descending ? users.ThenByDescending(u => u.Id) : users.ThenBy(u => u.Id);
 
     /// <summary>
     /// Rows strictly past the cursor in the direction read. Written as "key at or past the

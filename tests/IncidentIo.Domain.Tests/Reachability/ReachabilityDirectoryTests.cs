@@ -69,6 +69,54 @@ public abstract class ReachabilityDirectoryTests(ReachabilityData data)
         Assert.Equal(forward[0].Items, previous.Items);
     }
 
+    [Theory]
+    [InlineData(ReachabilitySort.Name, false)]
+    [InlineData(ReachabilitySort.Name, true)]
+    [InlineData(ReachabilitySort.UserPrincipalName, false)]
+    [InlineData(ReachabilitySort.UserPrincipalName, true)]
+    [InlineData(ReachabilitySort.State, false)]
+    [InlineData(ReachabilitySort.State, true)]
+    [InlineData(ReachabilitySort.Role, false)]
+    [InlineData(ReachabilitySort.Role, true)]
+    [InlineData(ReachabilitySort.Changed, false)]
+    [InlineData(ReachabilitySort.Changed, true)]
+    public async Task Paging_through_a_search_keeps_the_order_of_everyone(ReachabilitySort sort, bool descending)
+    {
+        // A search's page sorts its matches instead of walking the order's index: the same order.
+        var order = new ReachabilityQuery { Sort = sort, Descending = descending };
+        var everyone = await Directory.ListAsync(data.Contoso, order with { Take = ReachabilityDirectory.MaxPageSize });
+        var expected = everyone.Items
+            .Where(i => i.DisplayName.Contains('r', StringComparison.OrdinalIgnoreCase) || (i.UserPrincipalName?.Contains('r', StringComparison.OrdinalIgnoreCase) ?? false))
+            .Select(i => i.UserId).ToList();
+        Assert.True(expected.Count > 6, "the search should match several pages");
+        Assert.Contains(everyone.Items, i => i.UserPrincipalName is null && expected.Contains(i.UserId));
+
+        var searched = order with { Search = "R", Take = 7 };
+        var forward = new List<Guid>();
+        for (var page = await Directory.ListAsync(data.Contoso, searched); ; page = await Directory.ListAsync(data.Contoso, searched with { After = page.LastCursor }))
+        {
+            Assert.Equal(expected.Count, page.Total);
+            forward.AddRange(page.Items.Select(i => i.UserId));
+            if (!page.HasNext)
+            {
+                break;
+            }
+        }
+
+        var backward = new List<Guid>();
+        for (var page = await Directory.ListAsync(data.Contoso, searched with { Last = true }); ; page = await Directory.ListAsync(data.Contoso, searched with { Before = page.FirstCursor }))
+        {
+            backward.InsertRange(0, page.Items.Select(i => i.UserId));
+            if (!page.HasPrevious)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(expected, forward);
+        Assert.Equal(expected, backward);
+    }
+
     [Fact]
     public async Task The_last_page_is_the_end_of_the_order_with_filters_applied()
     {
