@@ -11,6 +11,7 @@ namespace IncidentIo.Domain.Tests.Bot;
 /// published per-thread limits (7/1 s, 8/2 s, 60/30 s): all delivered, in call order, and not one
 /// 429 (retries are off, so one would fail the send). Prints the achieved rate against 60 per 30 s.
 /// </summary>
+[Trait("Category", "Benchmark")]
 public sealed class BotConnectorPacingBenchmark(ITestOutputHelper output)
 {
     private const int Messages = 70;
@@ -63,11 +64,13 @@ public sealed class BotConnectorPacingBenchmark(ITestOutputHelper output)
             $"  429s from the Sandbox: {throttled}");
         output.WriteLine(report);
         Measurements.Record("bot-connector-pacing", report);
+        Measurements.Figure("bot connector: sends to one thread / published 60 per 30 s", perSecond / PublishedPerSecond, "ratio", 0.9, BoundKind.AtLeast, $"{Messages} sends, {Callers} callers");
+        Measurements.Figure("bot connector: 429s from Teams' per-thread limits", throttled, "429s", 0, size: $"{Messages} sends");
 
         Assert.Equal(Enumerable.Range(0, Messages).Select(i => $"{i}"), sent.Select(a => a.Text));
         Assert.Equal(Messages, ids.Distinct().Count());
         Assert.Equal(0, throttled);
-        // Messages 61..70 had to wait for the 30 s window; well-paced, they follow it closely.
-        Assert.InRange(span.TotalSeconds, 29.5, 36);
+        // Messages 61..70 had to wait for the 30 s window; how closely they follow it is a figure, not a test.
+        Assert.True(span.TotalSeconds >= 29.5, $"{Messages} sends took {span.TotalSeconds:F1} s: faster than 60 per 30 s allows");
     }
 }

@@ -17,6 +17,7 @@ namespace IncidentIo.Domain.Tests.People;
 /// enforced, on PostgreSQL: every member becomes known. Prints the Graph requests against the fewest
 /// pages possible and the wall time against the throttle floor (no assertion on time).
 /// </summary>
+[Trait("Category", "Benchmark")]
 public sealed class RosterBenchmark(ITestOutputHelper output)
 {
     private const int Members = 5_000;
@@ -87,6 +88,8 @@ public sealed class RosterBenchmark(ITestOutputHelper output)
             $"  read again, everyone known (no writes)         {rereadTime.TotalSeconds:F2} s, {reread.GraphRequests} requests, {reread.PeopleAdded} added; ÷ floor {rereadTime.TotalSeconds / floor:F2}");
         output.WriteLine(report);
         Measurements.Record("roster-read-5000", report);
+        Measurements.Figure("roster read: Graph requests / minimum", (double)read.GraphRequests / minimumPages, "ratio", 1.0, size: $"{Members:N0} members");
+        Measurements.Figure("roster read: wall time / throttle floor", elapsed.TotalSeconds / floor, "ratio", 1.15, size: $"{Members:N0} members");
 
         Assert.Equal(Members, known);
         Assert.Equal(RosterReadState.Done, read.State);

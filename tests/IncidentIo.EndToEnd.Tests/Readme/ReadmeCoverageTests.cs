@@ -16,6 +16,10 @@ public sealed class ReadmeCoverageTests
         ["dotnet run --project IncidentIo.Portal -- --Sandbox:TeamsAppDistribution=store"] = nameof(ReadmeStoreDistributionTests),
         ["dotnet run --project IncidentIo.Portal -- --Sandbox:TeamsAppDistribution=organization"] = nameof(ReadmeOrganizationDistributionTests),
         ["dotnet run --project IncidentIo.Portal -- --Sandbox:TeamsAppDistribution=both"] = nameof(ReadmeBothDistributionTests),
+        // tests/run.sh runs it after its own build (adding --no-build), so CI runs it on every clean clone.
+        ["scripts/benchmark.sh --quick"] = "tests/run.sh",
+        // The same script at its full sizes takes tens of minutes: it is run before a release, not in CI.
+        ["scripts/benchmark.sh"] = "by hand, before a release",
     };
 
     [Fact]

@@ -14,6 +14,7 @@ namespace IncidentIo.Portal.Tests.Bot;
 /// channel to the real endpoint on PostgreSQL, new declarations and repeats of them. Prints the
 /// numbers and their ratio to that limit; asserts only on what was declared.
 /// </summary>
+[Trait("Category", "Benchmark")]
 public sealed class BotDeclareBenchmark(PostgresBotPortal portal, ITestOutputHelper output) : IClassFixture<PostgresBotPortal>
 {
     private const double TeamsInvokeLimitMs = 5000;
@@ -55,6 +56,8 @@ public sealed class BotDeclareBenchmark(PostgresBotPortal portal, ITestOutputHel
             $"  limit: Teams' {TeamsInvokeLimitMs:F0} ms before it retries an invoke");
         output.WriteLine(report);
         Measurements.Record("bot-declare-invoke", report);
+        Measurements.Figure("declare card submit answered, p95", Percentile(fresh, 0.95), "ms", TeamsInvokeLimitMs, size: $"{Declarations} declarations");
+        Measurements.Figure("declare card submit repeated, p95", Percentile(repeats, 0.95), "ms", TeamsInvokeLimitMs, size: $"{Declarations} repeats");
     }
 
     private JsonObject Invoke(Guid person, JsonObject data) => new()
