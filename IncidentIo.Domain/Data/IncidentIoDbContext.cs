@@ -120,7 +120,13 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             user.Property(u => u.Role).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.RoleBeforeDeactivation).HasConversion<string>().HasMaxLength(20);
             user.Property(u => u.DeactivationReason).HasMaxLength(2000);
-            user.HasIndex(u => new { u.OrganizationId, u.DisplayName });
+            // The support console's keyset reads: organisation, then the filter it narrows by, then
+            // the sort key and the id that breaks ties (see ReachabilityDirectory).
+            user.HasIndex(u => new { u.OrganizationId, u.DisplayName, u.Id });
+            user.HasIndex(u => new { u.OrganizationId, u.UserPrincipalName, u.Id });
+            user.HasIndex(u => new { u.OrganizationId, u.Role, u.DisplayName, u.Id });
+            // The indexes that lead with the installation's state or last change are created by the
+            // KeysetPagingIndexes migrations in SQL: a model index cannot mix owner and owned columns.
             user.OwnsOne(u => u.AppInstallation, installation =>
             {
                 installation.Property(i => i.State).HasConversion<string>().HasMaxLength(30);
@@ -359,6 +365,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
 
         modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
 
+        KeysetFunctions.Register(modelBuilder);
         UseSnakeCaseNames(modelBuilder);
     }
 

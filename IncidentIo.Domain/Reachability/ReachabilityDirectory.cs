@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Linq.Expressions;
 using System.Text;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Users;
@@ -17,30 +16,48 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
 {
     public const int MaxPageSize = 200;
 
+    /// <summary>Searches matching at most this many people read their page by sorting the matches, not by walking the order.</summary>
+    public const int SortMatchesUpTo = 20_000;
+
     /// <summary>Attempts shown on a user's page, newest first.</summary>
     public const int HistoryLength = 50;
 
-    /// <summary>One page of an organisation's people with their installation state, and how many match in all.</summary>
+    /// <summary>
+    /// One page of an organisation's people with their installation state, and how many match in
+    /// all (a separate count). Pages are read by keyset: the first, the one after or before a
+    /// row's cursor, or the last; never by skipping rows.
+    /// </summary>
     public async Task<ReachabilityPage> ListAsync(Guid organizationId, ReachabilityQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var users = Filter(db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId), query);
-        var total = await users.CountAsync(cancellationToken);
-        var skip = Math.Max(0, query.Skip);
-        if (total == 0 || skip >= total)
+        if ((query.After is not null ? 1 : 0) + (query.Before is not null ? 1 : 0) + (query.Last ? 1 : 0) > 1)
         {
-            return new ReachabilityPage([], total);
+            throw new ArgumentException("Ask for the page after a row, before a row or the last page: one of them.", nameof(query));
         }
 
-        var rows = await Sort(users, query.Sort, query.Descending)
-            .Skip(skip)
-            .Take(Math.Clamp(query.Take, 1, MaxPageSize))
-            .Select(u => new ReachabilityRow(
-                u.Id, u.DisplayName, u.UserPrincipalName, u.Role, u.IsActive, u.AppInstallation.State,
-                u.AppInstallation.ChangedAt, u.AppInstallation.NextAttemptAt, u.AppInstallation.VerifiedAt))
-            .ToListAsync(cancellationToken);
-        return new ReachabilityPage(rows, total);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var users = Filter(db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId), query, db.Database.IsNpgsql());
+        var total = await users.CountAsync(cancellationToken);
+        if (total == 0)
+        {
+            return new ReachabilityPage([], 0, null, null, false, false);
+        }
+
+        // A search's matches may all lie late in the order (everyone called Margaret J…), where a
+        // walk of the ordered index reads most of the organisation to find one page. The count
+        // above has just fetched every match through the trigram indexes; fetching and sorting
+        // them again costs about as much, so up to SortMatchesUpTo that is the page read instead.
+        var sortMatches = query.Search is not null && total <= SortMatchesUpTo ? organizationId : (Guid?)null;
+        var (rows, more) = await ReachabilityKeyset.ReadAsync(users, query, Math.Clamp(query.Take, 1, MaxPageSize), sortMatches, cancellationToken);
+        var backward = query.Before is not null || query.Last;
+        var fromCursor = query.After is not null || query.Before is not null;
+        return new ReachabilityPage(
+            [.. rows.Select(r => r.Row)],
+            total,
+            rows.Count > 0 ? rows[0].Cursor : null,
+            rows.Count > 0 ? rows[^1].Cursor : null,
+            HasPrevious: backward ? more : fromCursor,
+            HasNext: backward ? query.Before is not null : more);
     }
 
     /// <summary>
@@ -51,6 +68,18 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
     public async Task<ReachabilityCounts> CountsAsync(Guid organizationId, CancellationToken cancellationToken = default)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
+        if (transaction is not null)
+        {
+            // ix_users_installation_counts holds every column read here, in group order: one
+            // index-only scan and no sort, about 2.5x faster than the table or bitmap scan with a
+            // hash aggregate that PostgreSQL's default costs prefer (they price an index page as a
+            // random disk read, and recent writes as heap visits). One process, no parallel
+            // workers: they cost more than they save on a scan this size. For this transaction only.
+            await db.Database.ExecuteSqlRawAsync(
+                "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL max_parallel_workers_per_gather = 0", cancellationToken);
+        }
+
         // SQL of our own: EF Core turns each aggregate over an owned type's columns into a
         // correlated subquery (one more pass over the organisation per aggregate, 10x slower at
         // 100,000 people). This reads the same on both databases: the version is text made of
@@ -68,6 +97,10 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
              WHERE organization_id = {organizationId}
              GROUP BY app_installation_state, is_active
              """).ToListAsync(cancellationToken);
+        if (transaction is not null)
+        {
+            await transaction.CommitAsync(cancellationToken);
+        }
 
         var byState = Enum.GetValues<InstallationState>().ToDictionary(s => s, _ => 0);
         var active = 0;
@@ -196,7 +229,7 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
         public string? Version { get; init; }
     }
 
-    private static IQueryable<User> Filter(IQueryable<User> users, ReachabilityQuery query)
+    private static IQueryable<User> Filter(IQueryable<User> users, ReachabilityQuery query, bool postgres)
     {
         if (query.State is { } state)
         {
@@ -213,39 +246,7 @@ public sealed class ReachabilityDirectory(IDbContextFactory<IncidentIoDbContext>
             users = users.Where(u => u.IsActive == active);
         }
 
-        return users.Matching(query.Search);
-    }
-
-    /// <summary>A stable order (the id breaks ties) so pages neither repeat nor skip anyone; empty values last either way.</summary>
-    private static IOrderedQueryable<User> Sort(IQueryable<User> users, ReachabilitySort sort, bool descending)
-    {
-        var ordered = sort switch
-        {
-            ReachabilitySort.UserPrincipalName => Then(users.OrderBy(u => u.UserPrincipalName == null ? 1 : 0), u => u.UserPrincipalName),
-            ReachabilitySort.Changed => Then(users.OrderBy(u => u.AppInstallation.ChangedAt == null ? 1 : 0), u => u.AppInstallation.ChangedAt),
-            // Enums are stored as text: order by the enum's own order, not alphabetically.
-            ReachabilitySort.State => First(users, u =>
-                u.AppInstallation.State == InstallationState.NotInstalled ? 0
-                : u.AppInstallation.State == InstallationState.Pending ? 1
-                : u.AppInstallation.State == InstallationState.Installed ? 2
-                : u.AppInstallation.State == InstallationState.BlockedByPolicy ? 3
-                : u.AppInstallation.State == InstallationState.NeverOpenedTeams ? 4
-                : u.AppInstallation.State == InstallationState.NotInCatalog ? 5
-                : 6).ThenBy(u => u.DisplayName),
-            ReachabilitySort.Role => First(users, u =>
-                u.Role == UserRole.Viewer ? 0
-                : u.Role == UserRole.Responder ? 1
-                : u.Role == UserRole.Admin ? 2
-                : 3).ThenBy(u => u.DisplayName),
-            _ => First(users, u => u.DisplayName),
-        };
-        return ordered.ThenBy(u => u.Id);
-
-        IOrderedQueryable<User> First<TKey>(IQueryable<User> source, Expression<Func<User, TKey>> key) =>
-            descending ? source.OrderByDescending(key) : source.OrderBy(key);
-
-        IOrderedQueryable<User> Then<TKey>(IOrderedQueryable<User> source, Expression<Func<User, TKey>> key) =>
-            descending ? source.ThenByDescending(key) : source.ThenBy(key);
+        return users.Matching(query.Search, postgres);
     }
 }
 
@@ -265,9 +266,16 @@ public sealed record ReachabilityQuery
 
     public bool Descending { get; init; }
 
-    public int Skip { get; init; }
-
     public int Take { get; init; } = 50;
+
+    /// <summary>The page after this row (from <see cref="ReachabilityPage.LastCursor"/>).</summary>
+    public ReachabilityCursor? After { get; init; }
+
+    /// <summary>The page before this row (from <see cref="ReachabilityPage.FirstCursor"/>).</summary>
+    public ReachabilityCursor? Before { get; init; }
+
+    /// <summary>The last <see cref="Take"/> rows of the order.</summary>
+    public bool Last { get; init; }
 }
 
 public enum ReachabilitySort
@@ -290,7 +298,11 @@ public sealed record ReachabilityRow(
     DateTimeOffset? NextAttemptAt,
     DateTimeOffset? VerifiedAt);
 
-public sealed record ReachabilityPage(IReadOnlyList<ReachabilityRow> Items, int Total);
+/// <param name="Total">Everyone matching the filters and search (an exact count).</param>
+/// <param name="FirstCursor">Ask for the page before this one with it.</param>
+/// <param name="LastCursor">Ask for the page after this one with it.</param>
+public sealed record ReachabilityPage(
+    IReadOnlyList<ReachabilityRow> Items, int Total, ReachabilityCursor? FirstCursor, ReachabilityCursor? LastCursor, bool HasPrevious, bool HasNext);
 
 /// <param name="ReachableActive">
 /// Active people the bot can message: their installation is confirmed, or they are in a team with

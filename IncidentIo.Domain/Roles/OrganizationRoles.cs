@@ -26,7 +26,7 @@ public sealed class OrganizationRoles(IDbContextFactory<IncidentIoDbContext> dbF
             return null;
         }
 
-        var people = db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId).Matching(search);
+        var people = db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId).Matching(search, db.Database.IsNpgsql());
         var rows = await people
             .OrderByDescending(u => u.Role == UserRole.Owner || u.RoleBeforeDeactivation == UserRole.Owner)
             .ThenByDescending(u => u.Role == UserRole.Admin || u.RoleBeforeDeactivation == UserRole.Admin)

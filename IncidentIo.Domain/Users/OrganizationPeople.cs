@@ -34,7 +34,7 @@ public sealed class OrganizationPeople(
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             tenantId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.MicrosoftTenantId).SingleOrDefaultAsync(cancellationToken);
-            known = await db.Users.Where(u => u.OrganizationId == organizationId && u.IsActive).Matching(text)
+            known = await db.Users.Where(u => u.OrganizationId == organizationId && u.IsActive).Matching(text, db.Database.IsNpgsql())
                 .OrderBy(u => u.DisplayName).Take(take)
                 .Select(u => new PersonChoice(u.Id, u.MicrosoftObjectId, u.DisplayName, u.UserPrincipalName)).ToListAsync(cancellationToken);
         }

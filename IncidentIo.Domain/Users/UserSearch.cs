@@ -8,11 +8,22 @@ public static class UserSearch
     public const string LikeEscape = "\\";
 
     /// <summary>The users whose display name or UPN contains <paramref name="search"/>; all of them without one.</summary>
-    public static IQueryable<User> Matching(this IQueryable<User> users, string? search)
+    /// <param name="postgres">
+    /// On PostgreSQL the search is ILIKE on the columns themselves, which the pg_trgm indexes
+    /// serve; SQLite compares lower-cased copies and reads the organisation's rows.
+    /// </param>
+    public static IQueryable<User> Matching(this IQueryable<User> users, string? search, bool postgres)
     {
         if (search?.Trim() is not { Length: > 0 } text)
         {
             return users;
+        }
+
+        if (postgres)
+        {
+            var insensitive = ContainsPattern(text);
+            return users.Where(u => EF.Functions.ILike(u.DisplayName, insensitive, LikeEscape)
+                                    || (u.UserPrincipalName != null && EF.Functions.ILike(u.UserPrincipalName, insensitive, LikeEscape)));
         }
 
         // Lower-cased on both sides: SQLite's LIKE ignores ASCII case but PostgreSQL's does not.

@@ -27,24 +27,125 @@ public abstract class ReachabilityDirectoryTests(ReachabilityData data)
     [InlineData(ReachabilitySort.Name, false)]
     [InlineData(ReachabilitySort.Name, true)]
     [InlineData(ReachabilitySort.UserPrincipalName, false)]
+    [InlineData(ReachabilitySort.UserPrincipalName, true)]
+    [InlineData(ReachabilitySort.State, false)]
     [InlineData(ReachabilitySort.State, true)]
     [InlineData(ReachabilitySort.Role, false)]
+    [InlineData(ReachabilitySort.Role, true)]
+    [InlineData(ReachabilitySort.Changed, false)]
     [InlineData(ReachabilitySort.Changed, true)]
-    public async Task Paging_through_any_order_shows_everyone_exactly_once(ReachabilitySort sort, bool descending)
+    public async Task Paging_forward_and_back_through_any_order_shows_everyone_exactly_once(ReachabilitySort sort, bool descending)
     {
-        var seen = new List<Guid>();
-        for (var skip = 0; ; skip += 7)
+        var order = new ReachabilityQuery { Sort = sort, Descending = descending, Take = 7 };
+        var everyone = await Directory.ListAsync(data.Contoso, order with { Take = ReachabilityDirectory.MaxPageSize });
+        var forward = new List<ReachabilityPage>();
+        for (var page = await Directory.ListAsync(data.Contoso, order); ; page = await Directory.ListAsync(data.Contoso, order with { After = page.LastCursor }))
         {
-            var page = await Directory.ListAsync(data.Contoso, new ReachabilityQuery { Sort = sort, Descending = descending, Skip = skip, Take = 7 });
-            if (page.Items.Count == 0)
+            forward.Add(page);
+            if (!page.HasNext)
             {
                 break;
             }
-
-            seen.AddRange(page.Items.Select(i => i.UserId));
         }
 
-        Assert.Equal(data.ContosoPeople.Select(p => p.Id).Order(), seen.Order());
+        Assert.Equal(everyone.Items.Select(i => i.UserId), forward.SelectMany(p => p.Items).Select(i => i.UserId));
+        Assert.Equal(data.ContosoPeople.Select(p => p.Id).Order(), forward.SelectMany(p => p.Items).Select(i => i.UserId).Order());
+        Assert.False(forward[0].HasPrevious);
+
+        // Back from the last page, before each page's first row, gives the same pages in reverse.
+        var backward = new List<ReachabilityRow>();
+        for (var page = await Directory.ListAsync(data.Contoso, order with { Last = true }); ; page = await Directory.ListAsync(data.Contoso, order with { Before = page.FirstCursor }))
+        {
+            backward.InsertRange(0, page.Items);
+            Assert.True(page.Items.Count is > 0 and <= 7);
+            if (!page.HasPrevious)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(everyone.Items.Select(i => i.UserId), backward.Select(i => i.UserId));
+        var previous = await Directory.ListAsync(data.Contoso, order with { Before = forward[1].FirstCursor });
+        Assert.Equal(forward[0].Items, previous.Items);
+    }
+
+    [Theory]
+    [InlineData(ReachabilitySort.Name, false)]
+    [InlineData(ReachabilitySort.Name, true)]
+    [InlineData(ReachabilitySort.UserPrincipalName, false)]
+    [InlineData(ReachabilitySort.UserPrincipalName, true)]
+    [InlineData(ReachabilitySort.State, false)]
+    [InlineData(ReachabilitySort.State, true)]
+    [InlineData(ReachabilitySort.Role, false)]
+    [InlineData(ReachabilitySort.Role, true)]
+    [InlineData(ReachabilitySort.Changed, false)]
+    [InlineData(ReachabilitySort.Changed, true)]
+    public async Task Paging_through_a_search_keeps_the_order_of_everyone(ReachabilitySort sort, bool descending)
+    {
+        // A search's page sorts its matches instead of walking the order's index: the same order.
+        var order = new ReachabilityQuery { Sort = sort, Descending = descending };
+        var everyone = await Directory.ListAsync(data.Contoso, order with { Take = ReachabilityDirectory.MaxPageSize });
+        var expected = everyone.Items
+            .Where(i => i.DisplayName.Contains('r', StringComparison.OrdinalIgnoreCase) || (i.UserPrincipalName?.Contains('r', StringComparison.OrdinalIgnoreCase) ?? false))
+            .Select(i => i.UserId).ToList();
+        Assert.True(expected.Count > 6, "the search should match several pages");
+        Assert.Contains(everyone.Items, i => i.UserPrincipalName is null && expected.Contains(i.UserId));
+
+        var searched = order with { Search = "R", Take = 7 };
+        var forward = new List<Guid>();
+        for (var page = await Directory.ListAsync(data.Contoso, searched); ; page = await Directory.ListAsync(data.Contoso, searched with { After = page.LastCursor }))
+        {
+            Assert.Equal(expected.Count, page.Total);
+            forward.AddRange(page.Items.Select(i => i.UserId));
+            if (!page.HasNext)
+            {
+                break;
+            }
+        }
+
+        var backward = new List<Guid>();
+        for (var page = await Directory.ListAsync(data.Contoso, searched with { Last = true }); ; page = await Directory.ListAsync(data.Contoso, searched with { Before = page.FirstCursor }))
+        {
+            backward.InsertRange(0, page.Items.Select(i => i.UserId));
+            if (!page.HasPrevious)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(expected, forward);
+        Assert.Equal(expected, backward);
+    }
+
+    [Fact]
+    public async Task The_last_page_is_the_end_of_the_order_with_filters_applied()
+    {
+        var query = new ReachabilityQuery { Sort = ReachabilitySort.Changed, Descending = true, Active = true, Take = 3 };
+        var everyone = await Directory.ListAsync(data.Contoso, query with { Take = ReachabilityDirectory.MaxPageSize });
+
+        var last = await Directory.ListAsync(data.Contoso, query with { Last = true });
+
+        Assert.Equal(everyone.Items.TakeLast(3), last.Items);
+        Assert.False(last.HasNext);
+        Assert.True(last.HasPrevious);
+        Assert.Equal(everyone.Total, last.Total);
+    }
+
+    [Fact]
+    public async Task A_cursor_from_another_order_or_two_directions_at_once_are_refused()
+    {
+        var byName = await Directory.ListAsync(data.Contoso, new ReachabilityQuery { Take = 2 });
+        var counts = await Directory.CountsAsync(data.Contoso);
+
+        await Assert.ThrowsAsync<ArgumentException>(() => Directory.ListAsync(data.Contoso, new ReachabilityQuery { Sort = ReachabilitySort.Role, After = byName.LastCursor }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Directory.ListAsync(data.Contoso, new ReachabilityQuery { Descending = true, After = byName.LastCursor }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Directory.ListAsync(data.Contoso, new ReachabilityQuery { After = byName.LastCursor, Before = byName.FirstCursor }));
+        await Assert.ThrowsAsync<ArgumentException>(() => Directory.ListAsync(data.Contoso, new ReachabilityQuery { After = byName.LastCursor, Last = true }));
+        // A state filter leaves a by-state order one state only: a cursor in another state is refused too.
+        var byState = await Directory.ListAsync(data.Contoso, new ReachabilityQuery { Sort = ReachabilitySort.State, Take = 1 });
+        await Assert.ThrowsAsync<ArgumentException>(() => Directory.ListAsync(data.Contoso,
+            new ReachabilityQuery { Sort = ReachabilitySort.State, State = InstallationState.Failed, After = byState.LastCursor }));
+        Assert.Equal(counts.Version, (await Directory.CountsAsync(data.Contoso)).Version);
     }
 
     [Fact]

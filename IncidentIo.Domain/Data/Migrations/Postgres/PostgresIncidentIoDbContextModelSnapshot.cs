@@ -20,6 +20,7 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("IncidentIo.Domain.ActiveUsers.SweepRun", b =>
@@ -1430,12 +1431,30 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                     b.HasKey("Id")
                         .HasName("pk_users");
 
-                    b.HasIndex("OrganizationId", "DisplayName")
-                        .HasDatabaseName("ix_users_organization_id_display_name");
+                    b.HasIndex("DisplayName")
+                        .HasDatabaseName("ix_users_display_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("DisplayName"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("DisplayName"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("UserPrincipalName")
+                        .HasDatabaseName("ix_users_user_principal_name_trgm");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("UserPrincipalName"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("UserPrincipalName"), new[] { "gin_trgm_ops" });
 
                     b.HasIndex("OrganizationId", "MicrosoftObjectId")
                         .IsUnique()
                         .HasDatabaseName("ix_users_organization_id_microsoft_object_id");
+
+                    b.HasIndex("OrganizationId", "DisplayName", "Id")
+                        .HasDatabaseName("ix_users_organization_id_display_name_id");
+
+                    b.HasIndex("OrganizationId", "UserPrincipalName", "Id")
+                        .HasDatabaseName("ix_users_organization_id_user_principal_name_id");
+
+                    b.HasIndex("OrganizationId", "Role", "DisplayName", "Id")
+                        .HasDatabaseName("ix_users_organization_id_role_display_name_id");
 
                     b.ToTable("users", (string)null);
                 });

@@ -1417,12 +1417,18 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                     b.HasKey("Id")
                         .HasName("pk_users");
 
-                    b.HasIndex("OrganizationId", "DisplayName")
-                        .HasDatabaseName("ix_users_organization_id_display_name");
-
                     b.HasIndex("OrganizationId", "MicrosoftObjectId")
                         .IsUnique()
                         .HasDatabaseName("ix_users_organization_id_microsoft_object_id");
+
+                    b.HasIndex("OrganizationId", "DisplayName", "Id")
+                        .HasDatabaseName("ix_users_organization_id_display_name_id");
+
+                    b.HasIndex("OrganizationId", "UserPrincipalName", "Id")
+                        .HasDatabaseName("ix_users_organization_id_user_principal_name_id");
+
+                    b.HasIndex("OrganizationId", "Role", "DisplayName", "Id")
+                        .HasDatabaseName("ix_users_organization_id_role_display_name_id");
 
                     b.ToTable("users", (string)null);
                 });
