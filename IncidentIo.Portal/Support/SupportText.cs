@@ -29,6 +29,10 @@ public static class SupportText
         _ => Color.Default,
     };
 
+    /// <summary>The classes MudBlazor gives a small filled chip of the state's colour, for rows drawn as plain markup.</summary>
+    public static string ChipClass(InstallationState state) =>
+        $"mud-chip mud-chip-filled mud-chip-size-small mud-chip-color-{ColorOf(state).ToString().ToLowerInvariant()}";
+
     /// <summary>What the state means for the bot, when the installer left no message of its own.</summary>
     public static string Explain(InstallationState state) => state switch
     {
