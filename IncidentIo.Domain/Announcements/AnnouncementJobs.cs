@@ -4,11 +4,13 @@ using IncidentIo.Domain.Bot.Connector;
 using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Incidents;
+using IncidentIo.Domain.Leasing;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -35,6 +37,9 @@ public sealed class AnnouncementJobs(
     public const string Actor = "job:announcements";
 
     private readonly AnnouncementOptions settings = options.Value;
+
+    // Held while sending, renewed beside the send: a delivery still "sending" after its lease ran out belonged to a worker that stopped.
+    private readonly RowLease<AnnouncementDelivery> sending = new(dbFactory, clock, options.Value.LeaseDuration, d => d.LeaseUntil, d => d.LeaseOwner);
 
     [AutomaticRetry(Attempts = 0)]
     [JobDisplayName("Announce incident update {0}")]
@@ -132,15 +137,22 @@ public sealed class AnnouncementJobs(
             return;
         }
 
-        if (!await ClaimAsync(delivery, now, cancellationToken))
+        // Taken from the state just read, in one conditional UPDATE: of two workers, one gets the row.
+        var (state, next) = (delivery.State, delivery.NextAttemptAt);
+        await using var hold = await sending.TakeAsync(d => d.Id == deliveryId && d.State == state && d.NextAttemptAt == next, cancellationToken, s => s
+            .SetProperty(d => d.State, DeliveryState.Sending)
+            .SetProperty(d => d.Attempts, d => d.Attempts + 1)
+            .SetProperty(d => d.UpdatedAt, now));
+        if (hold is null)
         {
             return; // another worker has it, or it changed since we read it
         }
 
+        await RecordChangeAsync(delivery.OrganizationId, cancellationToken);
         try
         {
-            var (activityId, conversationId, shownAs) = await SendAsync(delivery, cancellationToken);
-            await FinishAsync(delivery, s => s
+            var (activityId, conversationId, shownAs) = await SendAsync(delivery, hold.Token);
+            await FinishAsync(hold, delivery, s => s
                 .SetProperty(d => d.State, DeliveryState.Sent)
                 .SetProperty(d => d.TargetName, d => shownAs ?? d.TargetName)
                 .SetProperty(d => d.ActivityId, activityId)
@@ -151,37 +163,37 @@ public sealed class AnnouncementJobs(
         }
         catch (BotConnectorException e) when (delivery.Kind == DeliveryKind.LeadMessage && e.Status == HttpStatusCode.Forbidden)
         {
-            await WaitForInstallAsync(delivery, e, cancellationToken);
+            await WaitForInstallAsync(hold, delivery, e, cancellationToken);
         }
         catch (BotConnectorException e)
         {
             // The exception's own text: "Teams answered …", or why it was never sent.
-            await FailAsync(delivery, e.IsTransient, (int)e.Status, e.Code, e.Message, e.CorrelationId, e.RetryAfter);
+            await FailAsync(hold, delivery, e.IsTransient, (int)e.Status, e.Code, e.Message, e.CorrelationId, e.RetryAfter);
         }
         catch (HttpRequestException e) when (e.HttpRequestError is HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.SecureConnectionError)
         {
             // Nothing reached Teams: safe to try again.
-            await FailAsync(delivery, transient: true, null, "ConnectionError", $"Could not reach Teams: {e.Message}", null, null);
+            await FailAsync(hold, delivery, transient: true, null, "ConnectionError", $"Could not reach Teams: {e.Message}", null, null);
         }
         catch (ChannelNotListedException e)
         {
             logger.LogWarning("Delivery {DeliveryId} was not sent: {Reason}", deliveryId, e.Message);
-            await FinishAsync(delivery, s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+            await FinishAsync(hold, delivery, s => s.SetProperty(d => d.State, DeliveryState.Skipped).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
         }
         catch (ChannelUnverifiedException e)
         {
-            await FailAsync(delivery, transient: true, null, "ChannelNotVerified", e.Message, null, null);
+            await FailAsync(hold, delivery, transient: true, null, "ChannelNotVerified", e.Message, null, null);
         }
         catch (RecipientUnreachableException e)
         {
-            await FinishAsync(delivery, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
+            await FinishAsync(hold, delivery, s => s.SetProperty(d => d.State, DeliveryState.Unreachable).SetProperty(d => d.LastError, ClippedText.Clip(e.Message, AnnouncementDelivery.ErrorMaxLength)));
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The request may have reached Teams (a timeout, a connection dropped mid-answer): the
             // post may exist. Not sent again by itself; see DeliveryState.OutcomeUnknown.
             logger.LogWarning(e, "Delivery {DeliveryId} ended without an answer from Teams", deliveryId);
-            await FinishAsync(delivery, s => s
+            await FinishAsync(hold, delivery, s => s
                 .SetProperty(d => d.State, DeliveryState.OutcomeUnknown)
                 .SetProperty(d => d.LastError, ClippedText.Clip($"No answer from Teams ({e.GetType().Name}: {e.Message}); the message may or may not have been posted. Check the channel, then send again if it is missing.", AnnouncementDelivery.ErrorMaxLength)));
         }
@@ -194,29 +206,10 @@ public sealed class AnnouncementJobs(
         _ => false,
     };
 
-    /// <summary>
-    /// Takes the delivery with a conditional UPDATE from the state just read: of two workers, one
-    /// gets the row. The lease tells the sweep when a worker has been gone too long.
-    /// </summary>
-    private async Task<bool> ClaimAsync(AnnouncementDelivery delivery, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task RecordChangeAsync(Guid organizationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var state = delivery.State;
-        var next = delivery.NextAttemptAt;
-        return await db.Set<AnnouncementDelivery>()
-            .Where(d => d.Id == delivery.Id && d.State == state && d.NextAttemptAt == next)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(d => d.State, DeliveryState.Sending)
-                .SetProperty(d => d.LeaseUntil, now + settings.LeaseDuration)
-                .SetProperty(d => d.Attempts, d => d.Attempts + 1)
-                .SetProperty(d => d.UpdatedAt, now), cancellationToken) == 1
-            && await Announced(db, delivery.OrganizationId, cancellationToken);
-    }
-
-    private async Task<bool> Announced(IncidentIoDbContext db, Guid organizationId, CancellationToken cancellationToken)
-    {
         await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, organizationId), cancellationToken);
-        return true;
     }
 
     /// <returns>The post, its conversation, and for a DM reaching someone through a team, the delivery's name saying so.</returns>
@@ -291,11 +284,11 @@ public sealed class AnnouncementJobs(
     }
 
     /// <summary>The lead does not have our app: ask the Reachability module to install it, and look again later.</summary>
-    private async Task WaitForInstallAsync(AnnouncementDelivery delivery, BotConnectorException e, CancellationToken cancellationToken)
+    private async Task WaitForInstallAsync(LeaseHold<AnnouncementDelivery> hold, AnnouncementDelivery delivery, BotConnectorException e, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var next = now + settings.InstallCheckInterval;
-        await FinishAsync(delivery, s => s
+        await FinishAsync(hold, delivery, s => s
             .SetProperty(d => d.State, DeliveryState.WaitingForInstall)
             .SetProperty(d => d.WaitingSince, d => d.WaitingSince ?? now)
             .SetProperty(d => d.NextAttemptAt, next)
@@ -364,13 +357,13 @@ public sealed class AnnouncementJobs(
         _ => null,
     };
 
-    private async Task FailAsync(AnnouncementDelivery delivery, bool transient, int? status, string? code, string message, string? correlationId, TimeSpan? retryAfter)
+    private async Task FailAsync(LeaseHold<AnnouncementDelivery> hold, AnnouncementDelivery delivery, bool transient, int? status, string? code, string message, string? correlationId, TimeSpan? retryAfter)
     {
         var attempts = delivery.Attempts + 1;
         var retry = transient && attempts < settings.MaxAttempts;
         DateTimeOffset? next = retry ? clock.GetUtcNow() + (retryAfter ?? RetryBackoff.WithJitter(attempts, settings.FirstBackoff, settings.MaxBackoff)) : null;
         var text = retry ? message : transient ? $"Gave up after {attempts} attempts. {message}" : message;
-        await FinishAsync(delivery, s => s
+        await FinishAsync(hold, delivery, s => s
             .SetProperty(d => d.State, DeliveryState.Failed)
             .SetProperty(d => d.NextAttemptAt, next)
             .SetProperty(d => d.LastStatus, status)
@@ -384,20 +377,26 @@ public sealed class AnnouncementJobs(
     }
 
     /// <summary>
-    /// Records the outcome of a send this worker claimed, releasing the lease. A success is also
-    /// recorded over "outcome unknown" (the sweep gave up on us while the answer was on its way).
+    /// Records the outcome of a send this worker holds, giving the lease back in the same UPDATE. A
+    /// success is also recorded over "outcome unknown" (the sweep gave up on us while the answer was on its way).
     /// </summary>
-    private async Task FinishAsync(AnnouncementDelivery delivery, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<AnnouncementDelivery>> set, bool alsoIfUnknown = false)
+    private async Task FinishAsync(
+        LeaseHold<AnnouncementDelivery> hold, AnnouncementDelivery delivery, Action<UpdateSettersBuilder<AnnouncementDelivery>> set, bool alsoIfUnknown = false)
     {
         var now = clock.GetUtcNow();
+        void Outcome(UpdateSettersBuilder<AnnouncementDelivery> s)
+        {
+            set(s);
+            s.SetProperty(d => d.UpdatedAt, now);
+        }
+
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        await db.Set<AnnouncementDelivery>()
-            .Where(d => d.Id == delivery.Id && (d.State == DeliveryState.Sending || (alsoIfUnknown && d.State == DeliveryState.OutcomeUnknown)))
-            .ExecuteUpdateAsync(s =>
-            {
-                set(s);
-                s.SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null).SetProperty(d => d.UpdatedAt, now);
-            }, CancellationToken.None);
+        if (!await hold.ReleaseAsync(Outcome) && alsoIfUnknown)
+        {
+            await db.Set<AnnouncementDelivery>().Where(d => d.Id == delivery.Id && d.State == DeliveryState.OutcomeUnknown)
+                .ExecuteUpdateAsync(Outcome, CancellationToken.None);
+        }
+
         await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, delivery.OrganizationId), CancellationToken.None);
     }
 
@@ -420,9 +419,10 @@ public sealed class AnnouncementJobs(
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             var abandoned = await db.Set<AnnouncementDelivery>()
-                .Where(d => d.State == DeliveryState.Sending && d.LeaseUntil < now)
+                .Where(d => d.State == DeliveryState.Sending).Where(sending.ExpiredAt(now))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(d => d.State, DeliveryState.OutcomeUnknown)
+                    .SetProperty(d => d.LeaseOwner, (string?)null)
                     .SetProperty(d => d.LeaseUntil, (DateTimeOffset?)null)
                     .SetProperty(d => d.LastError, "The worker sending this stopped before Teams answered: the message may or may not have been posted. Check the channel, then send again if it is missing.")
                     .SetProperty(d => d.UpdatedAt, now), cancellationToken);

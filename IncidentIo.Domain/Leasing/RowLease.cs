@@ -5,6 +5,12 @@ using Microsoft.EntityFrameworkCore.Query;
 
 namespace IncidentIo.Domain.Leasing;
 
+public static class RowLease
+{
+    /// <summary>The longest owner a lease writes: the owner column of a leased row holds at least this.</summary>
+    public const int OwnerMaxLength = 100;
+}
+
 /// <summary>
 /// A lease on database rows of one kind: which columns hold it (owner, until) and for how long it
 /// is taken. A worker takes a row with one conditional UPDATE (free or expired → this owner), so
@@ -19,8 +25,6 @@ public sealed class RowLease<TRow>(
     Expression<Func<TRow, DateTimeOffset?>> until,
     Expression<Func<TRow, string?>>? owner) where TRow : class
 {
-    public const int OwnerMaxLength = 100;
-
     public TimeSpan Duration { get; } = duration > TimeSpan.Zero ? duration : throw new ArgumentOutOfRangeException(nameof(duration), duration, "A lease must last longer than zero.");
 
     internal TimeProvider Clock => clock;
@@ -114,7 +118,7 @@ public sealed class RowLease<TRow>(
     /// Unique per take, so the owner alone finds the row again, whatever else the take changed in it.
     /// </summary>
     private static string NewOwner() =>
-        ClippedText.Clip($"{Environment.MachineName}:{Environment.ProcessId}/{Guid.NewGuid():N}", OwnerMaxLength);
+        ClippedText.Clip($"{Environment.MachineName}:{Environment.ProcessId}/{Guid.NewGuid():N}", RowLease.OwnerMaxLength);
 
     private Expression<Func<TRow, bool>> OwnedBy(string me) =>
         Expression.Lambda<Func<TRow, bool>>(Expression.Equal(Replace(owner!, until.Parameters[0]), Parameter<string?>(me)), until.Parameters[0]);
