@@ -42,6 +42,9 @@ public sealed class AnnouncementDelivery
     /// <summary>When to try (or, waiting for an install, look) again; null when nothing is due.</summary>
     public DateTimeOffset? NextAttemptAt { get; set; }
 
+    /// <summary>The worker sending it (see <see cref="DeliveryState.Sending"/>); it renews its hold while the send lasts.</summary>
+    public string? LeaseOwner { get; set; }
+
     /// <summary>A worker sending holds the delivery until then (see <see cref="DeliveryState.Sending"/>).</summary>
     public DateTimeOffset? LeaseUntil { get; set; }
 

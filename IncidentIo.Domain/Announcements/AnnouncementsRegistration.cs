@@ -14,6 +14,7 @@ public static class AnnouncementsRegistration
         services.AddSingleton<IncidentService>();
         services.AddSingleton<AnnouncementSettings>();
         services.AddTransient<AnnouncementJobs>();
+        services.AddTransient<DeliverySender>();
         services.AddSingleton<TeamChannels>();
         return services;
     }

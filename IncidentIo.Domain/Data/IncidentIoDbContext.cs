@@ -7,6 +7,7 @@ using IncidentIo.Domain.Bot.Declare;
 using IncidentIo.Domain.Bot.Inbound;
 using IncidentIo.Domain.Incidents;
 using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.Leasing;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.People;
@@ -134,7 +135,8 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
                 installation.Property(i => i.LastError).HasMaxLength(2000);
                 installation.Property(i => i.LastRequestId).HasMaxLength(100);
                 installation.HasIndex(i => i.NextAttemptAt);
-                installation.Property(i => i.LeaseUntil).IsConcurrencyToken();
+                // Taken and given back with the lease: a save of the user by a worker that lost it fails.
+                installation.Property(i => i.LeaseOwner).HasMaxLength(RowLease.OwnerMaxLength).IsConcurrencyToken();
             });
             user.Navigation(u => u.AppInstallation).IsRequired();
         });
@@ -331,6 +333,7 @@ public abstract class IncidentIoDbContext(DbContextOptions options) : DbContext(
             delivery.HasIndex(d => d.IncidentId);
             delivery.Property(d => d.Kind).HasConversion<string>().HasMaxLength(20);
             delivery.Property(d => d.State).HasConversion<string>().HasMaxLength(20);
+            delivery.Property(d => d.LeaseOwner).HasMaxLength(RowLease.OwnerMaxLength);
             delivery.Property(d => d.Target).HasMaxLength(AnnouncementDelivery.TargetMaxLength);
             delivery.Property(d => d.TargetName).HasMaxLength(AnnouncementDelivery.TargetNameMaxLength);
             delivery.Property(d => d.ServiceUrl).HasMaxLength(BotTeam.ServiceUrlMaxLength);

@@ -2,7 +2,7 @@ using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
-using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.Leasing;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Reachability;
 using Microsoft.EntityFrameworkCore;
@@ -44,6 +44,8 @@ public sealed class TeamRosters(
     private const int JoinedOneByOneLimit = 20;
 
     private readonly ActiveUserSweepOptions settings = sweepOptions.Value;
+
+    private readonly RowLease<TeamRosterRead> lease = new(dbFactory, clock, sweepOptions.Value.RunLease, r => r.LeaseUntil, r => r.LeaseOwner);
 
     /// <summary>
     /// Asks for a read of the team's members. Nothing is read before the organisation granted the
@@ -149,12 +151,28 @@ public sealed class TeamRosters(
     [JobDisplayName("Read the members of a team (roster read {0})")]
     public async Task ReadAsync(Guid readId, CancellationToken cancellationToken)
     {
-        var owner = ClippedText.Clip($"{services.GetService<JobServerIdentity>()?.Name ?? Environment.MachineName}:{Environment.ProcessId}/{Guid.NewGuid():N}", TeamRosterRead.OwnerMaxLength);
-        if (!await ClaimAsync(readId, owner, cancellationToken))
+        await using var hold = await lease.TakeAsync(
+            r => r.Id == readId && (r.State == RosterReadState.Pending || r.State == RosterReadState.Reading), cancellationToken,
+            s => s.SetProperty(r => r.State, RosterReadState.Reading));
+        if (hold is null)
         {
-            return;
+            return; // another worker reads it, or it is done
         }
 
+        try
+        {
+            await ReadPagesAsync(readId, hold, hold.Token);
+        }
+        catch (OperationCanceledException) when (hold.IsLost)
+        {
+            logger.LogWarning("Roster read {Read} stopped: this worker lost its hold on it (it could not renew in time); another worker goes on from its page", readId);
+        }
+    }
+
+    /// <summary>The pages from where the read stands, while this worker holds it (<paramref name="cancellationToken"/> fires when it no longer does).</summary>
+    private async Task ReadPagesAsync(Guid readId, LeaseHold<TeamRosterRead> hold, CancellationToken cancellationToken)
+    {
+        var owner = hold.Owner!;
         TeamRosterRead read;
         Guid tenantId;
         bool installForThem;
@@ -198,7 +216,7 @@ public sealed class TeamRosters(
             if (page is null)
             {
                 logger.LogWarning("The members of team {Team} could not be read: {Error}", read.TeamId, error);
-                await FailAsync(readId, owner, calls, error ?? "unknown", cancellationToken);
+                await FailAsync(hold, calls, error ?? "unknown");
                 return;
             }
 
@@ -225,7 +243,10 @@ public sealed class TeamRosters(
         }
     }
 
-    /// <summary>Recurring: reads whose job was lost (asked for, never started) or whose worker stopped (lease run out) are started again.</summary>
+    /// <summary>
+    /// Recurring: reads whose job was lost (asked for, never started) or whose worker stopped (it gave
+    /// the read back as its process stopped, or was killed and its lease ran out) are started again.
+    /// </summary>
     [AutomaticRetry(Attempts = 0)]
     [DisableConcurrentExecution(timeoutInSeconds: 60)]
     public async Task ResumeStalledAsync(CancellationToken cancellationToken)
@@ -234,7 +255,7 @@ public sealed class TeamRosters(
         var unstarted = now - StartWithin;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var stalled = await db.TeamRosterReads
-            .Where(r => (r.State == RosterReadState.Pending && r.RequestedAt < unstarted) || (r.State == RosterReadState.Reading && r.LeaseUntil < now))
+            .Where(r => (r.State == RosterReadState.Pending && r.RequestedAt < unstarted) || (r.State == RosterReadState.Reading && (r.LeaseUntil == null || r.LeaseUntil < now)))
             .Select(r => r.Id).ToListAsync(cancellationToken);
         foreach (var id in stalled)
         {
@@ -323,18 +344,6 @@ public sealed class TeamRosters(
         return await db.TeamRosterReads.AsNoTracking().Where(r => r.OrganizationId == organizationId).OrderByDescending(r => r.RequestedAt).ToListAsync(cancellationToken);
     }
 
-    private async Task<bool> ClaimAsync(Guid readId, string owner, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.TeamRosterReads
-            .Where(r => r.Id == readId && (r.State == RosterReadState.Pending || (r.State == RosterReadState.Reading && (r.LeaseUntil == null || r.LeaseUntil < now))))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.State, RosterReadState.Reading)
-                .SetProperty(r => r.LeaseOwner, owner)
-                .SetProperty(r => r.LeaseUntil, now + settings.RunLease), cancellationToken) == 1;
-    }
-
     /// <summary>
     /// One page's new people, the people it shows are back, and where the read stands, in one
     /// transaction, only while this worker still holds the read.
@@ -362,7 +371,6 @@ public sealed class TeamRosters(
             row.PeopleAdded += added;
             row.GraphRequests += calls;
             row.NextLink = page.NextLink is { } link ? ClippedText.Clip(link, TeamRosterRead.NextLinkMaxLength) : null;
-            row.LeaseUntil = now + settings.RunLease;
             if (page.NextLink is null)
             {
                 row.State = RosterReadState.Done;
@@ -389,17 +397,13 @@ public sealed class TeamRosters(
         }
     }
 
-    private async Task FailAsync(Guid readId, string owner, int calls, string error, CancellationToken cancellationToken)
+    private async Task FailAsync(LeaseHold<TeamRosterRead> hold, int calls, string error)
     {
         var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.TeamRosterReads.Where(r => r.Id == readId && r.LeaseOwner == owner && r.State == RosterReadState.Reading)
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.State, RosterReadState.Failed)
-                .SetProperty(r => r.FinishedAt, now)
-                .SetProperty(r => r.LeaseOwner, (string?)null)
-                .SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null)
-                .SetProperty(r => r.GraphRequests, r => r.GraphRequests + calls)
-                .SetProperty(r => r.LastError, ClippedText.Clip(error, TeamRosterRead.ErrorMaxLength)), cancellationToken);
+        await hold.ReleaseAsync(s => s
+            .SetProperty(r => r.State, RosterReadState.Failed)
+            .SetProperty(r => r.FinishedAt, now)
+            .SetProperty(r => r.GraphRequests, r => r.GraphRequests + calls)
+            .SetProperty(r => r.LastError, ClippedText.Clip(error, TeamRosterRead.ErrorMaxLength)));
     }
 }

@@ -27,7 +27,10 @@ public sealed class UserAppInstallation
 
     public string? LastRequestId { get; set; }
 
-    /// <summary>A worker acting on this user holds it until then; another waits.</summary>
+    /// <summary>The worker acting on this user, until <see cref="LeaseUntil"/>.</summary>
+    public string? LeaseOwner { get; set; }
+
+    /// <summary>A worker acting on this user holds it until then (renewed while it acts); another waits.</summary>
     public DateTimeOffset? LeaseUntil { get; set; }
 }
 

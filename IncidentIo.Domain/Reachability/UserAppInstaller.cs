@@ -1,5 +1,6 @@
 using System.Net;
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Leasing;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
@@ -36,6 +37,9 @@ public sealed class UserAppInstaller(
 
     private readonly AppInstallationOptions settings = options.Value;
 
+    // A few calls' worth, renewed while the attempt lasts.
+    private readonly RowLease<User> lease = new(dbFactory, clock, options.Value.CallTimeout * 4, u => u.AppInstallation.LeaseUntil, u => u.AppInstallation.LeaseOwner);
+
     // Our app's catalog entry per organisation: taken from the database (or Graph) once every few minutes, not once per user.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (CatalogEntry Entry, DateTimeOffset At)> catalogEntries = new();
 
@@ -45,27 +49,18 @@ public sealed class UserAppInstaller(
         Guid userId, string trigger, InstallMode mode = InstallMode.CheckThenInstall, bool onlyIfDue = false, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
+        // Of two workers, one takes the user (one conditional UPDATE) and acts; the other leaves it alone.
+        await using var hold = await lease.TakeAsync(onlyIfDue ? u => u.Id == userId && u.AppInstallation.NextAttemptAt <= now : u => u.Id == userId, cancellationToken);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var user = await db.Users.Include(u => u.Organization).SingleAsync(u => u.Id == userId, cancellationToken);
-        if (user.AppInstallation.LeaseUntil > now || (onlyIfDue && !(user.AppInstallation.NextAttemptAt <= now)))
-        {
-            return user.AppInstallation.State;
-        }
-
-        // Taken with an optimistic update (the lease is a concurrency token): of two workers, one acts.
-        user.AppInstallation.LeaseUntil = now + (settings.CallTimeout * 4);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
+        if (hold is null)
         {
             return user.AppInstallation.State;
         }
 
         var tenantId = user.Organization!.MicrosoftTenantId;
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
-        var outcome = await AttemptAsync(user, tenantId, graph, mode, cancellationToken);
+        var outcome = await AttemptAsync(user, tenantId, graph, mode, hold.Token);
         Apply(user, outcome, clock.GetUtcNow());
         foreach (var call in graph.DrainCalls())
         {
@@ -85,8 +80,20 @@ public sealed class UserAppInstaller(
             });
         }
 
+        // The outcome and the lease given back in one save, only while this worker still holds the user (the owner is a concurrency token).
+        await hold.StopRenewingAsync();
+        user.AppInstallation.LeaseOwner = null;
         user.AppInstallation.LeaseUntil = null;
-        await db.SaveChangesAsync(CancellationToken.None);
+        try
+        {
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            await using var fresh = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            return await fresh.Users.Where(u => u.Id == userId).Select(u => u.AppInstallation.State).SingleAsync(CancellationToken.None);
+        }
+
         return user.AppInstallation.State;
     }
 

@@ -3,6 +3,7 @@ using Hangfire;
 using IncidentIo.Domain.Announcements;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Data;
+using IncidentIo.Domain.Leasing;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.Organizations;
 using IncidentIo.Domain.People;
@@ -38,6 +39,8 @@ public sealed class AutomaticInstallJob(
 
     private readonly AutomaticInstallOptions settings = options.Value;
 
+    private readonly RowLease<AutomaticInstall> lease = new(dbFactory, clock, options.Value.LeaseDuration, i => i.LeaseUntil, i => i.LeaseOwner);
+
     // Our app's entry in the tenant's catalog, once read in this run (read again only when an install says it is gone).
     private CatalogEntry? catalogEntry;
 
@@ -46,20 +49,23 @@ public sealed class AutomaticInstallJob(
     [JobDisplayName("Automatic install {0}")]
     public async Task RunAsync(Guid installId, CancellationToken cancellationToken)
     {
-        var owner = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
-        if (!await ClaimAsync(installId, owner, cancellationToken))
+        // Of two runs racing for the same install, exactly one gets it; it is renewed beside the steps and waits.
+        await using var hold = await lease.TakeAsync(i => i.Id == installId && i.Status == AutomaticInstallStatus.Running, cancellationToken);
+        if (hold is null)
         {
             logger.LogInformation("Automatic install {InstallId} is held by another run or not running; nothing to do", installId);
             return;
         }
 
+        var owner = hold.Owner!;
+        var work = hold.Token;
         try
         {
             Guid tenantId;
-            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            await using (var db = await dbFactory.CreateDbContextAsync(work))
             {
-                var organizationId = await db.AutomaticInstalls.Where(i => i.Id == installId).Select(i => i.OrganizationId).SingleAsync(cancellationToken);
-                tenantId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.MicrosoftTenantId).SingleAsync(cancellationToken);
+                var organizationId = await db.AutomaticInstalls.Where(i => i.Id == installId).Select(i => i.OrganizationId).SingleAsync(work);
+                tenantId = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.MicrosoftTenantId).SingleAsync(work);
             }
 
             // A run's first token comes from Microsoft, not the cache: a retry after the admin
@@ -71,18 +77,18 @@ public sealed class AutomaticInstallJob(
                 fresh = false;
                 return token;
             }, settings.CallTimeout, clock);
-            while (await RunNextStepAsync(installId, owner, graph, cancellationToken) is { } wait)
+            while (await RunNextStepAsync(installId, owner, graph, work) is { } wait)
             {
-                await WaitHoldingLeaseAsync(installId, owner, wait, cancellationToken);
+                await Task.Delay(wait, clock, work);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             logger.LogInformation("Automatic install {InstallId} paused: this process is stopping; the resume job continues it", installId);
         }
-        finally
+        catch (OperationCanceledException) when (hold.IsLost)
         {
-            await ReleaseAsync(installId, owner);
+            logger.LogWarning("Automatic install {InstallId} stopped: this run lost its hold on it (it could not renew in time); the resume job continues it", installId);
         }
     }
 
@@ -97,7 +103,7 @@ public sealed class AutomaticInstallJob(
         var now = clock.GetUtcNow();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var stalled = await db.AutomaticInstalls
-            .Where(i => i.Status == AutomaticInstallStatus.Running && (i.LeaseUntil == null || i.LeaseUntil < now))
+            .Where(i => i.Status == AutomaticInstallStatus.Running).Where(lease.FreeAt(now))
             .Select(i => i.Id).ToListAsync(cancellationToken);
         foreach (var id in stalled)
         {
@@ -555,48 +561,6 @@ public sealed class AutomaticInstallJob(
         {
             db.AuditLog.Add(AuditLogEntry.Record(install.OrganizationId, call.At, Actor, "graph.call", call.ToString()));
         }
-    }
-
-    private async Task<bool> ClaimAsync(Guid installId, string owner, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        // One UPDATE: of two runs racing for the same install, exactly one gets the row.
-        return await db.AutomaticInstalls
-            .Where(i => i.Id == installId && i.Status == AutomaticInstallStatus.Running && (i.LeaseUntil == null || i.LeaseUntil < now))
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.LeaseOwner, owner).SetProperty(i => i.LeaseUntil, now + settings.LeaseDuration), cancellationToken) == 1;
-    }
-
-    private async Task WaitHoldingLeaseAsync(Guid installId, string owner, TimeSpan wait, CancellationToken cancellationToken)
-    {
-        var until = clock.GetUtcNow() + wait;
-        while (true)
-        {
-            await RenewAsync(installId, owner, cancellationToken);
-            var left = until - clock.GetUtcNow();
-            if (left <= TimeSpan.Zero)
-            {
-                return;
-            }
-
-            var slice = settings.LeaseDuration / 3;
-            await Task.Delay(left < slice ? left : slice, clock, cancellationToken);
-        }
-    }
-
-    private async Task RenewAsync(Guid installId, string owner, CancellationToken cancellationToken)
-    {
-        var now = clock.GetUtcNow();
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.AutomaticInstalls.Where(i => i.Id == installId && i.LeaseOwner == owner)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.LeaseUntil, now + settings.LeaseDuration), cancellationToken);
-    }
-
-    private async Task ReleaseAsync(Guid installId, string owner)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync();
-        await db.AutomaticInstalls.Where(i => i.Id == installId && i.LeaseOwner == owner)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.LeaseOwner, (string?)null).SetProperty(i => i.LeaseUntil, (DateTimeOffset?)null));
     }
 
     private enum OutcomeKind

@@ -262,6 +262,48 @@ public sealed class AnnouncingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_send_that_outlasts_its_lease_is_renewed_and_not_given_up_by_the_sweep_while_its_worker_lives()
+    {
+        await harness.AddRuleAsync(admin.Id);
+        await harness.DeclareAsync(admin.Id, uma.Id);
+        var update = Assert.Single(harness.QueuedUpdates());
+        // Teams answers later than the 10 s lease: only renewals keep the delivery this worker's.
+        harness.Reach.Sandbox.Bot.SendAnswerDelay = TimeSpan.FromSeconds(13);
+        var announcing = harness.Jobs.AnnounceAsync(update, CancellationToken.None);
+
+        AnnouncementDelivery? sending = null;
+        await WaitUntilAsync(async () => (sending = (await AllDeliveriesAsync()).FirstOrDefault(d => d.State == DeliveryState.Sending)) is not null);
+        var firstUntil = sending!.LeaseUntil!.Value;
+        await WaitUntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow > firstUntil.AddSeconds(1)));
+        await harness.Jobs.SweepAsync(CancellationToken.None);
+
+        var held = (await AllDeliveriesAsync()).Single(d => d.Id == sending.Id);
+        Assert.Equal(DeliveryState.Sending, held.State);
+        Assert.True(held.LeaseUntil > firstUntil, "The lease was not renewed while the send lasted.");
+        harness.Reach.Sandbox.Bot.SendAnswerDelay = TimeSpan.Zero;
+        await announcing;
+
+        Assert.All(await AllDeliveriesAsync(), d => Assert.Equal((DeliveryState.Sent, null, null), (d.State, d.LeaseOwner, d.LeaseUntil)));
+        Assert.Single(harness.Posted.For(General));
+    }
+
+    private async Task<List<AnnouncementDelivery>> AllDeliveriesAsync()
+    {
+        await using var db = await harness.DbAsync();
+        return await db.Set<AnnouncementDelivery>().AsNoTracking().ToListAsync();
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var giveUp = DateTime.UtcNow.AddSeconds(60);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < giveUp, "The condition did not come true within 60 s.");
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
     public async Task Two_workers_delivering_the_same_update_at_once_post_once()
     {
         await harness.AddRuleAsync(admin.Id);

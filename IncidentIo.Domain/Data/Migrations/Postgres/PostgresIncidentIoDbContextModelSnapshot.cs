@@ -186,6 +186,11 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("last_status");
 
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("lease_owner");
+
                     b.Property<DateTimeOffset?>("LeaseUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("lease_until");
@@ -1706,8 +1711,13 @@ namespace IncidentIo.Domain.Data.Migrations.Postgres
                                 .HasColumnType("integer")
                                 .HasColumnName("app_installation_last_status");
 
-                            b1.Property<DateTimeOffset?>("LeaseUntil")
+                            b1.Property<string>("LeaseOwner")
                                 .IsConcurrencyToken()
+                                .HasMaxLength(100)
+                                .HasColumnType("character varying(100)")
+                                .HasColumnName("app_installation_lease_owner");
+
+                            b1.Property<DateTimeOffset?>("LeaseUntil")
                                 .HasColumnType("timestamp with time zone")
                                 .HasColumnName("app_installation_lease_until");
 

@@ -180,6 +180,11 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("last_status");
 
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("lease_owner");
+
                     b.Property<long?>("LeaseUntil")
                         .HasColumnType("INTEGER")
                         .HasColumnName("lease_until");
@@ -1678,8 +1683,13 @@ namespace IncidentIo.Domain.Data.Migrations.Sqlite
                                 .HasColumnType("INTEGER")
                                 .HasColumnName("app_installation_last_status");
 
-                            b1.Property<long?>("LeaseUntil")
+                            b1.Property<string>("LeaseOwner")
                                 .IsConcurrencyToken()
+                                .HasMaxLength(100)
+                                .HasColumnType("TEXT")
+                                .HasColumnName("app_installation_lease_owner");
+
+                            b1.Property<long?>("LeaseUntil")
                                 .HasColumnType("INTEGER")
                                 .HasColumnName("app_installation_lease_until");
 
