@@ -9,13 +9,14 @@ using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup.AutomaticInstall;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace IncidentIo.Domain.Jobs;
 
-public static class JobsRegistration
+public static partial class JobsRegistration
 {
     /// <summary>The PostgreSQL schema that holds Hangfire's tables, next to the product's own.</summary>
     public const string HangfireSchema = "hangfire";
@@ -68,6 +69,7 @@ public static class JobsRegistration
                 server.WorkerCount = jobs.WorkerCount;
                 server.SchedulePollingInterval = jobs.SchedulePollingInterval;
             });
+            services.TryAddSingleton(TimeProvider.System);
             services.AddHostedService<RecurringJobSchedule>();
             // After the server: /system pages hear that it came (and, on stop, went).
             services.AddHostedService<JobServerAnnouncement>();
@@ -78,27 +80,93 @@ public static class JobsRegistration
         return services;
     }
 
-    /// <summary>Registers (or updates) the recurring jobs where a job server runs.</summary>
-    private sealed class RecurringJobSchedule(IRecurringJobManager recurringJobs, IOptions<JobsOptions> options, IOptions<AutomaticInstallOptions> automaticInstall, IOptions<AppInstallationOptions> appInstallation, IOptions<ActiveUserSweepOptions> activeUsers, IOptions<AnnouncementOptions> announcements) : IHostedService
+    /// <summary>
+    /// Registers (or updates) the recurring jobs where a job server runs. A job whose registration
+    /// fails (a worker killed moments ago still holds Hangfire's lock on it until the lock expires)
+    /// is logged and tried again in the background: the schedule it had is still in storage, and a
+    /// process that stops over it would leave the jobs with no server at all.
+    /// </summary>
+    internal sealed partial class RecurringJobSchedule(
+        IRecurringJobManager recurringJobs,
+        IOptions<JobsOptions> options,
+        IOptions<AutomaticInstallOptions> automaticInstall,
+        IOptions<AppInstallationOptions> appInstallation,
+        IOptions<ActiveUserSweepOptions> activeUsers,
+        IOptions<AnnouncementOptions> announcements,
+        TimeProvider clock,
+        ILogger<RecurringJobSchedule> logger) : IHostedService, IDisposable
     {
+        private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(30);
+        private readonly CancellationTokenSource stopping = new();
+        private Task retrying = Task.CompletedTask;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            recurringJobs.AddOrUpdate<HeartbeatJob>(
-                "heartbeat", job => job.RunScheduledAsync(CancellationToken.None), options.Value.HeartbeatSchedule);
-            recurringJobs.AddOrUpdate<AutomaticInstallJob>(
-                "automatic-install-resume", job => job.ResumeStalledAsync(CancellationToken.None), automaticInstall.Value.ResumeSchedule);
-            recurringJobs.AddOrUpdate<AppInstallationJobs>(
-                "app-installation-reconcile", job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule);
-            recurringJobs.AddOrUpdate<ActiveUserSweepJobs>(
-                "active-user-sweep", job => job.ScheduleAllAsync(CancellationToken.None), activeUsers.Value.Schedule);
-            // A roster read whose job was lost or whose worker stopped goes on within a minute.
-            recurringJobs.AddOrUpdate<TeamRosters>(
-                "team-roster-resume", job => job.ResumeStalledAsync(CancellationToken.None), Cron.Minutely());
-            recurringJobs.AddOrUpdate<AnnouncementJobs>(
-                "announcements-sweep", job => job.SweepAsync(CancellationToken.None), announcements.Value.SweepSchedule);
+            var failed = Registrations().Where(r => !TryRegister(r)).ToList();
+            if (failed.Count > 0)
+            {
+                retrying = RetryAsync(failed, stopping.Token);
+            }
+
             return Task.CompletedTask;
         }
 
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await stopping.CancelAsync();
+            await retrying.WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+
+        public void Dispose() => stopping.Dispose();
+
+        private IEnumerable<(string Id, Action Register)> Registrations()
+        {
+            yield return ("heartbeat", () => recurringJobs.AddOrUpdate<HeartbeatJob>(
+                "heartbeat", job => job.RunScheduledAsync(CancellationToken.None), options.Value.HeartbeatSchedule));
+            yield return ("automatic-install-resume", () => recurringJobs.AddOrUpdate<AutomaticInstallJob>(
+                "automatic-install-resume", job => job.ResumeStalledAsync(CancellationToken.None), automaticInstall.Value.ResumeSchedule));
+            yield return ("app-installation-reconcile", () => recurringJobs.AddOrUpdate<AppInstallationJobs>(
+                "app-installation-reconcile", job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule));
+            yield return ("active-user-sweep", () => recurringJobs.AddOrUpdate<ActiveUserSweepJobs>(
+                "active-user-sweep", job => job.ScheduleAllAsync(CancellationToken.None), activeUsers.Value.Schedule));
+            // A roster read whose job was lost or whose worker stopped goes on within a minute.
+            yield return ("team-roster-resume", () => recurringJobs.AddOrUpdate<TeamRosters>(
+                "team-roster-resume", job => job.ResumeStalledAsync(CancellationToken.None), Cron.Minutely()));
+            yield return ("announcements-sweep", () => recurringJobs.AddOrUpdate<AnnouncementJobs>(
+                "announcements-sweep", job => job.SweepAsync(CancellationToken.None), announcements.Value.SweepSchedule));
+        }
+
+        private bool TryRegister((string Id, Action Register) registration)
+        {
+            try
+            {
+                registration.Register();
+                return true;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                LogNotRegistered(e, registration.Id, RetryInterval);
+                return false;
+            }
+        }
+
+        private async Task RetryAsync(List<(string Id, Action Register)> pending, CancellationToken stop)
+        {
+            try
+            {
+                while (pending.Count > 0)
+                {
+                    await Task.Delay(RetryInterval, clock, stop);
+                    pending.RemoveAll(TryRegister);
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // The process is stopping.
+            }
+        }
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "The recurring job {JobId} could not be registered now; its stored schedule stays in force and registering is tried again in {Retry}")]
+        private partial void LogNotRegistered(Exception exception, string jobId, TimeSpan retry);
     }
 }
