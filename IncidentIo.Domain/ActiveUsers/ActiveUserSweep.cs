@@ -96,17 +96,26 @@ public sealed class ActiveUserSweep(
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
         try
         {
-            var membersRead = await reader.ReadAsync(organizationId, tenantId, graph, found, cancellationToken);
+            // The people who would leave are asked about (their joined teams) as soon as the members of every
+            // recorded team are read, while those teams are still being confirmed; only people the final read
+            // adds to them are asked about afterwards.
+            List<Guid> askedEarly = [];
+            var membersRead = await reader.ReadAsync(organizationId, tenantId, graph, found, async (provisional, soFar, ct) =>
+            {
+                askedEarly = (await DecideAsync(organizationId, provisional, ct)).DeactivateObjectIds;
+                return askedEarly.Count == 0 ? null : await reader.CheckCandidatesAsync(tenantId, graph, askedEarly, soFar, ct);
+            }, cancellationToken);
             var read = membersRead.Read;
             var failure = membersRead.Failure;
             SweepChanges? changes = null;
             if (failure is null && !read.Names.IsEmpty)
             {
                 changes = await DecideAsync(organizationId, read.Members, cancellationToken);
-                if (membersRead.FromRows && changes.DeactivateObjectIds.Count > 0)
+                var unasked = membersRead.FromRows ? changes.DeactivateObjectIds.Except(askedEarly).ToList() : [];
+                if (unasked.Count > 0)
                 {
                     var teamsBefore = read.Names.Count;
-                    failure = await reader.CheckCandidatesAsync(tenantId, graph, changes.DeactivateObjectIds, read, cancellationToken);
+                    failure = await reader.CheckCandidatesAsync(tenantId, graph, unasked, read, cancellationToken);
                     if (failure is null && read.Names.Count > teamsBefore)
                     {
                         changes = await DecideAsync(organizationId, read.Members, cancellationToken);

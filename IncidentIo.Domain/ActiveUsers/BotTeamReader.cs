@@ -40,8 +40,14 @@ public sealed class BotTeamReader(
     /// a team our app was removed from stops counting even if we missed that event. Without any rows
     /// (an organisation from before the events were recorded) every team in the tenant is checked.
     /// </summary>
+    /// <param name="whileConfirming">
+    /// With rows: called once the members of every recorded team are read and while the teams are
+    /// still being confirmed, with everyone read so far, for work that can start early (asking about
+    /// the people who would leave); its failure, if any, is the read's.
+    /// </param>
     public async Task<MembersRead> ReadAsync(
-        Guid organizationId, Guid tenantId, RecordedGraph graph, ConcurrentDictionary<Guid, FoundMember> found, CancellationToken cancellationToken)
+        Guid organizationId, Guid tenantId, RecordedGraph graph, ConcurrentDictionary<Guid, FoundMember> found,
+        Func<ConcurrentDictionary<Guid, byte>, TeamsRead, CancellationToken, Task<string?>>? whileConfirming, CancellationToken cancellationToken)
     {
         List<TeamRef> candidates;
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -79,7 +85,9 @@ public sealed class BotTeamReader(
         }
 
         var read = new TeamsRead { Found = found, Catalog = entry };
-        var failure = await ReadTeamsWithOurAppAsync(tenantId, graph, candidates, read, cancellationToken);
+        var failure = fromRows
+            ? await ReadRecordedTeamsAsync(tenantId, graph, candidates, read, whileConfirming, cancellationToken)
+            : await ReadTeamsWithOurAppAsync(tenantId, graph, candidates, read, cancellationToken);
         return new MembersRead(read, fromRows, failure);
     }
 
@@ -120,28 +128,20 @@ public sealed class BotTeamReader(
             var batches = teams.Where(t => read.Checked.TryAdd(t.Id, 0)).Chunk(BatchEndpointLimit / catalogIds.Count);
             await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = stop.Token }, async (chunk, ct) =>
             {
-                var answers = await calls.BatchGetAsync<TeamsAppInstallationCollectionResponse>(tenantId, memberReader.Policy(InstalledAppsOperation, settings.TeamsReadsPerSecond), graph.Client,
-                    [.. chunk.SelectMany(t => catalogIds.Select((catalogId, i) => (i == 0 ? t.Id : $"{t.Id}#{i}",
-                        graph.Client.Teams[t.Id].InstalledApps.ToGetRequestInformation(r => r.QueryParameters.Filter = CatalogEntry.InstalledFilter(catalogId)))))],
-                    ct);
+                var answers = await CheckForOurAppAsync(tenantId, graph, chunk, catalogIds, ct);
                 foreach (var team in chunk)
                 {
-                    var perId = catalogIds.Select((_, i) => answers[i == 0 ? team.Id : $"{team.Id}#{i}"]).ToList();
-                    if (perId.Any(a => a.Status == (int)HttpStatusCode.NotFound))
-                    {
-                        continue; // the team is gone: it stops counting
-                    }
-
-                    if (perId.FirstOrDefault(a => a.Error is not null).Error is { } error)
+                    var (hasOurApp, error) = Confirmation(answers, team, catalogIds.Count);
+                    if (error is not null)
                     {
                         Interlocked.CompareExchange(ref failure, $"whether our bot is in \"{team.Name}\" could not be read: {error}", null);
                         await stop.CancelAsync();
                         return;
                     }
 
-                    if (!perId.Any(a => a.Result?.Value is { Count: > 0 }))
+                    if (!hasOurApp)
                     {
-                        continue; // our app was removed from it
+                        continue; // the team is gone, or our app was removed from it: it stops counting
                     }
 
                     var membersError = await ReadTeamAsync(tenantId, graph, team, read, ct);
@@ -163,6 +163,132 @@ public sealed class BotTeamReader(
 
         return failure;
     }
+
+    /// <summary>
+    /// Our recorded teams: each is confirmed to still have our app (20 to a <c>$batch</c>) while, side
+    /// by side, the members of every one are read, so the confirmations (30/s, the slowest class) are
+    /// the only wait and <paramref name="whileConfirming"/> can start before the last one comes back.
+    /// Only confirmed teams count: a member read that failed on a team without our app (a 403 once
+    /// our bot is gone) changes nothing, one that failed on a team with it makes the read incomplete.
+    /// </summary>
+    /// <returns>null when every team was checked and every bot team read completely; otherwise why not.</returns>
+    private async Task<string?> ReadRecordedTeamsAsync(
+        Guid tenantId, RecordedGraph graph, IReadOnlyList<TeamRef> teams, TeamsRead read,
+        Func<ConcurrentDictionary<Guid, byte>, TeamsRead, CancellationToken, Task<string?>>? whileConfirming, CancellationToken cancellationToken)
+    {
+        var catalogIds = read.Catalog!.Ids;
+        var recorded = teams.Where(t => read.Checked.TryAdd(t.Id, 0)).ToList();
+        var confirmed = new ConcurrentDictionary<string, byte>(StringComparer.OrdinalIgnoreCase);
+        var membersOf = new ConcurrentDictionary<string, List<TeamMember>>(StringComparer.OrdinalIgnoreCase);
+        var readErrors = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        string? failure = null;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        // A few batches in flight keep the confirmations at their pace; the pacer spaces them.
+        var confirming = Parallel.ForEachAsync(recorded.Chunk(BatchEndpointLimit / catalogIds.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Min(4, settings.TeamConcurrency), CancellationToken = stop.Token }, async (chunk, ct) =>
+            {
+                var answers = await CheckForOurAppAsync(tenantId, graph, chunk, catalogIds, ct);
+                foreach (var team in chunk)
+                {
+                    var (hasOurApp, error) = Confirmation(answers, team, catalogIds.Count);
+                    if (error is not null)
+                    {
+                        Interlocked.CompareExchange(ref failure, $"whether our bot is in \"{team.Name}\" could not be read: {error}", null);
+                        await stop.CancelAsync();
+                        return;
+                    }
+
+                    if (hasOurApp)
+                    {
+                        confirmed.TryAdd(team.Id, 0);
+                    }
+                }
+            });
+        var reading = Parallel.ForEachAsync(recorded, new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = stop.Token }, async (team, ct) =>
+        {
+            var members = new List<TeamMember>();
+            var error = await memberReader.ReadAllAsync(tenantId, graph, team.Id, members.AddRange, ct);
+            if (error is null)
+            {
+                membersOf[team.Id] = members;
+            }
+            else
+            {
+                readErrors[team.Id] = error;
+            }
+        });
+
+        string? early = null;
+        try
+        {
+            await reading;
+            if (whileConfirming is not null && Volatile.Read(ref failure) is null)
+            {
+                var provisional = new ConcurrentDictionary<Guid, byte>();
+                foreach (var member in membersOf.Values.SelectMany(m => m))
+                {
+                    provisional.TryAdd(member.ObjectId, 0);
+                }
+
+                early = await whileConfirming(provisional, read, stop.Token);
+            }
+
+            await confirming;
+        }
+        catch (OperationCanceledException) when (failure is not null && !cancellationToken.IsCancellationRequested)
+        {
+            // A confirmation failed: the rest were stopped, the run is inconclusive anyway.
+        }
+
+        if (failure is not null)
+        {
+            return failure;
+        }
+
+        foreach (var team in recorded.Where(t => confirmed.ContainsKey(t.Id)))
+        {
+            if (readErrors.TryGetValue(team.Id, out var error))
+            {
+                return $"the members of \"{team.Name}\" could not be read completely: {error}";
+            }
+
+            foreach (var member in membersOf[team.Id])
+            {
+                read.Members.TryAdd(member.ObjectId, 0);
+                read.Found.TryAdd(member.ObjectId, new FoundMember(member, team.Name));
+            }
+
+            read.Names.Add(team.Name);
+        }
+
+        return early;
+    }
+
+    /// <summary>One <c>$batch</c> of GET installedApps: a step per team and catalog id our app has in the tenant.</summary>
+    private Task<Dictionary<string, BatchAnswer<TeamsAppInstallationCollectionResponse>>> CheckForOurAppAsync(
+        Guid tenantId, RecordedGraph graph, IReadOnlyList<TeamRef> chunk, IReadOnlyList<string> catalogIds, CancellationToken cancellationToken) =>
+        calls.BatchGetAsync<TeamsAppInstallationCollectionResponse>(tenantId, memberReader.Policy(InstalledAppsOperation, settings.TeamsReadsPerSecond), graph.Client,
+            [.. chunk.SelectMany(t => catalogIds.Select((catalogId, i) => (StepKey(t, i),
+                graph.Client.Teams[t.Id].InstalledApps.ToGetRequestInformation(r => r.QueryParameters.Filter = CatalogEntry.InstalledFilter(catalogId)))))],
+            cancellationToken);
+
+    /// <summary>Whether the team has our app under any catalog id; a team that is gone (404) has not; a failed step is an error.</summary>
+    private static (bool HasOurApp, string? Error) Confirmation(
+        Dictionary<string, BatchAnswer<TeamsAppInstallationCollectionResponse>> answers, TeamRef team, int catalogIdCount)
+    {
+        var perId = Enumerable.Range(0, catalogIdCount).Select(i => answers[StepKey(team, i)]).ToList();
+        if (perId.Any(a => a.Status == (int)HttpStatusCode.NotFound))
+        {
+            return (false, null);
+        }
+
+        return perId.FirstOrDefault(a => a.Error is not null).Error is { } error
+            ? (false, error)
+            : (perId.Any(a => a.Result?.Value is { Count: > 0 }), null);
+    }
+
+    private static string StepKey(TeamRef team, int catalogIndex) => catalogIndex == 0 ? team.Id : $"{team.Id}#{catalogIndex}";
 
     /// <summary>
     /// Before deactivating anyone on the strength of our own records: asks Graph which teams each
