@@ -240,6 +240,16 @@ public sealed class BotTeamReader(
         {
             // A confirmation failed: the rest were stopped, the run is inconclusive anyway.
         }
+        finally
+        {
+            if (!confirming.IsCompleted)
+            {
+                // Something else ended the read (the run was stopped, or sign-in failed): no confirmation goes on without it.
+                await stop.CancelAsync();
+                await Task.WhenAny(confirming);
+                _ = confirming.Exception;
+            }
+        }
 
         if (failure is not null)
         {
