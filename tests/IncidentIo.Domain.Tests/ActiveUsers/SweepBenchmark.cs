@@ -94,6 +94,7 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
             Row("  same, classes one after another (Σ)", $"{Floor(harness, sweep.Admitted).Sum:F1} s", $"{naiveFloor:F0} s"),
             Row("  wall time ÷ floor (max)", $"{sweep.Elapsed.TotalSeconds / Floor(harness, sweep.Admitted).Max:F2}", $"{naive.Elapsed.TotalSeconds * scale / naiveFloor:F2}"),
             Row("  429s from the Sandbox", $"{sweep.Throttled}", $"{naive.Throttled * scale:F0}"),
+            $"    by class (sweep): {(sweep.Throttled == 0 ? "none" : Classes(sweep.Rejected))}",
             Row("peak managed heap growth (sampled 20 ms)", $"{sweep.PeakHeapGrowth / 1048576.0:F0} MiB", $"{naive.PeakHeapGrowth / 1048576.0:F0} MiB (sample, not scaled)"),
             Row("sampled users in a bot team", "", $"{naive.Result.InABotTeam} of {naive.Result.Users}"),
             Row("users changed", $"{changed:N0} ({run.Deactivated} off, {run.Reactivated} on)", $"{naive.Result.Changed * scale:N0}"),
@@ -279,7 +280,8 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
         await stop.CancelAsync();
         await sampler;
         var admitted = harness.Sandbox.Throttling.Admitted;
-        return new Measured<T>(result, elapsed, peak - baseline, admitted, harness.Sandbox.Throttling.Rejected.Values.Sum());
+        var rejected = harness.Sandbox.Throttling.Rejected.ToDictionary(r => r.Key, r => r.Value);
+        return new Measured<T>(result, elapsed, peak - baseline, admitted, rejected.Values.Sum(), rejected);
     }
 
     private static double Limit(ReachabilityHarness harness, string rule) =>
@@ -309,5 +311,5 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
 
     private sealed record NaiveResult(int Users, int Requests, int Changed, int RowsWritten, int InABotTeam);
 
-    private sealed record Measured<T>(T Result, TimeSpan Elapsed, long PeakHeapGrowth, IReadOnlyDictionary<string, long> Admitted, long Throttled);
+    private sealed record Measured<T>(T Result, TimeSpan Elapsed, long PeakHeapGrowth, IReadOnlyDictionary<string, long> Admitted, long Throttled, IReadOnlyDictionary<string, long> Rejected);
 }
