@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using Hangfire;
 using IncidentIo.Domain.Audit;
-using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
@@ -13,15 +9,10 @@ using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Roles;
-using IncidentIo.Domain.TeamsApp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.Graph;
-using Microsoft.Graph.Models;
 using Microsoft.Identity.Client;
-using Microsoft.Kiota.Abstractions;
-using Microsoft.Kiota.Abstractions.Serialization;
 using User = IncidentIo.Domain.Users.User;
 
 namespace IncidentIo.Domain.ActiveUsers;
@@ -36,23 +27,18 @@ namespace IncidentIo.Domain.ActiveUsers;
 public sealed class ActiveUserSweep(
     IDbContextFactory<IncidentIoDbContext> dbFactory,
     MainAppTokens tokens,
-    TenantGraphPacer pacer,
-    TeamMemberReader memberReader,
+    BotTeamReader reader,
     IOptions<ActiveUserSweepOptions> options,
-    TeamsAppCatalog catalog,
     IBackgroundJobClient jobs,
     IServiceProvider services,
     TimeProvider clock)
 {
     public const string Actor = "job:active-user-sweep";
     public const string MembersOperation = TeamMemberReader.MembersOperation;
-    public const string TeamsOperation = "get-teams";
-    public const string InstalledAppsOperation = "get-team-installed-apps";
-    public const string JoinedTeamsOperation = "get-joined-teams";
-    public const string CatalogOperation = "get-appcatalogs";
-
-    /// <summary>Microsoft's most requests in one <c>$batch</c>.</summary>
-    private const int BatchEndpointLimit = 20;
+    public const string TeamsOperation = BotTeamReader.TeamsOperation;
+    public const string InstalledAppsOperation = BotTeamReader.InstalledAppsOperation;
+    public const string JoinedTeamsOperation = BotTeamReader.JoinedTeamsOperation;
+    public const string CatalogOperation = BotTeamReader.CatalogOperation;
 
     private readonly ActiveUserSweepOptions settings = options.Value;
 
@@ -110,17 +96,26 @@ public sealed class ActiveUserSweep(
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
         try
         {
-            var membersRead = await ReadBotTeamMembersAsync(organizationId, tenantId, graph, found, cancellationToken);
+            // The people who would leave are asked about (their joined teams) as soon as the members of every
+            // recorded team are read, while those teams are still being confirmed; only people the final read
+            // adds to them are asked about afterwards.
+            List<Guid> askedEarly = [];
+            var membersRead = await reader.ReadAsync(organizationId, tenantId, graph, found, async (provisional, soFar, ct) =>
+            {
+                askedEarly = (await DecideAsync(organizationId, provisional, ct)).DeactivateObjectIds;
+                return askedEarly.Count == 0 ? null : await reader.CheckCandidatesAsync(tenantId, graph, askedEarly, soFar, ct);
+            }, cancellationToken);
             var read = membersRead.Read;
             var failure = membersRead.Failure;
-            Changes? changes = null;
+            SweepChanges? changes = null;
             if (failure is null && !read.Names.IsEmpty)
             {
                 changes = await DecideAsync(organizationId, read.Members, cancellationToken);
-                if (membersRead.FromRows && changes.DeactivateObjectIds.Count > 0)
+                var unasked = membersRead.FromRows ? changes.DeactivateObjectIds.Except(askedEarly).ToList() : [];
+                if (unasked.Count > 0)
                 {
                     var teamsBefore = read.Names.Count;
-                    failure = await CheckCandidatesAsync(tenantId, graph, changes.DeactivateObjectIds, read, cancellationToken);
+                    failure = await reader.CheckCandidatesAsync(tenantId, graph, unasked, read, cancellationToken);
                     if (failure is null && read.Names.Count > teamsBefore)
                     {
                         changes = await DecideAsync(organizationId, read.Members, cancellationToken);
@@ -131,42 +126,32 @@ public sealed class ActiveUserSweep(
             run.TeamsRead = read.Names.Count;
             run.MembersSeen = read.Members.Count;
             run.GraphRequests = graph.DrainCalls().Count;
-            if (failure is not null)
+            if (failure is null && changes is not null)
             {
-                run.Outcome = SweepOutcome.Inconclusive;
-                run.Reason = ClippedText.Clip($"Nobody was deactivated: {failure}", 4000);
+                run.ActiveBefore = changes.ActiveBefore;
+            }
+
+            var verdict = SweepDecision.Judge(failure, changes, dryRun, settings.QuarantineShare, settings.QuarantineCount);
+            if (verdict.Outcome != SweepOutcome.Applied)
+            {
+                // Ended here (inconclusive, a dry run, or waiting for review): the run keeps what it proposes, nothing is written.
+                run.Outcome = verdict.Outcome;
+                run.Reason = verdict.Reason;
+                if (verdict.Outcome is SweepOutcome.DryRun or SweepOutcome.Quarantined)
+                {
+                    run.ProposedChanges = changes!.Describe();
+                }
+
+                if (verdict.Outcome == SweepOutcome.DryRun)
+                {
+                    run.Deactivated = changes!.Deactivate.Count;
+                    run.Reactivated = changes.Reactivate.Count;
+                }
+
                 return await FinishAsync(run, cancellationToken);
             }
 
-            if (changes is null)
-            {
-                // Nothing to compare against (our app is in no team yet, or was removed from all):
-                // deactivating everyone would lock the whole organisation out.
-                run.Outcome = SweepOutcome.Inconclusive;
-                run.Reason = "Nobody was deactivated: IncidentIo is installed in no team, so there is nobody to keep. Add it to a team (setup's install step) and run again.";
-                return await FinishAsync(run, cancellationToken);
-            }
-
-            run.ActiveBefore = changes.ActiveBefore;
-            if (dryRun)
-            {
-                run.Outcome = SweepOutcome.DryRun;
-                run.ProposedChanges = changes.Describe();
-                run.Deactivated = changes.Deactivate.Count;
-                run.Reactivated = changes.Reactivate.Count;
-                return await FinishAsync(run, cancellationToken);
-            }
-
-            if (changes.Deactivate.Count > settings.QuarantineCount && changes.Deactivate.Count > settings.QuarantineShare * changes.ActiveBefore)
-            {
-                run.Outcome = SweepOutcome.Quarantined;
-                run.ProposedChanges = changes.Describe();
-                run.Reason = $"This run would deactivate {changes.Deactivate.Count} of {changes.ActiveBefore} active users, more than " +
-                             $"{settings.QuarantineShare:P0} and {settings.QuarantineCount}: nothing changes until an admin allows or rejects it.";
-                return await FinishAsync(run, cancellationToken);
-            }
-
-            if (!await ApplyAsync(run, changes.Deactivate, changes.Reactivate, [.. read.Names.Order(StringComparer.Ordinal)], SweepOutcome.Applied, cancellationToken))
+            if (!await ApplyAsync(run, changes!.Deactivate, changes.Reactivate, [.. read.Names.Order(StringComparer.Ordinal)], SweepOutcome.Applied, cancellationToken))
             {
                 run.Outcome = SweepOutcome.Abandoned;
                 run.Reason = "Another run took this organisation over before this one wrote its changes (this run had stopped renewing its hold): nothing changed.";
@@ -276,312 +261,13 @@ public sealed class ActiveUserSweep(
         return await ApplyAsync(run, deactivate, reactivate, null, SweepOutcome.Allowed, cancellationToken, allowed) ? run : null;
     }
 
-    /// <summary>
-    /// Which teams count, and everyone in them. The known set is our <see cref="BotTeam"/> rows (from
-    /// the bot's installation events); each is confirmed through Graph before its members count, so
-    /// a team our app was removed from stops counting even if we missed that event. Without any rows
-    /// (an organisation from before the events were recorded) every team in the tenant is checked.
-    /// </summary>
-    private async Task<MembersRead> ReadBotTeamMembersAsync(
-        Guid organizationId, Guid tenantId, RecordedGraph graph, ConcurrentDictionary<Guid, FoundMember> found, CancellationToken cancellationToken)
-    {
-        List<TeamRef> candidates;
-        await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
-        {
-            // Rows without a Graph id cannot be read; their members are caught by the check before deactivating (see CheckCandidatesAsync).
-            candidates = await db.BotTeams.AsNoTracking()
-                .Where(t => t.OrganizationId == organizationId && t.RemovedAt == null && t.GraphTeamId != null)
-                .Select(t => new TeamRef(t.GraphTeamId!.Value.ToString(), t.Name)).ToListAsync(cancellationToken);
-        }
-
-        var fromRows = candidates.Count > 0;
-        if (!fromRows)
-        {
-            var listed = await ListTeamsAsync(tenantId, graph, cancellationToken);
-            if (listed.Failure is not null)
-            {
-                return new MembersRead(new TeamsRead(), false, listed.Failure);
-            }
-
-            candidates = listed.Teams;
-        }
-
-        // Which catalog ids count as our app: a tenant may have it from the Store, uploaded, or both.
-        var (entry, catalogError) = await WithRetriesAsync(tenantId, CatalogOperation, settings.TeamsReadsPerSecond,
-            () => catalog.FindAsync(organizationId, graph.Client, cancellationToken: cancellationToken), cancellationToken);
-        if (catalogError is not null)
-        {
-            return new MembersRead(new TeamsRead(), fromRows, $"our app could not be looked up in the Teams app catalog: {catalogError}");
-        }
-
-        if (entry is null)
-        {
-            return new MembersRead(new TeamsRead(), fromRows,
-                "our app is not in the organisation's Teams app catalog, so no team could be confirmed to have it (allow IncidentIo in the Teams admin center)");
-        }
-
-        var read = new TeamsRead { Found = found, Catalog = entry };
-        var failure = await ReadTeamsWithOurAppAsync(tenantId, graph, candidates, read, cancellationToken);
-        return new MembersRead(read, fromRows, failure);
-    }
-
-    /// <summary>Every team in the tenant, through Graph (a page of 100 per request by default).</summary>
-    private async Task<(List<TeamRef> Teams, string? Failure)> ListTeamsAsync(Guid tenantId, RecordedGraph graph, CancellationToken cancellationToken)
-    {
-        var all = new List<TeamRef>();
-        var page = await WithRetriesAsync(tenantId, TeamsOperation, settings.TeamsReadsPerSecond, () =>
-            graph.Client.Teams.GetAsync(r => r.QueryParameters.Select = ["id", "displayName"], cancellationToken), cancellationToken);
-        while (page.Result is { } teams)
-        {
-            all.AddRange((teams.Value ?? []).Where(t => t.Id is not null).Select(t => new TeamRef(t.Id!, t.DisplayName ?? t.Id!)));
-            if (teams.OdataNextLink is not { } next)
-            {
-                break;
-            }
-
-            page = await WithRetriesAsync(tenantId, TeamsOperation, settings.TeamsReadsPerSecond, () => graph.Client.Teams.WithUrl(next).GetAsync(cancellationToken: cancellationToken), cancellationToken);
-        }
-
-        return page.Error is { } listError ? ([], $"the list of teams could not be read: {listError}") : (all, null);
-    }
-
-    /// <summary>
-    /// Checks 20 teams at a time for our app (one <c>$batch</c> of GET installedApps), then reads the
-    /// members of those that have it; batches run side by side, so the checks (30/s) and the member
-    /// reads (60/s) overlap instead of one waiting for the other.
-    /// </summary>
-    /// <returns>null when every team was checked and every bot team read completely; otherwise why not.</returns>
-    private async Task<string?> ReadTeamsWithOurAppAsync(Guid tenantId, RecordedGraph graph, IReadOnlyList<TeamRef> teams, TeamsRead read, CancellationToken cancellationToken)
-    {
-        string? failure = null;
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        try
-        {
-            // One step per team and catalog id our app has in the tenant (two when it is there from the Store and uploaded).
-            var catalogIds = read.Catalog!.Ids;
-            var batches = teams.Where(t => read.Checked.TryAdd(t.Id, 0)).Chunk(BatchEndpointLimit / catalogIds.Count);
-            await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = stop.Token }, async (chunk, ct) =>
-            {
-                var answers = await BatchGetAsync<TeamsAppInstallationCollectionResponse>(tenantId, graph, InstalledAppsOperation, settings.TeamsReadsPerSecond,
-                    [.. chunk.SelectMany(t => catalogIds.Select((catalogId, i) => (i == 0 ? t.Id : $"{t.Id}#{i}",
-                        graph.Client.Teams[t.Id].InstalledApps.ToGetRequestInformation(r => r.QueryParameters.Filter = CatalogEntry.InstalledFilter(catalogId)))))],
-                    ct);
-                foreach (var team in chunk)
-                {
-                    var perId = catalogIds.Select((_, i) => answers[i == 0 ? team.Id : $"{team.Id}#{i}"]).ToList();
-                    if (perId.Any(a => a.Status == (int)HttpStatusCode.NotFound))
-                    {
-                        continue; // the team is gone: it stops counting
-                    }
-
-                    if (perId.FirstOrDefault(a => a.Error is not null).Error is { } error)
-                    {
-                        Interlocked.CompareExchange(ref failure, $"whether our bot is in \"{team.Name}\" could not be read: {error}", null);
-                        await stop.CancelAsync();
-                        return;
-                    }
-
-                    if (!perId.Any(a => a.Result?.Value is { Count: > 0 }))
-                    {
-                        continue; // our app was removed from it
-                    }
-
-                    var membersError = await ReadTeamAsync(tenantId, graph, team, read, ct);
-                    if (membersError is not null)
-                    {
-                        Interlocked.CompareExchange(ref failure, $"the members of \"{team.Name}\" could not be read completely: {membersError}", null);
-                        await stop.CancelAsync();
-                        return;
-                    }
-
-                    read.Names.Add(team.Name);
-                }
-            });
-        }
-        catch (OperationCanceledException) when (failure is not null && !cancellationToken.IsCancellationRequested)
-        {
-            // One team failed: the others were stopped, the run is inconclusive anyway.
-        }
-
-        return failure;
-    }
-
-    /// <summary>
-    /// Up to 20 GETs in one <c>$batch</c>. Each step counts against its own limit (Microsoft
-    /// evaluates them one by one), so the batch takes as many pacing slots as it has steps; steps
-    /// answered 429 or 5xx go again in a smaller batch after the longest <c>Retry-After</c>.
-    /// </summary>
-    /// <returns>Per key: the parsed answer, or the step's status and why it failed.</returns>
-    private async Task<Dictionary<string, (T? Result, int Status, string? Error)>> BatchGetAsync<T>(
-        Guid tenantId, RecordedGraph graph, string operation, double perSecond, IReadOnlyList<(string Key, RequestInformation Request)> steps,
-        CancellationToken cancellationToken)
-        where T : IParsable, new()
-    {
-        var answers = new Dictionary<string, (T? Result, int Status, string? Error)>(StringComparer.Ordinal);
-        var pending = steps.ToList();
-        for (var attempt = 1; pending.Count > 0; attempt++)
-        {
-            await pacer.WaitForSlotAsync(tenantId, operation, perSecond, cancellationToken, slots: pending.Count);
-            var retry = new List<(string Key, RequestInformation Request)>();
-            TimeSpan? retryAfter = null;
-            string? said = null;
-            var throttled = false;
-            try
-            {
-                var content = new BatchRequestContentCollection(graph.Client);
-                var keys = new Dictionary<string, (string Key, RequestInformation Request)>(StringComparer.Ordinal);
-                foreach (var step in pending)
-                {
-                    keys[await content.AddBatchRequestStepAsync(step.Request)] = step;
-                }
-
-                var response = await graph.Client.Batch.PostAsync(content, cancellationToken);
-                foreach (var (id, code) in await response.GetResponsesStatusCodesAsync())
-                {
-                    var step = keys[id];
-                    var status = (int)code;
-                    if (status is >= 200 and < 300)
-                    {
-                        answers[step.Key] = (await response.GetResponseByIdAsync<T>(id), status, null);
-                        continue;
-                    }
-
-                    using var failed = await response.GetResponseByIdAsync(id);
-                    var text = $"Microsoft Graph answered {status} {await ErrorCodeAsync(failed)}";
-                    if (status is 429 or >= 500)
-                    {
-                        throttled |= status == 429;
-                        said = text;
-                        retryAfter = Max(retryAfter, failed.Headers.RetryAfter?.Delta);
-                        retry.Add(step);
-                    }
-                    else
-                    {
-                        var hint = status == (int)HttpStatusCode.Forbidden ? " (a permission may have been withdrawn)" : "";
-                        answers[step.Key] = (default, status, text + hint);
-                    }
-                }
-            }
-            catch (Exception error) when (error is ServiceException or HttpRequestException || (error is TaskCanceledException && !cancellationToken.IsCancellationRequested))
-            {
-                // The batch itself failed (no answer, or not 200): every step goes again.
-                said = error is TaskCanceledException ? $"Microsoft Graph did not answer within {settings.CallTimeout.TotalSeconds:F0} s" : $"Microsoft Graph's $batch failed: {error.Message}";
-                retry = pending;
-            }
-
-            if (retry.Count == 0)
-            {
-                break;
-            }
-
-            if (throttled)
-            {
-                await pacer.ThrottledAsync(tenantId, operation, retryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);
-            }
-
-            if (attempt >= settings.MaxAttempts)
-            {
-                retry.ForEach(step => answers[step.Key] = (default, 0, $"{said}, {attempt} times."));
-                break;
-            }
-
-            pending = retry;
-            await Task.Delay(RetryAfterHeader.Capped(retryAfter, pacer.MaxRetryAfter) ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
-        }
-
-        return answers;
-
-        static TimeSpan? Max(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a > b ? a : b;
-    }
-
-    private static async Task<string> ErrorCodeAsync(HttpResponseMessage response)
-    {
-        try
-        {
-            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            return body.RootElement.TryGetProperty("error", out var error) && error.TryGetProperty("code", out var code) ? code.GetString() ?? "" : "";
-        }
-        catch (JsonException)
-        {
-            return "";
-        }
-    }
-
-    /// <summary>
-    /// Before deactivating anyone on the strength of our own records: asks Graph which teams each
-    /// of them is in (GET joinedTeams, 20 per <c>$batch</c>) and checks those we have no row for.
-    /// A team with our app counts even without a row, and its members are read: a missed
-    /// installation event must not lock people out. Trusting only the rows would be cheaper but
-    /// wrong in the dangerous direction (removing access); the extra reads are per leaving user,
-    /// a small share of the organisation on an ordinary day.
-    /// </summary>
-    /// <returns>null when every candidate was checked; otherwise why not (the run is then inconclusive).</returns>
-    private async Task<string?> CheckCandidatesAsync(Guid tenantId, RecordedGraph graph, List<Guid> objectIds, TeamsRead read, CancellationToken cancellationToken)
-    {
-        var unrecorded = new ConcurrentDictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        string? failure = null;
-        await Parallel.ForEachAsync(objectIds.Chunk(BatchEndpointLimit), new ParallelOptions { MaxDegreeOfParallelism = settings.TeamConcurrency, CancellationToken = cancellationToken }, async (chunk, ct) =>
-        {
-            var answers = await BatchGetAsync<TeamCollectionResponse>(tenantId, graph, JoinedTeamsOperation, settings.TeamsReadsPerSecond,
-                [.. chunk.Select(id => (id.ToString(), graph.Client.Users[id.ToString()].JoinedTeams.ToGetRequestInformation()))],
-                ct);
-            foreach (var (_, (teams, status, error)) in answers)
-            {
-                if (status == (int)HttpStatusCode.NotFound)
-                {
-                    continue; // no longer in the directory, so in no team
-                }
-
-                if (error is not null)
-                {
-                    Interlocked.CompareExchange(ref failure, error, null);
-                    continue;
-                }
-
-                foreach (var team in teams?.Value ?? [])
-                {
-                    if (team.Id is { } id && !read.Checked.ContainsKey(id))
-                    {
-                        unrecorded.TryAdd(id, team.DisplayName ?? id);
-                    }
-                }
-            }
-        });
-        if (failure is not null)
-        {
-            return $"the teams of the {objectIds.Count} users who would be deactivated could not be read: {failure}";
-        }
-
-        return await ReadTeamsWithOurAppAsync(tenantId, graph, [.. unrecorded.Select(t => new TeamRef(t.Key, t.Value))], read, cancellationToken);
-    }
-
-    /// <returns>null when every page was read; otherwise why not.</returns>
-    private Task<string?> ReadTeamAsync(Guid tenantId, RecordedGraph graph, TeamRef team, TeamsRead read, CancellationToken cancellationToken) =>
-        memberReader.ReadAllAsync(tenantId, graph, team.Id, page =>
-        {
-            foreach (var member in page)
-            {
-                read.Members.TryAdd(member.ObjectId, 0);
-                read.Found.TryAdd(member.ObjectId, new FoundMember(member, team.Name));
-            }
-        }, cancellationToken);
-
-    /// <summary>One Graph read, paced with every worker and retried on 429 (after <c>Retry-After</c>), 5xx and time-outs.</summary>
-    private Task<(T? Result, string? Error)> WithRetriesAsync<T>(Guid tenantId, string operation, double perSecond, Func<Task<T?>> call, CancellationToken cancellationToken) =>
-        memberReader.WithRetriesAsync(tenantId, operation, perSecond, call, cancellationToken);
-
-    private async Task<Changes> DecideAsync(Guid organizationId, ConcurrentDictionary<Guid, byte> members, CancellationToken cancellationToken)
+    private async Task<SweepChanges> DecideAsync(Guid organizationId, ConcurrentDictionary<Guid, byte> members, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         // Ids only: the decision needs no more, however many users there are.
-        var users = await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId)
-            .Select(u => new { u.Id, u.MicrosoftObjectId, u.IsActive }).ToListAsync(cancellationToken);
-        var leaving = users.Where(u => u.IsActive && !members.ContainsKey(u.MicrosoftObjectId)).ToList();
-        return new Changes(
-            users.Count(u => u.IsActive),
-            [.. leaving.Select(u => u.Id)],
-            [.. users.Where(u => !u.IsActive && members.ContainsKey(u.MicrosoftObjectId)).Select(u => u.Id)],
-            [.. leaving.Select(u => u.MicrosoftObjectId)]);
+        var people = await db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId)
+            .Select(u => new SweepPerson(u.Id, u.MicrosoftObjectId, u.IsActive)).ToListAsync(cancellationToken);
+        return SweepDecision.Changes(people, members.ContainsKey);
     }
 
     /// <summary>
@@ -611,7 +297,8 @@ public sealed class ActiveUserSweep(
             db.AuditLog.Add(review);
         }
 
-        if (await LastOwnerGuard.OwnerToKeepAsync(db, run.OrganizationId, deactivate, cancellationToken) is { } owner)
+        var owners = await Ownership.ActiveOwners(db, run.OrganizationId).OrderBy(u => u.CreatedAt).ThenBy(u => u.Id).ToListAsync(cancellationToken);
+        if (SweepDecision.OwnerToKeep(owners, o => o.Id, deactivate) is { } owner)
         {
             var note = LastOwnerGuard.Note(owner, $"this sweep found them in no team with IncidentIo (run {run.Id:N})");
             run.KeptOwnerNote = ClippedText.Clip(note, 2000);
@@ -762,64 +449,5 @@ public sealed class ActiveUserSweep(
         run.LeaseUntil = null;
         return await db.SweepRuns.Where(r => r.Id == run.Id && r.Outcome == expected)
             .ExecuteUpdateAsync(set => set.SetProperty(r => r.LeaseUntil, (DateTimeOffset?)null), cancellationToken) == 1;
-    }
-
-    private sealed record TeamRef(string Id, string Name);
-
-    /// <summary>What a run has read so far: teams checked for our app, members of those that have it, their names.</summary>
-    private sealed class TeamsRead
-    {
-        public ConcurrentDictionary<string, byte> Checked { get; } = new(StringComparer.OrdinalIgnoreCase);
-
-        public ConcurrentDictionary<Guid, byte> Members { get; } = new();
-
-        /// <summary>Who each member is and the first team they were read in, to make the people not known yet known.</summary>
-        public ConcurrentDictionary<Guid, FoundMember> Found { get; init; } = new();
-
-        public ConcurrentBag<string> Names { get; } = [];
-
-        /// <summary>Our app's catalog ids in the tenant: an installation under any of them counts.</summary>
-        public CatalogEntry? Catalog { get; init; }
-    }
-
-    private sealed record MembersRead(TeamsRead Read, bool FromRows, string? Failure);
-
-    private sealed record Changes(int ActiveBefore, List<Guid> Deactivate, List<Guid> Reactivate, List<Guid> DeactivateObjectIds)
-    {
-        public string Describe()
-        {
-            var text = new StringBuilder();
-            foreach (var id in Deactivate)
-            {
-                text.Append("deactivate ").Append(id.ToString("N")).Append('\n');
-            }
-
-            foreach (var id in Reactivate)
-            {
-                text.Append("reactivate ").Append(id.ToString("N")).Append('\n');
-            }
-
-            return text.ToString();
-        }
-    }
-}
-
-/// <summary>Reads a run's proposed changes back.</summary>
-public static class ProposedChange
-{
-    public static (List<Guid> Deactivate, List<Guid> Reactivate) Parse(string? text)
-    {
-        var deactivate = new List<Guid>();
-        var reactivate = new List<Guid>();
-        foreach (var line in (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var parts = line.Split(' ');
-            if (parts.Length == 2 && Guid.TryParse(parts[1], out var id))
-            {
-                (parts[0] == "deactivate" ? deactivate : reactivate).Add(id);
-            }
-        }
-
-        return (deactivate, reactivate);
     }
 }

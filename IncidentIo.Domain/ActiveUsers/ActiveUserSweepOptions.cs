@@ -16,13 +16,13 @@ public sealed class ActiveUserSweepOptions
     public int QuarantineCount { get; set; } = 10;
 
     /// <summary>Target rate of GET team members per tenant, all workers together (published: 60 per second per app per tenant).</summary>
-    public double MembersPerSecond { get; set; } = 54;
+    public double MembersPerSecond { get; set; } = 58;
 
     /// <summary>
     /// Target rate of each other Teams read (GET installedApps of a team, GET joinedTeams, GET teams) per
     /// tenant, all workers together; each step of a <c>$batch</c> counts (published: 30 per second per app per tenant).
     /// </summary>
-    public double TeamsReadsPerSecond { get; set; } = 27;
+    public double TeamsReadsPerSecond { get; set; } = 29;
 
     /// <summary>Target rate per team (published: 4 requests per second per app on a given team).</summary>
     public double PerTeamPerSecond { get; set; } = 3.6;

@@ -12,6 +12,7 @@ public static class ActiveUsersRegistration
         services.AddOptions<ActiveUserSweepOptions>().Bind(configuration.GetSection(ActiveUserSweepOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ActiveUserSweepOptions>, ActiveUserSweepOptionsValidator>();
         services.AddSingleton<TeamMemberReader>();
+        services.AddSingleton<BotTeamReader>();
         services.AddSingleton<ActiveUserSweep>();
         services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         services.AddTransient<ActiveUserSweepJobs>();

@@ -1,18 +1,15 @@
-using System.Net;
 using IncidentIo.Domain.MicrosoftCloud;
 using Microsoft.Extensions.Options;
 using Microsoft.Graph.Models;
-using Microsoft.Graph.Models.ODataErrors;
 
 namespace IncidentIo.Domain.ActiveUsers;
 
 /// <summary>
 /// Reads a team's members through Graph (<c>GET /teams/{id}/members</c>, 999 a page), paced per
-/// tenant with every worker (<see cref="TenantGraphPacer"/>, the sweep's rates) and retried on 429
-/// (after <c>Retry-After</c>), 5xx and time-outs. The sweep reads whole teams with it; the roster
+/// tenant with every worker and retried (<see cref="PacedGraphCalls"/>, the sweep's rates). The sweep reads whole teams with it; the roster
 /// read of a team our app just arrived in reads it a page at a time, keeping the next page's link.
 /// </summary>
-public sealed class TeamMemberReader(TenantGraphPacer pacer, IOptions<ActiveUserSweepOptions> options, TimeProvider clock)
+public sealed class TeamMemberReader(PacedGraphCalls calls, IOptions<ActiveUserSweepOptions> options, TimeProvider clock)
 {
     public const string MembersOperation = "get-team-members";
 
@@ -84,49 +81,13 @@ public sealed class TeamMemberReader(TenantGraphPacer pacer, IOptions<ActiveUser
         }
     }
 
-    /// <summary>One Graph read, paced with every worker and retried on 429 (after <c>Retry-After</c>), 5xx and time-outs.</summary>
-    public async Task<(T? Result, string? Error)> WithRetriesAsync<T>(Guid tenantId, string operation, double perSecond, Func<Task<T?>> call, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            await pacer.WaitForSlotAsync(tenantId, operation, perSecond, cancellationToken);
-            TimeSpan? retryAfter = null;
-            string said;
-            try
-            {
-                return (await call(), null);
-            }
-            catch (ODataError error) when (error.ResponseStatusCode is 429 or >= 500)
-            {
-                said = $"Microsoft Graph answered {error.ResponseStatusCode} {error.Error?.Code}";
-                retryAfter = RetryAfterHeader.From(error.ResponseHeaders);
-                if (error.ResponseStatusCode == 429)
-                {
-                    await pacer.ThrottledAsync(tenantId, operation, retryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);
-                }
-            }
-            catch (ODataError error)
-            {
-                var hint = error.ResponseStatusCode == (int)HttpStatusCode.Forbidden ? " (our bot may have been removed from the team, or a permission withdrawn)" : "";
-                return (default, $"Microsoft Graph answered {error.ResponseStatusCode} {error.Error?.Code}: {error.Error?.Message}{hint}");
-            }
-            catch (HttpRequestException error)
-            {
-                said = $"Could not reach Microsoft Graph: {error.Message}";
-            }
-            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                said = $"Microsoft Graph did not answer within {settings.CallTimeout.TotalSeconds:F0} s";
-            }
+    /// <summary>How a kind of sweep read is paced and retried (the sweep's attempts, backoff and time-out).</summary>
+    public PacedCallPolicy Policy(string operation, double perSecond) =>
+        new(operation, perSecond, settings.MaxAttempts, settings.FirstBackoff, settings.CallTimeout);
 
-            if (attempt >= settings.MaxAttempts)
-            {
-                return (default, $"{said}, {attempt} times.");
-            }
-
-            await Task.Delay(RetryAfterHeader.Capped(retryAfter, pacer.MaxRetryAfter) ?? RetryBackoff.Exponential(attempt, settings.FirstBackoff, TimeSpan.FromSeconds(30)), clock, cancellationToken);
-        }
-    }
+    /// <summary>One Graph read, paced with every worker and retried on 429/503/504 (after <c>Retry-After</c>), 5xx and time-outs.</summary>
+    public Task<(T? Result, string? Error)> WithRetriesAsync<T>(Guid tenantId, string operation, double perSecond, Func<Task<T?>> call, CancellationToken cancellationToken) =>
+        calls.CallAsync(tenantId, Policy(operation, perSecond), call, cancellationToken);
 }
 
 /// <summary>A person in a team, as Graph lists them (the e-mail is usually, not always, their sign-in name).</summary>

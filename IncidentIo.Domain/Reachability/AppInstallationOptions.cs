@@ -11,10 +11,10 @@ public sealed class AppInstallationOptions
     /// Target rate of <c>POST /users/{id}/teamwork/installedApps</c> per tenant, all workers together.
     /// Microsoft publishes 30 per second per app per tenant; we aim a little below.
     /// </summary>
-    public double InstallsPerSecond { get; set; } = 27;
+    public double InstallsPerSecond { get; set; } = 29;
 
     /// <summary>Target rate of the GETs that check an installation (published: 30 per second per app per tenant).</summary>
-    public double ChecksPerSecond { get; set; } = 27;
+    public double ChecksPerSecond { get; set; } = 29;
 
     /// <summary>Transient failures (429, 5xx, time-outs) in a row before a user's install is marked failed.</summary>
     public int MaxAttempts { get; set; } = 8;

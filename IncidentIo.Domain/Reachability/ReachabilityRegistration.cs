@@ -15,6 +15,7 @@ public static class ReachabilityRegistration
         services.AddSingleton<IValidateOptions<AppInstallationOptions>, AppInstallationOptionsValidator>();
         services.AddSingleton<MainAppTokens>();
         services.AddSingleton<TenantGraphPacer>();
+        services.AddSingleton<PacedGraphCalls>();
         services.AddSingleton<UserAppInstaller>();
         services.TryAddSingleton<TeamsApp.TeamsAppCatalog>();
         services.AddSingleton<AppInstallationRequests>();

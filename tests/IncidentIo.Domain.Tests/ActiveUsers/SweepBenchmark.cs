@@ -22,10 +22,13 @@ namespace IncidentIo.Domain.Tests.ActiveUsers;
 /// limits on, side by side with a naive per-user approach (GET joinedTeams per user), which runs
 /// over a sample and is extrapolated. Prints Graph requests against the minimum, wall time against
 /// the throttle floor, peak managed heap growth and rows written against users changed.
-/// Scale: <c>BENCH_SWEEP_USERS</c> (default 10,000), <c>BENCH_SWEEP_TEAMS</c> (bot teams, default
-/// 500), <c>BENCH_SWEEP_NAIVE_SAMPLE</c> (default 200), <c>BENCH_SWEEP_LATENCY_MS</c> (default 30),
+/// Scale (<see cref="BenchmarkScale"/>): quick 2,000 generated users and 100 bot teams, full 100,000 and
+/// 5,000 (with the demo tenant's own people, 100,016); <c>BENCH_SWEEP_USERS</c> and <c>BENCH_SWEEP_TEAMS</c>
+/// set either. Table rows: requests ÷ minimum (at most 1.05), wall time ÷ throttle floor (at most 1.15),
+/// 429s (at most 1% of the minimum requests). <c>BENCH_SWEEP_NAIVE_SAMPLE</c> (default 200), <c>BENCH_SWEEP_LATENCY_MS</c> (default 30),
 /// <c>BENCH_SWEEP_SOURCE</c> (<c>rows</c>, the default: bot teams from our records; <c>graph</c>: every team checked).
 /// </summary>
+[Trait("Category", "Benchmark")]
 public sealed class SweepBenchmark(ITestOutputHelper output)
 {
     private const int MembersPageSize = 999;
@@ -38,8 +41,8 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
     [Fact]
     public async Task The_sweep_on_a_generated_tenant_against_a_naive_per_user_approach()
     {
-        var userCount = Setting("BENCH_SWEEP_USERS", 10_000);
-        var teamCount = Setting("BENCH_SWEEP_TEAMS", 500);
+        var userCount = BenchmarkScale.Pick(2_000, 100_000, "BENCH_SWEEP_USERS");
+        var teamCount = BenchmarkScale.Pick(100, 5_000, "BENCH_SWEEP_TEAMS");
         var sampleSize = Setting("BENCH_SWEEP_NAIVE_SAMPLE", 200);
         var latencyMs = Setting("BENCH_SWEEP_LATENCY_MS", 30);
         // "rows": the bot teams are known from our BotTeam rows (the normal case); "graph": no rows, every team in the tenant is checked.
@@ -91,6 +94,7 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
             Row("  same, classes one after another (Σ)", $"{Floor(harness, sweep.Admitted).Sum:F1} s", $"{naiveFloor:F0} s"),
             Row("  wall time ÷ floor (max)", $"{sweep.Elapsed.TotalSeconds / Floor(harness, sweep.Admitted).Max:F2}", $"{naive.Elapsed.TotalSeconds * scale / naiveFloor:F2}"),
             Row("  429s from the Sandbox", $"{sweep.Throttled}", $"{naive.Throttled * scale:F0}"),
+            $"    by class (sweep): {(sweep.Throttled == 0 ? "none" : Classes(sweep.Rejected))}",
             Row("peak managed heap growth (sampled 20 ms)", $"{sweep.PeakHeapGrowth / 1048576.0:F0} MiB", $"{naive.PeakHeapGrowth / 1048576.0:F0} MiB (sample, not scaled)"),
             Row("sampled users in a bot team", "", $"{naive.Result.InABotTeam} of {naive.Result.Users}"),
             Row("users changed", $"{changed:N0} ({run.Deactivated} off, {run.Reactivated} on)", $"{naive.Result.Changed * scale:N0}"),
@@ -99,6 +103,17 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
             "  heap growth = max of GC.GetTotalMemory(false) during the run minus its value after a full collection before it; the Sandbox runs in the same process, so its request handling is included.");
         output.WriteLine(report);
         Measurements.Record("active-user-sweep", report);
+        var size = $"{tenant.Users.Count} people, {teamCount} bot teams";
+        var minimum = memberPages + minimumChecks;
+        foreach (var figure in new[]
+        {
+            Measurements.Figure("sweep Graph requests / minimum", (double)run.GraphRequests / minimum, "x", 1.05, BoundKind.AtMost, size),
+            Measurements.Figure("sweep wall time / throttle floor", sweep.Elapsed.TotalSeconds / Floor(harness, sweep.Admitted).Max, "x", 1.15, BoundKind.AtMost, size),
+            Measurements.Figure("sweep 429s from the Sandbox", sweep.Throttled, "429s", minimum / 100, BoundKind.AtMost, size),
+        })
+        {
+            output.WriteLine(figure.ToLine());
+        }
 
         Assert.Equal(SweepOutcome.Applied, run.Outcome);
         Assert.Equal(tenant.Removed.Count, run.Deactivated);
@@ -265,7 +280,8 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
         await stop.CancelAsync();
         await sampler;
         var admitted = harness.Sandbox.Throttling.Admitted;
-        return new Measured<T>(result, elapsed, peak - baseline, admitted, harness.Sandbox.Throttling.Rejected.Values.Sum());
+        var rejected = harness.Sandbox.Throttling.Rejected.ToDictionary(r => r.Key, r => r.Value);
+        return new Measured<T>(result, elapsed, peak - baseline, admitted, rejected.Values.Sum(), rejected);
     }
 
     private static double Limit(ReachabilityHarness harness, string rule) =>
@@ -295,5 +311,5 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
 
     private sealed record NaiveResult(int Users, int Requests, int Changed, int RowsWritten, int InABotTeam);
 
-    private sealed record Measured<T>(T Result, TimeSpan Elapsed, long PeakHeapGrowth, IReadOnlyDictionary<string, long> Admitted, long Throttled);
+    private sealed record Measured<T>(T Result, TimeSpan Elapsed, long PeakHeapGrowth, IReadOnlyDictionary<string, long> Admitted, long Throttled, IReadOnlyDictionary<string, long> Rejected);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Testing;
@@ -13,8 +12,10 @@ namespace IncidentIo.Domain.Tests.Reachability;
 /// "Install for everyone" in a generated tenant, with the Sandbox enforcing Microsoft's published
 /// Teams limits (POST installedApps: 30 per second per app per tenant) and two workers sharing the
 /// tenant's pace through PostgreSQL. Prints the achieved install rate against that limit.
-/// Users: <c>BENCH_BULK_USERS</c> (default 2,000, which CI runs; 10,000 for the full benchmark).
+/// Users (<see cref="BenchmarkScale"/>): quick 2,000, full 10,000; <c>BENCH_BULK_USERS</c> sets either.
+/// Table rows: share of the 30/s limit achieved (at least 0.9) and 429s (none).
 /// </summary>
+[Trait("Category", "Benchmark")]
 public sealed class BulkInstallBenchmark(ITestOutputHelper output)
 {
     private const double PublishedInstallsPerSecond = 30;
@@ -22,7 +23,7 @@ public sealed class BulkInstallBenchmark(ITestOutputHelper output)
     [Fact]
     public async Task Install_for_everyone_runs_close_to_the_published_limit_without_tripping_it()
     {
-        var users = int.TryParse(Environment.GetEnvironmentVariable("BENCH_BULK_USERS"), CultureInfo.InvariantCulture, out var n) ? n : 2_000;
+        var users = BenchmarkScale.Pick(2_000, 10_000, "BENCH_BULK_USERS");
         await using var harness = await ReachabilityHarness.StartAsync(DatabaseOptions.Postgres, throttle: true, generatedUsers: users,
             settings: new Dictionary<string, string?> { ["AppInstallation:BulkConcurrency"] = "16" });
         await using var secondWorker = harness.BuildServices();
@@ -55,6 +56,9 @@ public sealed class BulkInstallBenchmark(ITestOutputHelper output)
             $"  end states: {string.Join(", ", states.OrderBy(s => s.Key).Select(s => $"{s.Key} {s.Value:N0}"))}");
         output.WriteLine(report);
         Measurements.Record("bulk-install", report);
+        var size = $"{total} people, 2 workers";
+        output.WriteLine(Measurements.Figure("bulk install share of 30/s", installsPerSecond / PublishedInstallsPerSecond, "share", 0.9, BoundKind.AtLeast, size).ToLine());
+        output.WriteLine(Measurements.Figure("bulk install 429s from the Sandbox", throttled, "429s", 0, BoundKind.AtMost, size).ToLine());
 
         Assert.False(states.ContainsKey(InstallationState.Pending), "every user settled");
         Assert.False(states.ContainsKey(InstallationState.Failed));
