@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using Hangfire;
 using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Jobs;
+using IncidentIo.Domain.Leasing;
 using IncidentIo.Domain.MicrosoftCloud;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
@@ -42,6 +42,9 @@ public sealed class ActiveUserSweep(
 
     private readonly ActiveUserSweepOptions settings = options.Value;
 
+    /// <summary>A run holds its organisation by its own row: inserted running (one running run per organisation), renewed while it works.</summary>
+    private readonly RowLease<SweepRun> runLease = new(dbFactory, clock, options.Value.RunLease, r => r.LeaseUntil, owner: null);
+
     /// <summary>
     /// Reads every bot team's members and applies (or, for a dry run, only proposes) the changes.
     /// When another run of the organisation holds its lease, starts nothing and returns that run.
@@ -62,13 +65,11 @@ public sealed class ActiveUserSweep(
         }
 
         // The lease is renewed beside the work; if another run took it over (this process stalled past it), the work stops.
-        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var stopRenewing = new CancellationTokenSource();
-        var renewing = RenewLeaseAsync(run.Id, leaseLost, stopRenewing.Token);
+        await using var hold = runLease.Hold(r => r.Id == run.Id && r.Outcome == SweepOutcome.Running, run.LeaseUntil!.Value, cancellationToken);
         try
         {
             var found = new ConcurrentDictionary<Guid, FoundMember>();
-            var result = await RunHoldingLeaseAsync(run, tenantId, found, leaseLost.Token);
+            var result = await RunHoldingLeaseAsync(run, tenantId, found, hold.Token);
             if (result.Outcome is not (SweepOutcome.DryRun or SweepOutcome.Abandoned) && !found.IsEmpty)
             {
                 await MakeFoundPeopleKnownAsync(run.OrganizationId, found.Values, cancellationToken);
@@ -76,16 +77,11 @@ public sealed class ActiveUserSweep(
 
             return result;
         }
-        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (hold.IsLost && !cancellationToken.IsCancellationRequested)
         {
             run.Outcome = SweepOutcome.Abandoned;
             run.Reason = "The run lost its hold on the organisation (it could not renew it in time) and stopped: nothing changed.";
             return run;
-        }
-        finally
-        {
-            await stopRenewing.CancelAsync();
-            await renewing;
         }
     }
 
@@ -355,7 +351,8 @@ public sealed class ActiveUserSweep(
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var tenantId = await db.Organizations.Where(o => o.Id == run.OrganizationId).Select(o => o.MicrosoftTenantId).SingleAsync(cancellationToken);
             await db.SweepRuns
-                .Where(r => r.OrganizationId == run.OrganizationId && r.Outcome == SweepOutcome.Running && (r.LeaseUntil == null || r.LeaseUntil < now))
+                .Where(r => r.OrganizationId == run.OrganizationId && r.Outcome == SweepOutcome.Running)
+                .Where(runLease.FreeAt(now))
                 .ExecuteUpdateAsync(set => set
                     .SetProperty(r => r.Outcome, SweepOutcome.Abandoned)
                     .SetProperty(r => r.FinishedAt, now)
@@ -365,7 +362,7 @@ public sealed class ActiveUserSweep(
             await services.GetRequiredService<ChangeRecorder>().RecordAsync(db, DataChange.Of(ChangeTopic.SweepRuns, run.OrganizationId), cancellationToken);
 
             run.StartedAt = now;
-            run.LeaseUntil = now + settings.RunLease;
+            run.LeaseUntil = now + runLease.Duration;
             db.SweepRuns.Add(run);
             try
             {
@@ -383,42 +380,6 @@ public sealed class ActiveUserSweep(
                 }
 
                 // The other run finished between our insert and this read: try again.
-            }
-        }
-    }
-
-    private async Task RenewLeaseAsync(Guid runId, CancellationTokenSource leaseLost, CancellationToken stop)
-    {
-        var lastRenewed = clock.GetUtcNow();
-        while (!stop.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(settings.RunLease / 3, clock, stop);
-                var now = clock.GetUtcNow();
-                await using var db = await dbFactory.CreateDbContextAsync(stop);
-                var renewed = await db.SweepRuns.Where(r => r.Id == runId && r.Outcome == SweepOutcome.Running)
-                    .ExecuteUpdateAsync(set => set.SetProperty(r => r.LeaseUntil, now + settings.RunLease), stop);
-                if (renewed == 0)
-                {
-                    await leaseLost.CancelAsync(); // abandoned by a run that found our lease expired
-                    return;
-                }
-
-                lastRenewed = now;
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception error) when (error is DbException or DbUpdateException or InvalidOperationException or TimeoutException)
-            {
-                // The database did not answer: keep trying until the lease is gone, then stop rather than race a new run.
-                if (clock.GetUtcNow() - lastRenewed >= settings.RunLease)
-                {
-                    await leaseLost.CancelAsync();
-                    return;
-                }
             }
         }
     }
