@@ -194,7 +194,20 @@ public sealed class SupportConsoleJourneyTests : PortalJourney
         await Browser.WaitForCircuitAsync(admin);
         await Assertions.Expect(admin.GetByTestId("sweep-none")).ToBeVisibleAsync();
 
-        await admin.GetByTestId("sweep-dry-run").ClickAsync();
+        // The panel may be drawn again once the page has its organisation; a click on the element it
+        // replaced is lost, so the click counts once the panel says the run was queued.
+        for (var attempt = 1; ; attempt++)
+        {
+            await admin.GetByTestId("sweep-dry-run").ClickAsync();
+            try
+            {
+                await Assertions.Expect(admin.GetByTestId("sweep-message")).ToBeVisibleAsync(new() { Timeout = 5_000 });
+                break;
+            }
+            catch (PlaywrightException) when (attempt < 3)
+            {
+            }
+        }
 
         var run = admin.GetByTestId("sweep-run").First;
         await Assertions.Expect(run).ToHaveAttributeAsync("data-outcome", "DryRun", new() { Timeout = 30_000 });

@@ -86,7 +86,10 @@ public sealed class WorkerKilledMidSweepTests(ITestOutputHelper output)
         Assert.Equal(SweepOutcome.Running, dead.Outcome);
 
         await deployment.StartWorkerAsync();
-        await WaitUntilAsync(() => Task.FromResult(DateTimeOffset.UtcNow > dead.LeaseUntil), lease + TimeSpan.FromSeconds(5));
+        // Read the lease again rather than trust the read at the kill: a renewal the killed worker sent
+        // while its write transaction held the run's row waits for that lock and lands after the kill,
+        // moving the lease on once more.
+        await WaitUntilAsync(async () => (await deployment.StateAsync()).Runs.Single(r => r.Id == dead.Id).LeaseUntil is not { } until || DateTimeOffset.UtcNow > until, lease * 2 + TimeSpan.FromSeconds(5));
         await deployment.WaitForJobAsync(deployment.QueueRun(), TimeSpan.FromSeconds(60));
         var after = await deployment.StateAsync();
 
