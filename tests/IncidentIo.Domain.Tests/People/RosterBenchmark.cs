@@ -89,7 +89,8 @@ public sealed class RosterBenchmark(ITestOutputHelper output)
         output.WriteLine(report);
         Measurements.Record("roster-read-5000", report);
         Measurements.Figure("roster read: Graph requests / minimum", (double)read.GraphRequests / minimumPages, "ratio", 1.0, size: $"{Members:N0} members");
-        Measurements.Figure("roster read: wall time / throttle floor", elapsed.TotalSeconds / floor, "ratio", 1.15, size: $"{Members:N0} members");
+        // Its wall time is mostly writing thousands of new people and their audit entries, which no throttle floor bounds: it is in the report above, not the table.
+        Measurements.Figure("roster read again: wall time / throttle floor", rereadTime.TotalSeconds / floor, "ratio", 1.15, size: $"{Members:N0} members, all known");
 
         Assert.Equal(Members, known);
         Assert.Equal(RosterReadState.Done, read.State);
