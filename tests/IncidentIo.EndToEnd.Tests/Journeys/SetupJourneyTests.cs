@@ -24,7 +24,7 @@ public sealed class SetupJourneyTests : PortalJourney
         await page.GetByTestId("confirm-details").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Choose Pro" }).ClickAsync();
         await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-global"), "User.ReadBasic.All", "setup-admin-consent");
-        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 30_000 });
         await Browser.WaitForCircuitAsync(page);
 
         // Permission step two of two: another app, visibly so.
@@ -81,7 +81,7 @@ public sealed class SetupJourneyTests : PortalJourney
         await page.GetByTestId("confirm-details").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Choose Team" }).ClickAsync();
         await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-global"), "User.ReadBasic.All", null);
-        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 30_000 });
         await Browser.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByTestId("global-granted")).ToBeAttachedAsync();
 
@@ -112,14 +112,14 @@ public sealed class SetupJourneyTests : PortalJourney
         await page.GetByTestId("confirm-details").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Choose Basic" }).ClickAsync();
         await GrantAtMicrosoftAsync(page, page.GetByTestId("grant-global"), "User.ReadBasic.All", null);
-        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=granted", new() { Timeout = 30_000 });
         await Browser.WaitForCircuitAsync(page);
 
         await page.GetByTestId("grant-setup").ClickAsync();
         await ChooseAccountIfAskedAsync(page, "admin@contoso.example");
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync(new() { Timeout = 15_000 });
 
-        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 30_000 });
         await Browser.WaitForCircuitAsync(page);
         var panel = page.GetByTestId("setup-permissions");
         await Assertions.Expect(panel.GetByTestId("consent-failure")).ToContainTextAsync("You cancelled the permission request.");
@@ -139,7 +139,7 @@ public sealed class SetupJourneyTests : PortalJourney
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync(new() { Timeout = 15_000 });
 
-        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 30_000 });
         await Browser.WaitForCircuitAsync(page);
         var failure = page.GetByTestId("consent-failure");
         await Assertions.Expect(failure).ToContainTextAsync("You cancelled the permission request.");
@@ -159,7 +159,7 @@ public sealed class SetupJourneyTests : PortalJourney
 
         await page.GetByText("Return to the application without granting consent").ClickAsync(new() { Timeout = 15_000 });
 
-        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 15_000 });
+        await page.WaitForURLAsync($"{Url}/setup?consent=failed", new() { Timeout = 30_000 });
         await Browser.WaitForCircuitAsync(page);
         await Assertions.Expect(page.GetByTestId("consent-failure")).ToContainTextAsync("A Microsoft admin has to grant these permissions.");
         await Assertions.Expect(page.GetByTestId("forward-link")).ToHaveTextAsync($"{Url}/setup");
