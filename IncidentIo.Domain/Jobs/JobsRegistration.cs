@@ -113,11 +113,25 @@ public static partial class JobsRegistration
 
         public async Task StopAsync(CancellationToken cancellationToken)
         {
+            // Usually nothing is left to retry; and a host may stop this after disposing it.
+            if (retrying.IsCompleted)
+            {
+                return;
+            }
+
             await stopping.CancelAsync();
             await retrying.WaitAsync(cancellationToken).ContinueWith(static _ => { }, TaskScheduler.Default);
         }
 
-        public void Dispose() => stopping.Dispose();
+        public void Dispose()
+        {
+            if (!retrying.IsCompleted)
+            {
+                stopping.Cancel();
+            }
+
+            stopping.Dispose();
+        }
 
         private IEnumerable<(string Id, Action Register)> Registrations()
         {
