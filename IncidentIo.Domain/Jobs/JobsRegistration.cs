@@ -133,28 +133,28 @@ public static partial class JobsRegistration
             stopping.Dispose();
         }
 
-        private IEnumerable<(string Id, Action Register)> Registrations()
+        private IEnumerable<(string Id, Action<string> Register)> Registrations()
         {
-            yield return ("heartbeat", () => recurringJobs.AddOrUpdate<HeartbeatJob>(
-                "heartbeat", job => job.RunScheduledAsync(CancellationToken.None), options.Value.HeartbeatSchedule));
-            yield return ("automatic-install-resume", () => recurringJobs.AddOrUpdate<AutomaticInstallJob>(
-                "automatic-install-resume", job => job.ResumeStalledAsync(CancellationToken.None), automaticInstall.Value.ResumeSchedule));
-            yield return ("app-installation-reconcile", () => recurringJobs.AddOrUpdate<AppInstallationJobs>(
-                "app-installation-reconcile", job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule));
-            yield return ("active-user-sweep", () => recurringJobs.AddOrUpdate<ActiveUserSweepJobs>(
-                "active-user-sweep", job => job.ScheduleAllAsync(CancellationToken.None), activeUsers.Value.Schedule));
+            yield return ("heartbeat", id => recurringJobs.AddOrUpdate<HeartbeatJob>(
+                id, job => job.RunScheduledAsync(CancellationToken.None), options.Value.HeartbeatSchedule));
+            yield return ("automatic-install-resume", id => recurringJobs.AddOrUpdate<AutomaticInstallJob>(
+                id, job => job.ResumeStalledAsync(CancellationToken.None), automaticInstall.Value.ResumeSchedule));
+            yield return ("app-installation-reconcile", id => recurringJobs.AddOrUpdate<AppInstallationJobs>(
+                id, job => job.ReconcileAsync(CancellationToken.None), appInstallation.Value.ReconcileSchedule));
+            yield return ("active-user-sweep", id => recurringJobs.AddOrUpdate<ActiveUserSweepJobs>(
+                id, job => job.ScheduleAllAsync(CancellationToken.None), activeUsers.Value.Schedule));
             // A roster read whose job was lost or whose worker stopped goes on within a minute.
-            yield return ("team-roster-resume", () => recurringJobs.AddOrUpdate<TeamRosters>(
-                "team-roster-resume", job => job.ResumeStalledAsync(CancellationToken.None), Cron.Minutely()));
-            yield return ("announcements-sweep", () => recurringJobs.AddOrUpdate<AnnouncementJobs>(
-                "announcements-sweep", job => job.SweepAsync(CancellationToken.None), announcements.Value.SweepSchedule));
+            yield return ("team-roster-resume", id => recurringJobs.AddOrUpdate<TeamRosters>(
+                id, job => job.ResumeStalledAsync(CancellationToken.None), Cron.Minutely()));
+            yield return ("announcements-sweep", id => recurringJobs.AddOrUpdate<AnnouncementJobs>(
+                id, job => job.SweepAsync(CancellationToken.None), announcements.Value.SweepSchedule));
         }
 
-        private bool TryRegister((string Id, Action Register) registration)
+        private bool TryRegister((string Id, Action<string> Register) registration)
         {
             try
             {
-                registration.Register();
+                registration.Register(registration.Id);
                 return true;
             }
             catch (Exception e) when (e is not OutOfMemoryException)
@@ -164,7 +164,7 @@ public static partial class JobsRegistration
             }
         }
 
-        private async Task RetryAsync(List<(string Id, Action Register)> pending, CancellationToken stop)
+        private async Task RetryAsync(List<(string Id, Action<string> Register)> pending, CancellationToken stop)
         {
             try
             {
