@@ -86,6 +86,16 @@ if compgen -G "$root/artifacts/measurements/*.txt" >/dev/null; then
   cat "$root"/artifacts/measurements/*.txt
 fi
 
+# The failures last, next to the summary, where a reader of the log's tail sees them.
+if [ "$failed" -gt 0 ]; then
+  say "Failed tests"
+  for trx in "$results"/*.trx; do
+    [ -e "$trx" ] || continue
+    grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" |
+      sed -n 's/.*testName="\([^"]*\)".*/\1/p' | sed "s|^|$(basename "$trx" .trx): |"
+  done
+fi
+
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$status" -eq 0 ]
