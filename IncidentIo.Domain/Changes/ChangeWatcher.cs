@@ -8,7 +8,7 @@ namespace IncidentIo.Domain.Changes;
 /// passes, or the page closes; let a burst settle; read again. A re-read that fails (the database is
 /// away) is logged once, retried with a doubling delay, and its recovery logged: the page keeps following.
 /// Re-reads take turns (<see cref="ChangeOptions.MaxConcurrentRereads"/> at once), so a change seen
-/// by many pages does not empty the connection pool.
+/// by many pages does not empty the connection pool; equal reads are shared (<see cref="SharedReads"/>).
 /// </summary>
 public sealed partial class ChangeWatcher(ChangeFeed feed, IOptions<ChangeOptions> options, TimeProvider clock, ILogger<ChangeWatcher> logger) : IDisposable
 {
@@ -29,11 +29,13 @@ public sealed partial class ChangeWatcher(ChangeFeed feed, IOptions<ChangeOption
         {
             while (true)
             {
+                long wokenAt;
                 using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stopping))
                 {
                     var notified = subscription.WaitAsync(wait.Token);
                     var safety = Task.Delay(settings.SafetyInterval, clock, wait.Token);
                     var first = await Task.WhenAny(notified, safety);
+                    wokenAt = clock.GetTimestamp();
                     await wait.CancelAsync();
                     stopping.ThrowIfCancellationRequested();
                     if (first == notified && settings.CoalesceWindow > TimeSpan.Zero)
@@ -52,7 +54,8 @@ public sealed partial class ChangeWatcher(ChangeFeed feed, IOptions<ChangeOption
                     await rereadTurns.WaitAsync(stopping);
                     try
                     {
-                        await reread(stopping);
+                        // Pages woken by the same change share their equal reads (SharedReads).
+                        await SharedReads.RunWokenAtAsync(wokenAt, reread, stopping);
                     }
                     finally
                     {

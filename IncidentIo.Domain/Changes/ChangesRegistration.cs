@@ -19,6 +19,7 @@ public static class ChangesRegistration
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<ChangeFeed>();
         services.AddSingleton<ChangeWatcher>();
+        services.AddSingleton<SharedReads>();
         services.AddSingleton<ChangeRecorder>();
 
         var provider = configuration[$"{DatabaseOptions.Section}:{nameof(DatabaseOptions.Provider)}"] ?? DatabaseOptions.Sqlite;

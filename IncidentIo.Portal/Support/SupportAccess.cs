@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using IncidentIo.Domain.Audit;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Setup;
 using IncidentIo.Domain.Users;
@@ -14,7 +15,7 @@ namespace IncidentIo.Portal.Support;
 /// our staff (signed in from <c>Support:StaffTenantId</c>) see every organisation; an Admin or
 /// Owner of a customer's organisation sees only theirs; anyone else is turned away.
 /// </summary>
-public sealed class SupportAccess(IOptions<SupportOptions> options, OrganizationOnboarding onboarding, IDbContextFactory<IncidentIoDbContext> dbFactory)
+public sealed class SupportAccess(IOptions<SupportOptions> options, OrganizationOnboarding onboarding, IDbContextFactory<IncidentIoDbContext> dbFactory, SharedReads shared)
 {
     /// <summary>
     /// When the console opens. A customer joins their organisation as on <c>/setup</c> (the first
@@ -63,14 +64,20 @@ public sealed class SupportAccess(IOptions<SupportOptions> options, Organization
         }
 
         var account = SignedInAccount.From(principal);
+        var found = await shared.ReadAsync($"console-viewer:{account.TenantId}:{account.ObjectId}", ct => FindMemberAsync(account, ct), cancellationToken);
+        return found is null
+            ? new ConsoleViewer(ConsoleRole.NotAllowed, account.DisplayName, AuditLogEntry.UserActor(account.UserPrincipalName, account.ObjectId), null, null)
+            : Customer(found.Value.User, found.Value.User.OrganizationId, found.Value.OrganizationName);
+    }
+
+    private async Task<(User User, string OrganizationName)?> FindMemberAsync(SignedInAccount account, CancellationToken cancellationToken)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var found = await db.Users.AsNoTracking()
             .Where(u => u.MicrosoftObjectId == account.ObjectId && u.Organization!.MicrosoftTenantId == account.TenantId)
             .Select(u => new { User = u, OrganizationName = u.Organization!.Name })
             .SingleOrDefaultAsync(cancellationToken);
-        return found is null
-            ? new ConsoleViewer(ConsoleRole.NotAllowed, account.DisplayName, AuditLogEntry.UserActor(account.UserPrincipalName, account.ObjectId), null, null)
-            : Customer(found.User, found.User.OrganizationId, found.OrganizationName);
+        return found is null ? null : (found.User, found.OrganizationName);
     }
 
     private static ConsoleViewer Staff(ClaimsPrincipal principal)

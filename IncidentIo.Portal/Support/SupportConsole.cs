@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Hangfire;
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Reachability;
 
 namespace IncidentIo.Portal.Support;
@@ -10,11 +11,12 @@ namespace IncidentIo.Portal.Support;
 /// Everything the support console reads and does, each call checked against who asks (see
 /// <see cref="SupportAccess"/>) before the database or Microsoft is touched. Pages go through here
 /// only, so a changed URL, a guessed id or another organisation's id gets "not allowed" or
-/// "not found", never someone else's data. Actions are audited by the request classes with the
+/// "not found", never someone else's data. Reads that many open pages repeat after one change are
+/// shared between them (<see cref="SharedReads"/>), each page's access still checked on its own. Actions are audited by the request classes with the
 /// asker as actor ("staff:…" for our staff).
 /// </summary>
 public sealed class SupportConsole(
-    SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests, ActiveUserSweep sweep, IBackgroundJobClient jobs, PersonTeams personTeams, TeamInstalls teamInstalls)
+    SupportAccess access, ReachabilityDirectory directory, AppInstallationRequests requests, ActiveUserSweep sweep, IBackgroundJobClient jobs, PersonTeams personTeams, TeamInstalls teamInstalls, SharedReads shared)
 {
     public const string RetryTrigger = "retry";
 
@@ -39,13 +41,13 @@ public sealed class SupportConsole(
     public async Task<ReachabilityPage> ListAsync(ClaimsPrincipal who, Guid organizationId, ReachabilityQuery query, CancellationToken cancellationToken = default)
     {
         await DemandAsync(who, organizationId, cancellationToken);
-        return await directory.ListAsync(organizationId, query, cancellationToken);
+        return await shared.ReadAsync($"reachability-list:{organizationId}:{query}", ct => directory.ListAsync(organizationId, query, ct), cancellationToken);
     }
 
     public async Task<ReachabilityCounts> CountsAsync(ClaimsPrincipal who, Guid organizationId, CancellationToken cancellationToken = default)
     {
         await DemandAsync(who, organizationId, cancellationToken);
-        return await directory.CountsAsync(organizationId, cancellationToken);
+        return await shared.ReadAsync($"reachability-counts:{organizationId}", ct => directory.CountsAsync(organizationId, ct), cancellationToken);
     }
 
     /// <summary>
@@ -59,7 +61,7 @@ public sealed class SupportConsole(
 
     public async Task<InstallationVersion?> VersionAsync(ClaimsPrincipal who, Guid userId, CancellationToken cancellationToken = default) =>
         await OrganizationForAsync(who, userId, cancellationToken) is { } organizationId
-            ? await directory.VersionAsync(organizationId, userId, cancellationToken)
+            ? await shared.ReadAsync($"installation-version:{organizationId}:{userId}", ct => directory.VersionAsync(organizationId, userId, ct), cancellationToken)
             : null;
 
     public async Task<IReadOnlyList<ReachabilityRow>> ReachablePeersAsync(ClaimsPrincipal who, Guid organizationId, Guid excludingUserId, CancellationToken cancellationToken = default)
@@ -123,7 +125,7 @@ public sealed class SupportConsole(
     public async Task<IReadOnlyList<SweepRun>> SweepRunsAsync(ClaimsPrincipal who, Guid organizationId, CancellationToken cancellationToken = default)
     {
         await DemandAsync(who, organizationId, cancellationToken);
-        return await sweep.RecentRunsAsync(organizationId, 10, cancellationToken);
+        return await shared.ReadAsync($"sweep-runs:{organizationId}", ct => sweep.RecentRunsAsync(organizationId, 10, ct), cancellationToken);
     }
 
     /// <summary>"Run now" or "What would the next run do" (a dry run): queued for a worker, which records the run.</summary>

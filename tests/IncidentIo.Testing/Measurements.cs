@@ -20,17 +20,28 @@ public static class Measurements
     public static string Timing(string name, IEnumerable<double> milliseconds, TimeSpan bound, string? detail = null)
     {
         var sorted = milliseconds.Order().ToList();
-        if (sorted.Count == 0)
-        {
-            throw new ArgumentException("No timings to summarise.", nameof(milliseconds));
-        }
-
-        var p50 = sorted[(int)Math.Ceiling(sorted.Count * 0.50) - 1];
-        var p95 = sorted[(int)Math.Ceiling(sorted.Count * 0.95) - 1];
+        var p50 = Percentile(sorted, 0.50);
+        var p95 = Percentile(sorted, 0.95);
         var ratio = p95 / bound.TotalMilliseconds;
         return string.Create(CultureInfo.InvariantCulture,
             $"  {name,-46} p50 {p50,7:F1} ms   p95 {p95,7:F1} ms   p95/bound {ratio,5:F2}{(ratio > 1 ? " OVER" : "")}{(detail is null ? "" : $"   ({detail})")}");
     }
+
+    /// <summary>The nearest-rank percentile <paramref name="p"/> (0..1) of <paramref name="values"/>.</summary>
+    public static double Percentile(IEnumerable<double> values, double p)
+    {
+        var sorted = values.Order().ToList();
+        if (sorted.Count == 0)
+        {
+            throw new ArgumentException("No values to summarise.", nameof(values));
+        }
+
+        return sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Count) - 1)];
+    }
+
+    /// <summary>The machine's load average (1, 5, 15 minutes) and cores, printed beside timings.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) + $" on {Environment.ProcessorCount} cores" : "unknown";
 
     private static readonly Lock FiguresLock = new();
 

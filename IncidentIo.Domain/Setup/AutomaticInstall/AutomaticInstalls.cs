@@ -16,23 +16,30 @@ public sealed class AutomaticInstalls(
     IBackgroundJobClient jobs,
     SetupAppTokens setupApp,
     ChangeRecorder changes,
+    SharedReads shared,
     TimeProvider clock)
 {
     public bool IsAvailable => setupApp.IsConfigured;
 
-    /// <summary>The organisation's install with its steps, or null when none was started.</summary>
-    public async Task<AutomaticInstall?> LoadAsync(Guid organizationId, CancellationToken cancellationToken = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.AutomaticInstalls.AsNoTracking().Include(i => i.Steps).SingleOrDefaultAsync(i => i.OrganizationId == organizationId, cancellationToken);
-    }
+    /// <summary>
+    /// The organisation's install with its steps, or null when none was started. Every admin's open
+    /// setup page reads it after a change: they share one read (<see cref="SharedReads"/>), so the
+    /// result is only ever read, never changed.
+    /// </summary>
+    public Task<AutomaticInstall?> LoadAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
+        shared.ReadAsync($"automatic-install:{organizationId}", async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.AutomaticInstalls.AsNoTracking().Include(i => i.Steps).SingleOrDefaultAsync(i => i.OrganizationId == organizationId, ct);
+        }, cancellationToken);
 
-    /// <summary>A cheap read the progress view polls: changes whenever the install does.</summary>
-    public async Task<DateTimeOffset?> VersionAsync(Guid organizationId, CancellationToken cancellationToken = default)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.AutomaticInstalls.Where(i => i.OrganizationId == organizationId).Select(i => (DateTimeOffset?)i.UpdatedAt).SingleOrDefaultAsync(cancellationToken);
-    }
+    /// <summary>A cheap read the progress view makes on a change: changes whenever the install does.</summary>
+    public Task<DateTimeOffset?> VersionAsync(Guid organizationId, CancellationToken cancellationToken = default) =>
+        shared.ReadAsync($"automatic-install-version:{organizationId}", async ct =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return await db.AutomaticInstalls.Where(i => i.OrganizationId == organizationId).Select(i => (DateTimeOffset?)i.UpdatedAt).SingleOrDefaultAsync(ct);
+        }, cancellationToken);
 
     /// <summary>Starts the install, or resumes the organisation's failed one; a running or finished one is left alone.</summary>
     /// <returns>An error for the admin, or null when the install is running (or done).</returns>

@@ -47,7 +47,7 @@ public sealed class ReachabilityDirectoryBenchmark(ITestOutputHelper output)
         var size = string.Create(CultureInfo.InvariantCulture, $"{People:N0} people");
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture,
-            $"Support console on {provider}, {People:N0} people in one organisation (seeded in {seeded.SeedTime.TotalSeconds:F1} s); {Runs} runs each after one warm-up, bound {Bound.TotalMilliseconds:F0} ms; load average {LoadAverage()}:");
+            $"Support console on {provider}, {People:N0} people in one organisation (seeded in {seeded.SeedTime.TotalSeconds:F1} s); {Runs} runs each after one warm-up, bound {Bound.TotalMilliseconds:F0} ms; load average {Measurements.LoadAverage()}:");
         foreach (var (name, query) in await ReachabilityCases.AllAsync(directory, organizationId))
         {
             var page = await directory.ListAsync(organizationId, query);
@@ -64,7 +64,7 @@ public sealed class ReachabilityDirectoryBenchmark(ITestOutputHelper output)
             }
 
             report.AppendLine(Measurements.Timing(name, times, Bound, $"{page.Total:N0} matching"));
-            Measurements.Figure($"console list on {provider}: {name}, p95", P95(times), "ms", Bound.TotalMilliseconds, size: size);
+            Measurements.Figure($"console list on {provider}: {name}, p95", Measurements.Percentile(times, 0.95), "ms", Bound.TotalMilliseconds, size: size);
         }
 
         var pollTimes = new List<double>(Runs);
@@ -76,15 +76,10 @@ public sealed class ReachabilityDirectoryBenchmark(ITestOutputHelper output)
         }
 
         report.AppendLine(Measurements.Timing("counts per state (the list's poll)", pollTimes, Bound));
-        Measurements.Figure($"console list on {provider}: counts per state, p95", P95(pollTimes), "ms", Bound.TotalMilliseconds, size: size);
+        Measurements.Figure($"console list on {provider}: counts per state, p95", Measurements.Percentile(pollTimes, 0.95), "ms", Bound.TotalMilliseconds, size: size);
         output.WriteLine(report.ToString());
         Measurements.Record($"support-console-{provider.ToLowerInvariant()}-{People}", report.ToString());
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) + $" on {Environment.ProcessorCount} cores" : "unknown";
-
-    private static double P95(List<double> milliseconds) => milliseconds.Order().ElementAt((int)Math.Ceiling(milliseconds.Count * 0.95) - 1);
 }
 
 /// <summary>The reads the console makes, with the cursors they need taken from real pages.</summary>

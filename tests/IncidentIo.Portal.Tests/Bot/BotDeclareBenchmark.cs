@@ -51,13 +51,13 @@ public sealed class BotDeclareBenchmark(PostgresBotPortal portal, ITestOutputHel
         Assert.Equal(Declarations + 1, await db.Incidents.CountAsync(i => i.DeclaredByUserId == declarer.Id));
         var report = string.Join('\n',
             $"Declare card submit answered by /api/messages (signed delivery through the Sandbox channel, PostgreSQL, {Declarations} declarations after one warm-up):",
-            $"  new declaration: median {Percentile(fresh, 0.5):F0} ms, p95 {Percentile(fresh, 0.95):F0} ms, max {fresh.Max():F0} ms; p95/limit = {Percentile(fresh, 0.95) / TeamsInvokeLimitMs:F3}",
-            $"  same submit again: median {Percentile(repeats, 0.5):F0} ms, p95 {Percentile(repeats, 0.95):F0} ms, max {repeats.Max():F0} ms; p95/limit = {Percentile(repeats, 0.95) / TeamsInvokeLimitMs:F3}",
+            $"  new declaration: median {Measurements.Percentile(fresh, 0.5):F0} ms, p95 {Measurements.Percentile(fresh, 0.95):F0} ms, max {fresh.Max():F0} ms; p95/limit = {Measurements.Percentile(fresh, 0.95) / TeamsInvokeLimitMs:F3}",
+            $"  same submit again: median {Measurements.Percentile(repeats, 0.5):F0} ms, p95 {Measurements.Percentile(repeats, 0.95):F0} ms, max {repeats.Max():F0} ms; p95/limit = {Measurements.Percentile(repeats, 0.95) / TeamsInvokeLimitMs:F3}",
             $"  limit: Teams' {TeamsInvokeLimitMs:F0} ms before it retries an invoke");
         output.WriteLine(report);
         Measurements.Record("bot-declare-invoke", report);
-        Measurements.Figure("declare card submit answered, p95", Percentile(fresh, 0.95), "ms", TeamsInvokeLimitMs, size: $"{Declarations} declarations");
-        Measurements.Figure("declare card submit repeated, p95", Percentile(repeats, 0.95), "ms", TeamsInvokeLimitMs, size: $"{Declarations} repeats");
+        Measurements.Figure("declare card submit answered, p95", Measurements.Percentile(fresh, 0.95), "ms", TeamsInvokeLimitMs, size: $"{Declarations} declarations");
+        Measurements.Figure("declare card submit repeated, p95", Measurements.Percentile(repeats, 0.95), "ms", TeamsInvokeLimitMs, size: $"{Declarations} repeats");
     }
 
     private JsonObject Invoke(Guid person, JsonObject data) => new()
@@ -73,10 +73,4 @@ public sealed class BotDeclareBenchmark(PostgresBotPortal portal, ITestOutputHel
         ["channelData"] = new JsonObject { ["tenant"] = new JsonObject { ["id"] = BotPortal.Contoso.ToString() } },
         ["value"] = new JsonObject { ["action"] = new JsonObject { ["type"] = "Action.Execute", ["verb"] = DeclareCard.Verb, ["data"] = data.DeepClone() }, ["trigger"] = "manual" },
     };
-
-    private static double Percentile(List<double> values, double p)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[(int)Math.Ceiling(p * sorted.Count) - 1];
-    }
 }

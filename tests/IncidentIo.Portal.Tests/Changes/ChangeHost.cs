@@ -38,6 +38,8 @@ public sealed class ChangeHost : IAsyncDisposable
 
     public ChangeWatcher Watcher => Host.Services.GetRequiredService<ChangeWatcher>();
 
+    public SharedReads SharedReads => Host.Services.GetRequiredService<SharedReads>();
+
     public PostgresChangeListener Listener => Host.Services.GetRequiredService<PostgresChangeListener>();
 
     public IncidentIoDbContext NewContext() => Host.Services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContext();

@@ -78,15 +78,15 @@ public sealed class DeclareToAnnounceBenchmark(ITestOutputHelper output)
         var report = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Declare -> announcement through the real queue (PostgreSQL, Hangfire long polling, 1 Worker process x 4 job threads, Sandbox connector over https):")
             .AppendLine(CultureInfo.InvariantCulture, $"  {Incidents} SEV1 incidents declared one after another (each once the previous one's card and DM were posted), {WarmUp} warm-up incidents before them not counted; Teams' per-thread pacing raised out of the way")
-            .AppendLine(CultureInfo.InvariantCulture, $"  channel card: p50 {Percentile(cards, 0.50):F0} ms, p95 {Percentile(cards, 0.95):F0} ms, max {cards[^1]:F0} ms; bound {Bound.TotalMilliseconds:F0} ms; p95/bound = {Percentile(cards, 0.95) / Bound.TotalMilliseconds:F3}")
-            .AppendLine(CultureInfo.InvariantCulture, $"  lead's DM (sent after the card): p50 {Percentile(dms, 0.50):F0} ms, p95 {Percentile(dms, 0.95):F0} ms, max {dms[^1]:F0} ms; p95/bound = {Percentile(dms, 0.95) / Bound.TotalMilliseconds:F3}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  channel card: p50 {Measurements.Percentile(cards, 0.50):F0} ms, p95 {Measurements.Percentile(cards, 0.95):F0} ms, max {cards[^1]:F0} ms; bound {Bound.TotalMilliseconds:F0} ms; p95/bound = {Measurements.Percentile(cards, 0.95) / Bound.TotalMilliseconds:F3}")
+            .AppendLine(CultureInfo.InvariantCulture, $"  lead's DM (sent after the card): p50 {Measurements.Percentile(dms, 0.50):F0} ms, p95 {Measurements.Percentile(dms, 0.95):F0} ms, max {dms[^1]:F0} ms; p95/bound = {Measurements.Percentile(dms, 0.95) / Bound.TotalMilliseconds:F3}")
             .AppendLine(CultureInfo.InvariantCulture, $"  where the card's time goes (medians): {await BreakdownAsync(deployment, measured)}")
             .AppendLine(CultureInfo.InvariantCulture, $"  posted: {posted.Count} activities for {all.Count} incidents, none twice")
             .ToString();
         output.WriteLine(report);
         Measurements.Record("declare-to-announce-postgres", report);
-        Measurements.Figure("declare to channel card posted, p95", Percentile(cards, 0.95), "ms", Bound.TotalMilliseconds, size: $"{all.Count} incidents");
-        Measurements.Figure("declare to lead's DM posted, p95", Percentile(dms, 0.95), "ms", Bound.TotalMilliseconds, size: $"{all.Count} incidents");
+        Measurements.Figure("declare to channel card posted, p95", Measurements.Percentile(cards, 0.95), "ms", Bound.TotalMilliseconds, size: $"{all.Count} incidents");
+        Measurements.Figure("declare to lead's DM posted, p95", Measurements.Percentile(dms, 0.95), "ms", Bound.TotalMilliseconds, size: $"{all.Count} incidents");
     }
 
     /// <summary>The incident's card in the channel and DM to its lead, as the Sandbox logged them.</summary>
@@ -145,9 +145,6 @@ public sealed class DeclareToAnnounceBenchmark(ITestOutputHelper output)
         return fetch.Count == 0
             ? "no Processing states found"
             : string.Create(CultureInfo.InvariantCulture,
-                $"declare returned -> job fetched by the Worker {Percentile(fetch.Order().ToList(), 0.5):F0} ms (p95 {Percentile(fetch.Order().ToList(), 0.95):F0}), fetched -> card posted {Percentile(send.Order().ToList(), 0.5):F0} ms (p95 {Percentile(send.Order().ToList(), 0.95):F0}); {fetch.Count} jobs matched");
+                $"declare returned -> job fetched by the Worker {Measurements.Percentile(fetch, 0.5):F0} ms (p95 {Measurements.Percentile(fetch, 0.95):F0}), fetched -> card posted {Measurements.Percentile(send, 0.5):F0} ms (p95 {Measurements.Percentile(send, 0.95):F0}); {fetch.Count} jobs matched");
     }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Max(0, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
