@@ -2,11 +2,16 @@ using System.Globalization;
 
 namespace IncidentIo.Testing;
 
-/// <summary>Whether a figure must stay at or under its bound (a time, a count) or reach it (a share of a limit).</summary>
+/// <summary>
+/// Whether a figure must stay at or under its bound (a time, a count), reach it (a share of a
+/// limit), or is only reported beside the bound it would have (no bound is stated for it, e.g.
+/// the embedded SQLite database's console reads).
+/// </summary>
 public enum BoundKind
 {
     AtMost,
     AtLeast,
+    Reported,
 }
 
 /// <summary>
@@ -34,15 +39,20 @@ public sealed record BenchmarkFigure(string Figure, double Value, string Unit, d
 {
     public double Ratio => Bound == 0 ? (Value == 0 ? 0 : double.PositiveInfinity) : Value / Bound;
 
-    public bool Passes => Kind == BoundKind.AtMost ? Value <= Bound : Value >= Bound;
+    public bool Passes => Kind switch
+    {
+        BoundKind.AtMost => Value <= Bound,
+        BoundKind.AtLeast => Value >= Bound,
+        _ => true,
+    };
 
     public string ToLine() => string.Join('\t',
         Figure,
         Value.ToString("0.###", CultureInfo.InvariantCulture),
         Unit,
-        (Kind == BoundKind.AtMost ? "<= " : ">= ") + Bound.ToString("0.###", CultureInfo.InvariantCulture),
+        Kind switch { BoundKind.AtMost => "<= ", BoundKind.AtLeast => ">= ", _ => "(" } + Bound.ToString("0.###", CultureInfo.InvariantCulture) + (Kind == BoundKind.Reported ? ")" : ""),
         Ratio.ToString("0.00", CultureInfo.InvariantCulture),
-        Passes ? "pass" : "FAIL",
+        Kind == BoundKind.Reported ? "info" : Passes ? "pass" : "FAIL",
         Size,
         BenchmarkScale.Name);
 }

@@ -33,6 +33,9 @@ public sealed class ReachabilityDirectoryBenchmark(ITestOutputHelper output)
     /// <summary>Runs of each read (50; fewer with <c>BENCH_CONSOLE_RUNS</c> for a very large organisation).</summary>
     private static int Runs => BenchmarkScale.Pick(50, 50, "BENCH_CONSOLE_RUNS");
 
+    /// <summary>The 100 ms bound is PostgreSQL's; the embedded SQLite database's figures are reported beside it.</summary>
+    private static BoundKind BoundFor(string provider) => provider == DatabaseOptions.Postgres ? BoundKind.AtMost : BoundKind.Reported;
+
     [Theory]
     [InlineData(DatabaseOptions.Postgres)]
     [InlineData(DatabaseOptions.Sqlite)]
@@ -64,7 +67,7 @@ public sealed class ReachabilityDirectoryBenchmark(ITestOutputHelper output)
             }
 
             report.AppendLine(Measurements.Timing(name, times, Bound, $"{page.Total:N0} matching"));
-            Measurements.Figure($"console list on {provider}: {name}, p95", Measurements.Percentile(times, 0.95), "ms", Bound.TotalMilliseconds, size: size);
+            Measurements.Figure($"console list on {provider}: {name}, p95", Measurements.Percentile(times, 0.95), "ms", Bound.TotalMilliseconds, BoundFor(provider), size);
         }
 
         var pollTimes = new List<double>(Runs);
@@ -76,7 +79,7 @@ public sealed class ReachabilityDirectoryBenchmark(ITestOutputHelper output)
         }
 
         report.AppendLine(Measurements.Timing("counts per state (the list's poll)", pollTimes, Bound));
-        Measurements.Figure($"console list on {provider}: counts per state, p95", Measurements.Percentile(pollTimes, 0.95), "ms", Bound.TotalMilliseconds, size: size);
+        Measurements.Figure($"console list on {provider}: counts per state, p95", Measurements.Percentile(pollTimes, 0.95), "ms", Bound.TotalMilliseconds, BoundFor(provider), size);
         output.WriteLine(report.ToString());
         Measurements.Record($"support-console-{provider.ToLowerInvariant()}-{People}", report.ToString());
     }
