@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using IncidentIo.Domain.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -25,6 +27,15 @@ public sealed class DatabaseMigrator(
         {
             await using var migrationLock = options.Value.IsPostgres ? await PostgresMigrationLock.AcquireAsync(options.Value.ConnectionString!, cancellationToken) : null;
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (migrationLock is not null)
+            {
+                // Npgsql's history repository assumes its table exists and reads it, and EF Core logs
+                // the "does not exist" that follows as an error before creating it: on a new database
+                // an operator's first start would show two errors for nothing (npgsql/efcore.pg#3407,
+                // dotnet/efcore#35690). Created first, under the lock, EF Core's own script.
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+            }
+
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
             if (pending.Count > 0)
             {
