@@ -191,55 +191,75 @@ public sealed class TeamRosters(
         }
 
         using var graph = new RecordedGraph(services, ct => tokens.AcquireAsync(tenantId, cancellationToken: ct), settings.CallTimeout, clock);
-        var next = read.NextLink;
-        var first = read.PagesRead == 0;
-        while (true)
+        // The next page is asked for while this one is saved, one team gap after this one was asked
+        // for: the read takes the per-team limit's time, not that plus the saving.
+        using var stopReading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = ReadPageAsync(tenantId, graph, read.TeamId, read.NextLink, notBefore: null, stopReading.Token);
+        try
         {
-            if (!first)
+            while (true)
             {
-                await Task.Delay(reader.PerTeamGap, clock, cancellationToken);
-            }
-
-            first = false;
-            TeamMembersPage? page;
-            string? error;
-            try
-            {
-                (page, error) = await reader.ReadPageAsync(tenantId, graph, read.TeamId.ToString(), next, cancellationToken);
-            }
-            catch (MsalException msal)
-            {
-                (page, error) = (null, $"we could not act in the organisation ({msal.ErrorCode}); the global permissions may have been removed");
-            }
-
-            var calls = graph.DrainCalls().Count;
-            if (page is null)
-            {
-                logger.LogWarning("The members of team {Team} could not be read: {Error}", read.TeamId, error);
-                await FailAsync(hold, calls, error ?? "unknown");
-                return;
-            }
-
-            var saved = await SavePageAsync(read, owner, page, calls, installForThem, cancellationToken);
-            if (saved is null)
-            {
-                logger.LogWarning("Roster read {Read} was taken over by another worker: this one stops", readId);
-                return;
-            }
-
-            if (page.NextLink is null)
-            {
-                if (saved.Value > 0 && installForThem)
+                var (page, error, askedAt) = await reading;
+                var calls = graph.DrainCalls().Count;
+                if (page is null)
                 {
-                    var organizationId = read.OrganizationId;
-                    jobs.Enqueue<AppInstallationJobs>(j => j.InstallDueAsync(organizationId, FoundPeople.InstallTrigger, CancellationToken.None));
+                    logger.LogWarning("The members of team {Team} could not be read: {Error}", read.TeamId, error);
+                    await FailAsync(hold, calls, error ?? "unknown");
+                    return;
                 }
 
-                logger.LogInformation("Read the members of team \"{Team}\": {Added} people found", read.TeamName, saved.Value);
-                return;
-            }
+                if (page.NextLink is { } next)
+                {
+                    reading = ReadPageAsync(tenantId, graph, read.TeamId, next, askedAt + reader.PerTeamGap, stopReading.Token);
+                }
 
-            next = page.NextLink;
+                var saved = await SavePageAsync(read, owner, page, calls, installForThem, cancellationToken);
+                if (saved is null)
+                {
+                    logger.LogWarning("Roster read {Read} was taken over by another worker: this one stops", readId);
+                    return;
+                }
+
+                if (page.NextLink is null)
+                {
+                    if (saved.Value > 0 && installForThem)
+                    {
+                        var organizationId = read.OrganizationId;
+                        jobs.Enqueue<AppInstallationJobs>(j => j.InstallDueAsync(organizationId, FoundPeople.InstallTrigger, CancellationToken.None));
+                    }
+
+                    logger.LogInformation("Read the members of team \"{Team}\": {Added} people found", read.TeamName, saved.Value);
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            // A page asked for but not needed any more (the read failed or was taken over) is dropped.
+            await stopReading.CancelAsync();
+            await reading.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>One page of members, asked for no earlier than <paramref name="notBefore"/>; with the time it was asked for.</summary>
+    private async Task<(TeamMembersPage? Page, string? Error, DateTimeOffset AskedAt)> ReadPageAsync(
+        Guid tenantId, RecordedGraph graph, Guid teamId, string? link, DateTimeOffset? notBefore, CancellationToken cancellationToken)
+    {
+        var wait = notBefore is { } at ? at - clock.GetUtcNow() : TimeSpan.Zero;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, clock, cancellationToken);
+        }
+
+        var askedAt = clock.GetUtcNow();
+        try
+        {
+            var (page, error) = await reader.ReadPageAsync(tenantId, graph, teamId.ToString(), link, cancellationToken);
+            return (page, error, askedAt);
+        }
+        catch (MsalException msal)
+        {
+            return (null, $"we could not act in the organisation ({msal.ErrorCode}); the global permissions may have been removed", askedAt);
         }
     }
 
