@@ -29,9 +29,19 @@ public static class SupportText
         _ => Color.Default,
     };
 
+    // Built once: a class string made on every render would be one more copy per open circuit.
+    private static readonly Dictionary<InstallationState, string> FilledChips = Enum.GetValues<InstallationState>().ToDictionary(s => s, s => Chip(s, "filled"));
+    private static readonly Dictionary<InstallationState, string> PressedChips = Enum.GetValues<InstallationState>().ToDictionary(s => s, s => Chip(s, "filled") + " mud-clickable mud-ripple");
+    private static readonly Dictionary<InstallationState, string> UnpressedChips = Enum.GetValues<InstallationState>().ToDictionary(s => s, s => Chip(s, "outlined") + " mud-clickable mud-ripple");
+
     /// <summary>The classes MudBlazor gives a small filled chip of the state's colour, for rows drawn as plain markup.</summary>
-    public static string ChipClass(InstallationState state) =>
-        $"mud-chip mud-chip-filled mud-chip-size-small mud-chip-color-{ColorOf(state).ToString().ToLowerInvariant()}";
+    public static string ChipClass(InstallationState state) => FilledChips[state];
+
+    /// <summary>A small clickable chip of the state's colour (a button in plain markup): filled while pressed, outlined otherwise.</summary>
+    public static string ChipClass(InstallationState state, bool pressed) => (pressed ? PressedChips : UnpressedChips)[state];
+
+    private static string Chip(InstallationState state, string variant) =>
+        $"mud-chip mud-chip-{variant} mud-chip-size-small mud-chip-color-{ColorOf(state).ToString().ToLowerInvariant()}";
 
     /// <summary>What the state means for the bot, when the installer left no message of its own.</summary>
     public static string Explain(InstallationState state) => state switch

@@ -13,7 +13,8 @@ namespace IncidentIo.EndToEnd.Tests.Journeys;
 /// read from outside the Portal process (<see cref="ManagedHeap"/>) so the test runner, Playwright's
 /// client and Chromium are not in the figure. The in-process Sandbox and job server are, equally
 /// at 0 and at N, so they cancel out. Divided by the circuits the Portal reports open, not by the
-/// tabs opened.
+/// tabs opened. The shell alone (the layout on a page of two lines) is measured too: the floor
+/// under every page's figure.
 /// </summary>
 [Trait("Category", "Benchmark")]
 public sealed class IdleCircuitBenchmark : PortalJourney
@@ -53,6 +54,8 @@ public sealed class IdleCircuitBenchmark : PortalJourney
 
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"Idle circuits, {size} per page, live managed heap after a full collection");
+        // The layout and the circuit alone, on a page of two lines: what every other page costs at least.
+        await MeasureAsync(tabs, "/not-found", "not-found", "idle circuit, the shell alone", size, report);
         await MeasureAsync(tabs, "/support/users", "support-users", "idle circuit, support list", size, report);
         await MeasureAsync(tabs, person, "user-upn", "idle circuit, a person", size, report);
         await MeasureAsync(tabs, "/setup", "global-granted", "idle circuit, setup", size, report);
