@@ -16,6 +16,7 @@ public sealed class JobServerAnnouncement(JobStorage storage, JobServerIdentity 
 
     private readonly CancellationTokenSource stopping = new();
     private Task announcing = Task.CompletedTask;
+    private bool disposed;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -25,12 +26,24 @@ public sealed class JobServerAnnouncement(JobStorage storage, JobServerIdentity 
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host may stop its services after disposing them (a test host torn down in that order):
+        // then there is nobody left to tell.
+        if (Volatile.Read(ref disposed))
+        {
+            return;
+        }
+
         await stopping.CancelAsync();
         await announcing;
         await publisher.PublishAsync([DataChange.Everywhere(ChangeTopic.System)], cancellationToken);
     }
 
-    public void Dispose() => stopping.Dispose();
+    public void Dispose()
+    {
+        Volatile.Write(ref disposed, true);
+        stopping.Cancel();
+        stopping.Dispose();
+    }
 
     private async Task AnnounceWhenListedAsync(CancellationToken cancellationToken)
     {
