@@ -8,14 +8,11 @@ namespace IncidentIo.Domain.MicrosoftCloud;
 /// next one, and two 20-step <c>$batch</c>es at once overrun a limit of 30 per second that one
 /// at a time never does. Also holds back every send of this process until a 429's <c>Retry-After</c> has passed.
 /// </summary>
-internal sealed class LocalSendSpacing : IDisposable
+internal sealed class LocalSendSpacing
 {
     private readonly Lock gate = new();
     private DateTimeOffset freeAt = DateTimeOffset.MinValue;
     private long heldBack;
-
-    /// <summary>One taker of the shared row at a time in this process: the others would only lose the optimistic update and read again.</summary>
-    public SemaphoreSlim Taking { get; } = new(1, 1);
 
     /// <summary>Sends this process held back because the previous one went late or a 429 said to wait.</summary>
     public long HeldBack => Interlocked.Read(ref heldBack);
@@ -50,6 +47,4 @@ internal sealed class LocalSendSpacing : IDisposable
             }
         }
     }
-
-    public void Dispose() => Taking.Dispose();
 }

@@ -18,7 +18,7 @@ namespace IncidentIo.Domain.MicrosoftCloud;
 /// https://learn.microsoft.com/en-us/graph/throttling#best-practices-to-handle-throttling
 /// (wait the seconds in Retry-After, then retry; exponential backoff only when it is missing)
 /// </summary>
-public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFactory, IOptions<MicrosoftOptions> microsoft, TimeProvider clock) : IDisposable
+public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFactory, IOptions<MicrosoftOptions> microsoft, TimeProvider clock)
 {
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
 
@@ -35,7 +35,7 @@ public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFa
     public async Task<DateTimeOffset> WaitForSlotAsync(Guid tenantId, string operation, double perSecond, CancellationToken cancellationToken, int slots = 1)
     {
         var spacing = Local(tenantId, operation);
-        var (slot, interval) = await TakeSlotAsync(spacing, tenantId, operation, perSecond, slots, cancellationToken);
+        var (slot, interval) = await TakeSlotAsync(tenantId, operation, perSecond, slots, cancellationToken);
         var wait = slot - clock.GetUtcNow();
         if (wait > TimeSpan.Zero)
         {
@@ -55,72 +55,56 @@ public sealed class TenantGraphPacer(IDbContextFactory<IncidentIoDbContext> dbFa
     /// <summary>Sends this process held back for one kind of call: woken late behind another, or waiting out a 429.</summary>
     public long HeldBack(Guid tenantId, string operation) => Local(tenantId, operation).HeldBack;
 
-    public void Dispose()
-    {
-        foreach (var spacing in local.Values)
-        {
-            spacing.Dispose();
-        }
-    }
-
     private LocalSendSpacing Local(Guid tenantId, string operation) => local.GetOrAdd((tenantId, operation), _ => new LocalSendSpacing());
 
     /// <summary>Takes the row's next slot (making the row if there is none); returns it and the gap it was taken with.</summary>
     private async Task<(DateTimeOffset Slot, double IntervalMs)> TakeSlotAsync(
-        LocalSendSpacing spacing, Guid tenantId, string operation, double perSecond, int slots, CancellationToken cancellationToken)
+        Guid tenantId, string operation, double perSecond, int slots, CancellationToken cancellationToken)
     {
         var baseInterval = 1000.0 / perSecond;
-        await spacing.Taking.WaitAsync(cancellationToken);
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            for (var attempt = 0; ; attempt++)
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var now = clock.GetUtcNow();
+            var pace = await db.GraphPaces.AsNoTracking().SingleOrDefaultAsync(p => p.TenantId == tenantId && p.Operation == operation, cancellationToken);
+            if (pace is null)
             {
-                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-                var now = clock.GetUtcNow();
-                var pace = await db.GraphPaces.AsNoTracking().SingleOrDefaultAsync(p => p.TenantId == tenantId && p.Operation == operation, cancellationToken);
-                if (pace is null)
+                db.GraphPaces.Add(new GraphPace { TenantId = tenantId, Operation = operation, NextSlotAt = now, IntervalMs = baseInterval });
+                try
                 {
-                    db.GraphPaces.Add(new GraphPace { TenantId = tenantId, Operation = operation, NextSlotAt = now, IntervalMs = baseInterval });
-                    try
-                    {
-                        await db.SaveChangesAsync(cancellationToken);
-                    }
-                    catch (DbUpdateException)
-                    {
-                        // Another worker made the row first: take a slot from it.
-                    }
-
-                    continue;
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+                catch (DbUpdateException)
+                {
+                    // Another worker made the row first: take a slot from it.
                 }
 
-                var interval = pace.IntervalMs;
-                if (interval > baseInterval && (pace.ThrottledAt is null || now - pace.ThrottledAt > Settle))
-                {
-                    // Recover per slot taken, not per call: a $batch takes many slots in one call.
-                    interval = Math.Max(baseInterval, interval * Math.Pow(0.9, Math.Max(1, slots)));
-                }
-
-                interval = Math.Min(interval, baseInterval * 64);
-                var slot = pace.NextSlotAt > now ? pace.NextSlotAt : now;
-                var next = slot + TimeSpan.FromMilliseconds(interval * Math.Max(1, slots));
-                var taken = await db.GraphPaces
-                    .Where(p => p.TenantId == tenantId && p.Operation == operation && p.NextSlotAt == pace.NextSlotAt)
-                    .ExecuteUpdateAsync(s => s.SetProperty(p => p.NextSlotAt, next).SetProperty(p => p.IntervalMs, interval), cancellationToken);
-                if (taken == 1)
-                {
-                    return (slot, interval);
-                }
-
-                // Another worker process took that slot: try the next one, after a moment when it keeps happening.
-                if (attempt > 3)
-                {
-                    await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), clock, cancellationToken);
-                }
+                continue;
             }
-        }
-        finally
-        {
-            spacing.Taking.Release();
+
+            var interval = pace.IntervalMs;
+            if (interval > baseInterval && (pace.ThrottledAt is null || now - pace.ThrottledAt > Settle))
+            {
+                // Recover per slot taken, not per call: a $batch takes many slots in one call.
+                interval = Math.Max(baseInterval, interval * Math.Pow(0.9, Math.Max(1, slots)));
+            }
+
+            interval = Math.Min(interval, baseInterval * 64);
+            var slot = pace.NextSlotAt > now ? pace.NextSlotAt : now;
+            var next = slot + TimeSpan.FromMilliseconds(interval * Math.Max(1, slots));
+            var taken = await db.GraphPaces
+                .Where(p => p.TenantId == tenantId && p.Operation == operation && p.NextSlotAt == pace.NextSlotAt)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.NextSlotAt, next).SetProperty(p => p.IntervalMs, interval), cancellationToken);
+            if (taken == 1)
+            {
+                return (slot, interval);
+            }
+
+            // Another caller took that slot: try the next one, after a moment when it keeps happening.
+            if (attempt > 3)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 + attempt)), clock, cancellationToken);
+            }
         }
     }
 

@@ -37,7 +37,6 @@ public sealed class TenantGraphPacerTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        pacer.Dispose();
         await services.DisposeAsync();
         await database.DisposeAsync();
     }
