@@ -2,8 +2,8 @@ namespace IncidentIo.Domain.MicrosoftCloud;
 
 /// <summary>
 /// This process's own sends of one kind of Graph call for one tenant: when the next may go, so
-/// that calls are spent against Microsoft's limit when they are sent, not when their slot was
-/// taken. The shared schedule (<see cref="TenantGraphPacer"/>) hands out slots ahead of time; a
+/// that a <c>$batch</c>'s slots are spent against Microsoft's limit when it is sent, not when they
+/// were taken. The shared schedule (<see cref="TenantGraphPacer"/>) hands out slots ahead of time; a
 /// caller that wakes late (a busy machine, a GC pause) would otherwise send together with the
 /// next one, and two 20-step <c>$batch</c>es at once overrun a limit of 30 per second that one
 /// at a time never does. Also holds back every send of this process until a 429's <c>Retry-After</c> has passed.
@@ -18,15 +18,21 @@ internal sealed class LocalSendSpacing
     public long HeldBack => Interlocked.Read(ref heldBack);
 
     /// <summary>
-    /// Spends <paramref name="slots"/> intervals from now or from the end of the last send's, whichever
-    /// is later. Returns how long to wait before sending (zero: at once).
+    /// When a call may be sent: not before the window of the last <c>$batch</c> sent (its slots
+    /// counted from when it went) nor before a 429's <c>Retry-After</c>. A <c>$batch</c> opens a
+    /// window of <paramref name="slots"/> intervals; a single call opens none, since two of them
+    /// going together are two requests, well inside a limit's second. Returns how long to wait (zero: at once).
     /// </summary>
     public TimeSpan Spend(DateTimeOffset now, int slots, double intervalMs)
     {
         lock (gate)
         {
             var at = freeAt > now ? freeAt : now;
-            freeAt = at + TimeSpan.FromMilliseconds(intervalMs * Math.Max(1, slots));
+            if (slots > 1)
+            {
+                freeAt = at + TimeSpan.FromMilliseconds(intervalMs * slots);
+            }
+
             if (at > now)
             {
                 heldBack++;
