@@ -150,7 +150,7 @@ public sealed class PacedGraphCalls(TenantGraphPacer pacer, TimeProvider clock)
     {
         for (var number = 1; ; number++)
         {
-            await pacer.WaitForSlotAsync(tenantId, policy.Operation, policy.PerSecond, cancellationToken, slots());
+            var sentAt = await pacer.WaitForSlotAsync(tenantId, policy.Operation, policy.PerSecond, cancellationToken, slots());
             var outcome = await attempt();
             if (outcome.Said is null)
             {
@@ -160,7 +160,7 @@ public sealed class PacedGraphCalls(TenantGraphPacer pacer, TimeProvider clock)
             var retryAfter = RetryAfterHeader.Capped(outcome.RetryAfter, pacer.MaxRetryAfter);
             if (outcome.Status is 429 or 503 or 504)
             {
-                await pacer.ThrottledAsync(tenantId, policy.Operation, retryAfter ?? TimeSpan.FromSeconds(1), cancellationToken);
+                await pacer.ThrottledAsync(tenantId, policy.Operation, retryAfter ?? TimeSpan.FromSeconds(1), cancellationToken, sentAt);
             }
 
             if (number >= policy.MaxAttempts)

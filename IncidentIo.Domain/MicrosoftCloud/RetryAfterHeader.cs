@@ -20,6 +20,12 @@ public static class RetryAfterHeader
     /// </summary>
     public static TimeSpan? Capped(TimeSpan? retryAfter, TimeSpan max) => retryAfter > max ? max : retryAfter;
 
+    /// <summary>
+    /// Seconds (https://learn.microsoft.com/en-us/graph/throttling: "wait the number of seconds specified
+    /// in the Retry-After header"); a value with a fraction is waited exactly, not refused for want of a whole number.
+    /// </summary>
     private static TimeSpan? Parse(string? value) =>
-        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) ? TimeSpan.FromSeconds(Math.Min(seconds, (long)TimeSpan.FromDays(365).TotalSeconds)) : null;
+        decimal.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds((double)Math.Min(seconds, (decimal)TimeSpan.FromDays(365).TotalSeconds))
+            : null;
 }

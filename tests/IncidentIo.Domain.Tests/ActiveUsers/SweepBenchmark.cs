@@ -65,9 +65,13 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
         var sweep = await MeasureAsync(harness, () => harness.Services.GetRequiredService<ActiveUserSweep>().RunAsync(harness.OrganizationId, "benchmark"));
         var run = sweep.Result;
         int auditRows;
+        string paces;
         await using (var db = await harness.DbAsync())
         {
             auditRows = await db.AuditLog.CountAsync(a => a.Actor == ActiveUserSweep.Actor);
+            // Which of the tenant's pacer rows heard 429s, and how wide each gap ended: where the back-off went.
+            paces = string.Join(", ", (await db.GraphPaces.AsNoTracking().Where(p => p.TenantId == Contoso).OrderBy(p => p.Operation).ToListAsync())
+                .Select(p => $"{p.Operation} {p.ThrottledCount} throttled, gap {p.IntervalMs:F1} ms"));
         }
 
         var scale = (double)tenant.Users.Count / naive.Result.Users;
@@ -95,6 +99,7 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
             Row("  wall time ÷ floor (max)", $"{sweep.Elapsed.TotalSeconds / Floor(harness, sweep.Admitted).Max:F2}", $"{naive.Elapsed.TotalSeconds * scale / naiveFloor:F2}"),
             Row("  429s from the Sandbox", $"{sweep.Throttled}", $"{naive.Throttled * scale:F0}"),
             $"    by class (sweep): {(sweep.Throttled == 0 ? "none" : Classes(sweep.Rejected))}",
+            $"    pacer rows after both runs: {paces}",
             Row("peak managed heap growth (sampled 20 ms)", $"{sweep.PeakHeapGrowth / 1048576.0:F0} MiB", $"{naive.PeakHeapGrowth / 1048576.0:F0} MiB (sample, not scaled)"),
             Row("sampled users in a bot team", "", $"{naive.Result.InABotTeam} of {naive.Result.Users}"),
             Row("users changed", $"{changed:N0} ({run.Deactivated} off, {run.Reactivated} on)", $"{naive.Result.Changed * scale:N0}"),

@@ -133,9 +133,23 @@ public sealed class PacedGraphCallsTests : IAsyncLifetime
         Assert.All(answers.Values, a => Assert.Equal((200, null), (a.Status, a.Error)));
         Assert.Equal(["t1", "t2", "t3"], answers.Keys.Order());
         Assert.Equal([3, 1], graph.BatchSizes);
-        Assert.Equal(1, await ThrottledCountAsync());
+        // A single 429 is waited out and leaves the gap as it was.
+        Assert.Equal((1, 1.0), await PaceAsync());
         // One slot per step: 3 then 1, so the row's schedule moved on by four intervals at least.
         Assert.Equal(4, graph.StepsSent);
+    }
+
+    [Fact]
+    public async Task A_step_throttled_again_after_waiting_out_its_retry_after_doubles_the_gap_once()
+    {
+        graph.Answer = (url, attempt) => url.Contains("/t2/", StringComparison.Ordinal) && attempt <= 2 ? 429 : 200;
+
+        var answers = await calls.BatchGetAsync<ConversationMemberCollectionResponse>(Tenant, Policy, client, Steps("t1", "t2"), CancellationToken.None);
+
+        Assert.All(answers.Values, a => Assert.Equal(200, a.Status));
+        Assert.Equal([2, 1, 1], graph.BatchSizes);
+        // The first 429 is only waited out; the second came for a call sent after it was heard: the pace was too fast.
+        Assert.Equal((2, 2.0), await PaceAsync());
     }
 
     [Fact]
@@ -168,6 +182,14 @@ public sealed class PacedGraphCallsTests : IAsyncLifetime
 
     private List<(string Key, RequestInformation Request)> Steps(params string[] teams) =>
         [.. teams.Select(t => (t, client.Teams[t].Members.ToGetRequestInformation()))];
+
+    /// <summary>The row's 429 count and its gap (the policy's rate of 1,000 per second is a gap of 1 ms).</summary>
+    private async Task<(int ThrottledCount, double IntervalMs)> PaceAsync()
+    {
+        await using var db = await services.GetRequiredService<IDbContextFactory<IncidentIoDbContext>>().CreateDbContextAsync();
+        var pace = await db.GraphPaces.AsNoTracking().SingleAsync(p => p.TenantId == Tenant && p.Operation == Operation);
+        return (pace.ThrottledCount, pace.IntervalMs);
+    }
 
     private async Task<int> ThrottledCountAsync()
     {
