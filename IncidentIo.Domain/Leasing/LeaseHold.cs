@@ -90,7 +90,10 @@ public sealed class LeaseHold<TRow> : IAsyncDisposable where TRow : class
                     return;
                 }
 
-                if (await lease.RenewAsync(mine, stop) is not { } heldUntil)
+                // A renewal still on its way when the lease runs out is called off: written late, it
+                // would hold the row for a holder that has already stopped its work.
+                using var renewal = CancellationTokenSource.CreateLinkedTokenSource(stop, lost.Token);
+                if (await lease.RenewAsync(mine, renewal.Token) is not { } heldUntil)
                 {
                     await lost.CancelAsync();
                     return;
@@ -98,7 +101,7 @@ public sealed class LeaseHold<TRow> : IAsyncDisposable where TRow : class
 
                 lost.CancelAfter(Left(heldUntil));
             }
-            catch (Exception) when (stop.IsCancellationRequested)
+            catch (Exception) when (stop.IsCancellationRequested || lost.IsCancellationRequested)
             {
                 return;
             }

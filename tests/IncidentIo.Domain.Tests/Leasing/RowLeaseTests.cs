@@ -260,6 +260,50 @@ public sealed class PostgresRowLeaseTests() : RowLeaseTests(DatabaseOptions.Post
         Assert.NotNull(next);
     }
 
+    [Fact]
+    public async Task A_renewal_still_waiting_on_the_database_when_the_lease_runs_out_writes_nothing()
+    {
+        var clock = new FakeTimeProvider(Start);
+        await using var held = await Lease(clock).TakeAsync(r => r.Id == RowId, CancellationToken.None);
+        Assert.NotNull(held);
+
+        // Another transaction locks the row, so the renewal's UPDATE waits on it.
+        await using var blocker = new NpgsqlConnection(Database.ConnectionString);
+        await blocker.OpenAsync();
+        await using var locking = await blocker.BeginTransactionAsync();
+        await using (var lockRow = new NpgsqlCommand("SELECT 1 FROM team_roster_reads WHERE id = @id FOR UPDATE", blocker, locking))
+        {
+            lockRow.Parameters.AddWithValue("id", RowId);
+            await lockRow.ExecuteNonQueryAsync();
+        }
+
+        // Watched from outside the locking transaction, which sees one snapshot of pg_stat_activity.
+        await using var watcher = new NpgsqlConnection(Database.ConnectionString);
+        await watcher.OpenAsync();
+        clock.Advance(Duration / 3);
+        await WaitUntilAsync(async () => await UpdatesRunningAsync(watcher) == 1);
+        clock.Advance(Duration / 3);
+        clock.Advance(Duration / 3);
+        Assert.True(held.IsLost);
+
+        // The lock goes; a renewal written now would hold the row for a holder that stopped.
+        await locking.CommitAsync();
+        await WaitUntilAsync(async () => await UpdatesRunningAsync(watcher) == 0);
+        Assert.Equal(Start + Duration, (await RowAsync()).LeaseUntil);
+        await using var next = await Lease(new FakeTimeProvider(Start + Duration + TimeSpan.FromSeconds(1))).TakeAsync(r => r.Id == RowId, CancellationToken.None);
+        Assert.NotNull(next);
+    }
+
+    private static async Task<long> UpdatesRunningAsync(NpgsqlConnection connection)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active' AND query LIKE 'UPDATE%'
+            """, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
     private static async Task AdminAsync(PostgresCluster cluster, string sql)
     {
         await using var connection = new NpgsqlConnection(cluster.AdminConnectionString);
