@@ -100,11 +100,18 @@ public sealed class ScaleOutTests : IAsyncLifetime
             pages.Add(page);
         }
 
+        var clicked = 0;
         for (var click = 0; click < ClicksPerPortal; click++)
         {
             foreach (var page in pages)
             {
                 await page.GetByTestId("run-heartbeat").ClickAsync();
+                clicked++;
+                // The page shows the previous click's result, and its button enabled, until this
+                // click's render arrives; a click on a button the server already disabled is ignored.
+                // So: this heartbeat has run, then the page has finished waiting for it.
+                await WaitForHeartbeatsRunAsync(clicked);
+                await Assertions.Expect(page.GetByTestId("run-heartbeat")).ToBeEnabledAsync(new() { Timeout = 20_000 });
                 await Assertions.Expect(page.GetByTestId("heartbeat-result")).ToHaveTextAsync(
                     new System.Text.RegularExpressions.Regex(@"^Picked up by worker "), new() { Timeout = 20_000 });
             }
@@ -170,6 +177,23 @@ public sealed class ScaleOutTests : IAsyncLifetime
         static double Median(List<double> values) => values.Count == 0 ? double.NaN : values.Order().ElementAt(values.Count / 2);
         return string.Create(CultureInfo.InvariantCulture,
             $"request->enqueued {Median(enqueue):F0} ms, enqueued->fetched {Median(fetch):F0} ms (max {(fetch.Count == 0 ? 0 : fetch.Max()):F0}), fetched->running {Median(start):F0} ms");
+    }
+
+    private async Task WaitForHeartbeatsRunAsync(int count)
+    {
+        var giveUpAt = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            await using var db = NewContext();
+            var run = await db.JobHeartbeats.CountAsync(h => h.Trigger == HeartbeatTrigger.OnDemand && h.ExecutedAt != null);
+            if (run >= count)
+            {
+                return;
+            }
+
+            Assert.True(DateTime.UtcNow < giveUpAt, $"{run} of {count} heartbeats asked for had run after 20 s.");
+            await Task.Delay(50);
+        }
     }
 
     private PostgresIncidentIoDbContext NewContext() =>
