@@ -2,6 +2,7 @@ using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Changes;
 using IncidentIo.Domain.Data;
 using IncidentIo.Domain.Organizations;
+using IncidentIo.Domain.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -108,6 +109,34 @@ public sealed class ChangeRecorderTests : IAsyncLifetime
         }
 
         Assert.Equal(before, Feed.Delivered);
+    }
+
+    [Fact]
+    public async Task Saving_many_new_people_looks_through_the_tracked_rows_a_fixed_number_of_times_and_announces_their_organisation()
+    {
+        using var installs = Feed.Subscribe(contoso, ChangeTopic.Installs);
+        using var people = Feed.Subscribe(contoso, ChangeTopic.People);
+        var detections = new Dictionary<int, int>();
+        foreach (var count in new[] { 10, 400 })
+        {
+            await using var db = NewContext();
+            for (var i = 0; i < count; i++)
+            {
+                db.Users.Add(new User { OrganizationId = contoso, MicrosoftObjectId = Guid.NewGuid(), DisplayName = $"Person {count}-{i}" });
+            }
+
+            // Each person's installation is a row of its own in the tracker, owned by the person:
+            // finding its organisation must not look through every tracked row again.
+            var passes = 0;
+            db.ChangeTracker.DetectingAllChanges += (_, _) => passes++;
+            await db.SaveChangesAsync();
+            detections[count] = passes;
+        }
+
+        Assert.Equal(detections[10], detections[400]);
+        Assert.InRange(detections[400], 1, 3);
+        Assert.True(installs.IsSignalled);
+        Assert.True(people.IsSignalled);
     }
 
     private SweepRun Run() => new()
