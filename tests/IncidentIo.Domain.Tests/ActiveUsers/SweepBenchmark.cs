@@ -100,6 +100,7 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
             Row("  429s from the Sandbox", $"{sweep.Throttled}", $"{naive.Throttled * scale:F0}"),
             $"    by class (sweep): {(sweep.Throttled == 0 ? "none" : Classes(sweep.Rejected))}",
             $"    pacer rows after both runs: {paces}",
+            $"    {Binding(harness, sweep)}",
             Row("peak managed heap growth (sampled 20 ms)", $"{sweep.PeakHeapGrowth / 1048576.0:F0} MiB", $"{naive.PeakHeapGrowth / 1048576.0:F0} MiB (sample, not scaled)"),
             Row("sampled users in a bot team", "", $"{naive.Result.InABotTeam} of {naive.Result.Users}"),
             Row("users changed", $"{changed:N0} ({run.Deactivated} off, {run.Reactivated} on)", $"{naive.Result.Changed * scale:N0}"),
@@ -270,23 +271,30 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
         GC.Collect();
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var peak = baseline;
+        var timeline = new List<(TimeSpan At, IReadOnlyDictionary<string, long> Admitted)>();
         using var stop = new CancellationTokenSource();
+        var clock = Stopwatch.StartNew();
         var sampler = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 peak = Math.Max(peak, GC.GetTotalMemory(false));
+                if (timeline.Count == 0 || clock.Elapsed - timeline[^1].At >= TimeSpan.FromSeconds(1))
+                {
+                    timeline.Add((clock.Elapsed, harness.Sandbox.Throttling.Admitted));
+                }
+
                 await Task.Delay(20, CancellationToken.None);
             }
         });
-        var clock = Stopwatch.StartNew();
         var result = await work();
         var elapsed = clock.Elapsed;
         await stop.CancelAsync();
         await sampler;
         var admitted = harness.Sandbox.Throttling.Admitted;
+        timeline.Add((elapsed, admitted));
         var rejected = harness.Sandbox.Throttling.Rejected.ToDictionary(r => r.Key, r => r.Value);
-        return new Measured<T>(result, elapsed, peak - baseline, admitted, rejected.Values.Sum(), rejected);
+        return new Measured<T>(result, elapsed, peak - baseline, admitted, rejected.Values.Sum(), rejected, timeline);
     }
 
     private static double Limit(ReachabilityHarness harness, string rule) =>
@@ -302,6 +310,29 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
         return (seconds.DefaultIfEmpty(0).Max(), seconds.Sum());
     }
 
+    /// <summary>
+    /// Where the wall time over the floor went: each class's calls in each tenth of the run, as a
+    /// share of its limit (1.00 = the class ran at its limit all that tenth); the floor's class first.
+    /// </summary>
+    private static string Binding<T>(ReachabilityHarness harness, Measured<T> sweep)
+    {
+        var classes = sweep.Admitted.Where(a => a.Key != Throttler.GlobalClass).OrderByDescending(a => a.Value / Limit(harness, a.Key)).Select(a => a.Key);
+        return "each class per tenth of the run, share of its limit (the floor's class first):" + string.Concat(classes.Select(operation =>
+        {
+            var shares = Enumerable.Range(1, 10).Select(tenth =>
+            {
+                var from = sweep.Elapsed * ((tenth - 1) / 10.0);
+                var to = sweep.Elapsed * (tenth / 10.0);
+                var calls = AdmittedAt(sweep, operation, to) - AdmittedAt(sweep, operation, from);
+                return (calls / ((to - from).TotalSeconds * Limit(harness, operation))).ToString("F2", CultureInfo.InvariantCulture);
+            });
+            return $"\n      {operation,-28}{string.Join(' ', shares)}";
+        }));
+    }
+
+    private static long AdmittedAt<T>(Measured<T> measured, string operation, TimeSpan at) =>
+        measured.Timeline.LastOrDefault(s => s.At <= at).Admitted?.GetValueOrDefault(operation) ?? 0;
+
     private static string Classes(IReadOnlyDictionary<string, long> admitted) =>
         string.Join(", ", admitted.Where(a => a.Key != Throttler.GlobalClass).OrderByDescending(a => a.Value).Select(a => $"{a.Value:N0} {a.Key}"));
 
@@ -316,5 +347,7 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
 
     private sealed record NaiveResult(int Users, int Requests, int Changed, int RowsWritten, int InABotTeam);
 
-    private sealed record Measured<T>(T Result, TimeSpan Elapsed, long PeakHeapGrowth, IReadOnlyDictionary<string, long> Admitted, long Throttled, IReadOnlyDictionary<string, long> Rejected);
+    private sealed record Measured<T>(
+        T Result, TimeSpan Elapsed, long PeakHeapGrowth, IReadOnlyDictionary<string, long> Admitted, long Throttled, IReadOnlyDictionary<string, long> Rejected,
+        IReadOnlyList<(TimeSpan At, IReadOnlyDictionary<string, long> Admitted)> Timeline);
 }
