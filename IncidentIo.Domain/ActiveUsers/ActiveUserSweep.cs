@@ -181,12 +181,28 @@ public sealed class ActiveUserSweep(
     {
         var added = 0;
         bool installForThem;
+        var known = new Dictionary<Guid, string?>();
         await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
             installForThem = await db.Organizations.Where(o => o.Id == organizationId).Select(o => o.GlobalPermissionsGrantedAt != null).SingleAsync(cancellationToken);
+            // Who is known, read once: asking per 500 found members took 200 round trips at 100,000 people.
+            await foreach (var person in db.Users.AsNoTracking().Where(u => u.OrganizationId == organizationId)
+                .Select(u => new { u.MicrosoftObjectId, u.BotTeamName }).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                known.TryAdd(person.MicrosoftObjectId, person.BotTeamName);
+            }
+
+            var seenElsewhere = found
+                .Select(f => (f.Member.ObjectId, TeamName: ClippedText.Clip(f.TeamName, User.BotTeamNameMaxLength)))
+                .Where(f => known.TryGetValue(f.ObjectId, out var recorded) && recorded != f.TeamName)
+                .ToList();
+            if (await FoundPeople.MarkSeenAsync(db, organizationId, seenElsewhere, cancellationToken) > 0)
+            {
+                await services.GetRequiredService<ChangeRecorder>().RecordAsync(db, DataChange.Of(ChangeTopic.People, organizationId), cancellationToken);
+            }
         }
 
-        foreach (var chunk in found.Chunk(500))
+        foreach (var chunk in found.Where(f => !known.ContainsKey(f.Member.ObjectId)).Chunk(500))
         {
             for (var attempt = 1; ; attempt++)
             {

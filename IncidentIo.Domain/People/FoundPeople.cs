@@ -64,6 +64,48 @@ public static class FoundPeople
 
         return added;
     }
+
+    /// <summary>
+    /// Marks known people as seen in a team with our bot (<see cref="User.BotTeamName"/>), many at once:
+    /// on PostgreSQL one UPDATE per 10,000 people joined to the pairs sent as two arrays, elsewhere
+    /// through the change tracker 500 at a time. Announcing the change is the caller's.
+    /// </summary>
+    /// <returns>How many people were updated.</returns>
+    public static async Task<int> MarkSeenAsync(
+        IncidentIoDbContext db, Guid organizationId, IReadOnlyCollection<(Guid ObjectId, string TeamName)> seen, CancellationToken cancellationToken)
+    {
+        var updated = 0;
+        if (db.Database.IsNpgsql())
+        {
+            foreach (var chunk in seen.Chunk(10_000))
+            {
+                var ids = chunk.Select(s => s.ObjectId).ToArray();
+                var names = chunk.Select(s => s.TeamName).ToArray();
+                updated += await db.Database.ExecuteSqlAsync($"""
+                    UPDATE users AS u SET bot_team_name = seen.team_name
+                    FROM unnest({ids}, {names}) AS seen(object_id, team_name)
+                    WHERE u.organization_id = {organizationId} AND u.microsoft_object_id = seen.object_id
+                    """, cancellationToken);
+            }
+
+            return updated;
+        }
+
+        foreach (var chunk in seen.Chunk(500))
+        {
+            var teamOf = chunk.DistinctBy(s => s.ObjectId).ToDictionary(s => s.ObjectId, s => s.TeamName);
+            var ids = teamOf.Keys.ToList();
+            foreach (var user in await db.Users.Where(u => u.OrganizationId == organizationId && ids.Contains(u.MicrosoftObjectId)).ToListAsync(cancellationToken))
+            {
+                user.BotTeamName = teamOf[user.MicrosoftObjectId];
+            }
+
+            updated += await db.SaveChangesAsync(cancellationToken);
+            db.ChangeTracker.Clear();
+        }
+
+        return updated;
+    }
 }
 
 /// <summary>A member of a team where our bot is installed, and that team's name.</summary>

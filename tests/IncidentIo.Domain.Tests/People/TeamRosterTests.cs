@@ -1,5 +1,6 @@
 using IncidentIo.Domain.ActiveUsers;
 using IncidentIo.Domain.Bot;
+using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.People;
 using IncidentIo.Domain.Reachability;
 using IncidentIo.Domain.Setup;
@@ -298,6 +299,35 @@ public sealed class TeamRosterTests
         Assert.Equal(7, audit.Count);
         Assert.All(audit, a => Assert.Equal(ActiveUserSweep.Actor, a.Actor));
         Assert.Single(Jobs(harness).Taken(nameof(AppInstallationJobs.InstallDueAsync)));
+    }
+
+    [Theory]
+    [InlineData(DatabaseOptions.Sqlite)]
+    [InlineData(DatabaseOptions.Postgres)]
+    public async Task The_sweep_marks_the_people_it_knows_as_seen_in_the_bot_team_it_read_them_in(string provider)
+    {
+        await using var harness = await ReachabilityHarness.StartAsync(provider, settings: new Dictionary<string, string?>
+        {
+            ["ActiveUsers:QuarantineShare"] = "1",
+            ["ActiveUsers:QuarantineCount"] = "100000",
+        });
+        var catalogId = harness.Sandbox.State.Teams.CatalogApps(Contoso).Single(a => a.ManifestId == harness.TeamsApp.AppId).Id;
+        harness.Sandbox.State.Teams.InstallInTeam(Contoso, Engineering, catalogId);
+        var engineering = harness.Sandbox.State.Teams.Members(Engineering).Select(m => m.UserId).ToHashSet();
+        var teamName = harness.Sandbox.State.Teams.FindTeam(Contoso, Engineering)!.DisplayName;
+        var sweep = harness.Services.GetRequiredService<ActiveUserSweep>();
+
+        Assert.Equal(SweepOutcome.Applied, (await sweep.RunAsync(harness.OrganizationId, "schedule")).Outcome);
+
+        var people = await PeopleAsync(harness);
+        Assert.Equal(engineering.Count, people.Count(p => engineering.Contains(p.MicrosoftObjectId)));
+        Assert.All(people, p => Assert.Equal(engineering.Contains(p.MicrosoftObjectId) ? teamName : null, p.BotTeamName));
+        Assert.Empty(await AuditAsync(harness, "user.found-in-team"));
+
+        // Seen there again: nothing to write.
+        var again = await sweep.RunAsync(harness.OrganizationId, "schedule");
+        Assert.Equal(SweepOutcome.Applied, again.Outcome);
+        Assert.Equal(people.Select(p => (p.Id, p.BotTeamName)).Order(), (await PeopleAsync(harness)).Select(p => (p.Id, p.BotTeamName)).Order());
     }
 
     /// <summary>Contoso in the Sandbox, and in our database only Adele (who set it up).</summary>
