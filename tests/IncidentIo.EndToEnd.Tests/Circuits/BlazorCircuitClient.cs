@@ -39,6 +39,13 @@ public sealed class BlazorCircuitClient : IAsyncDisposable
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
+    // What a page answers to the calls whose caller needs a value (null would not read as one).
+    private static readonly Dictionary<string, string> Answers = new(StringComparer.Ordinal)
+    {
+        // MudPopoverProvider counts the providers on the page, to warn about a second one; a page has one.
+        ["mudpopoverHelper.countProviders"] = "1",
+    };
+
     private readonly PortalSession session;
     private readonly Action<ReceivedRenderBatch> observe;
     private readonly BlazorPackProtocol protocol = new();
@@ -74,7 +81,8 @@ public sealed class BlazorCircuitClient : IAsyncDisposable
         connection.On<long, string, string, int, long, int>("JS.BeginInvokeJS", OnBeginInvokeJSAsync);
         connection.On<string, bool, string?>("JS.EndInvokeDotNet", OnEndInvokeDotNet);
         connection.On<string>("JS.Error", error => Fail($"The circuit failed: {error}"));
-        // The server confirms the root components were added; the page has nothing more to do then.
+        // Where a root component goes on the page, and the server's confirmation that they were added: a page without a DOM has nothing to do.
+        connection.On<int, string>("JS.AttachComponent", (_, _) => { });
         connection.On<long>("JS.EndUpdateRootComponents", _ => { });
         connection.Closed += closed =>
         {
@@ -216,7 +224,7 @@ public sealed class BlazorCircuitClient : IAsyncDisposable
 
         var result = resultType == JSObjectReferenceResult
             ? $"{{\"__jsObjectId\":{Interlocked.Increment(ref nextJSObjectId)}}}"
-            : "null";
+            : Answers.GetValueOrDefault(identifier, "null");
         await connection.SendAsync("EndInvokeJSFromDotNet", asyncHandle, true, $"[{asyncHandle},true,{result}]");
     }
 

@@ -89,6 +89,18 @@ public sealed class ReceivedRenderBatch(
         }
     }
 
+    /// <summary>
+    /// The markup this batch adds: static blocks (an element with no dynamic part, and all inside it)
+    /// reach the browser as one markup string rather than as element frames.
+    /// </summary>
+    public IEnumerable<string> AddedMarkup() =>
+        Added().Where(i => referenceFrames[i].Kind == RenderFrameKind.Markup).Select(i => referenceFrames[i].Value ?? "");
+
+    /// <summary>The indexes of the reference frames this batch adds: each prepended frame and its subtree.</summary>
+    private IEnumerable<int> Added() =>
+        diffs.SelectMany(d => d.Edits).Where(e => e.Type == RenderEdit.PrependFrame)
+            .SelectMany(e => Enumerable.Range(e.ReferenceFrameIndex, Math.Max(1, referenceFrames[e.ReferenceFrameIndex].SubtreeLength)));
+
     /// <summary>An element's attribute frames come straight after it.</summary>
     private Dictionary<string, RenderFrame> AttributesAfter(int element)
     {

@@ -51,6 +51,21 @@ public sealed class RenderBatchReaderTests
         Assert.Equal(9, read.ReferenceFrames[1].EventHandlerId);
     }
 
+    [Fact]
+    public void Static_markup_a_batch_adds_is_read_as_one_string()
+    {
+        var batch = new BatchWriter();
+        batch.Diff(5, (RenderEdit.PrependFrame, 1));
+        batch.Text("kept");
+        batch.Markup("<tr><td><p data-testid=\"no-users\">Nobody matches.</p></td></tr>");
+
+        var read = RenderBatchReader.Read(batch.ToArray());
+
+        var markup = Assert.Single(read.AddedMarkup());
+        Assert.Contains("data-testid=\"no-users\"", markup, StringComparison.Ordinal);
+        Assert.Empty(read.AddedElements("p"));
+    }
+
     /// <summary>Writes a batch in RenderBatchWriter's layout: diffs, frames, disposed ids, strings, then their five offsets.</summary>
     private sealed class BatchWriter
     {
@@ -66,6 +81,8 @@ public sealed class RenderBatchReaderTests
         public void Attribute(string name, string? value, long handler) => frames.Add((3, Index(name), Index(value), handler));
 
         public void Text(string text) => frames.Add((2, Index(text), 0, 0));
+
+        public void Markup(string markup) => frames.Add((8, Index(markup), 0, 0));
 
         public void DisposedEventHandlers(params long[] ids) => disposedHandlers.AddRange(ids);
 
