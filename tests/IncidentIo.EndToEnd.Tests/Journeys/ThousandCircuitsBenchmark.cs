@@ -22,6 +22,7 @@ namespace IncidentIo.EndToEnd.Tests.Journeys;
 /// Scale: <c>BENCH_CIRCUITS_MANY</c> (quick 20, full 1,000, the size the issue names).
 /// </summary>
 [Trait("Category", "Benchmark")]
+[Collection(ThousandCircuitsRunAlone.Name)]
 public sealed class ThousandCircuitsBenchmark : PortalJourney
 {
     private const string HealthKey = "thousand-circuits-benchmark-health-key";
@@ -270,4 +271,14 @@ public sealed class ThousandCircuitsBenchmark : PortalJourney
         health.Dispose();
         await base.DisposeAsync();
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ThousandCircuitsRunAlone
+{
+    /// <summary>
+    /// Its idle CPU and click times are the Portal's own only when no other journey's Portal or
+    /// Chromium shares the cores meanwhile: it runs after the others, alone.
+    /// </summary>
+    public const string Name = "Thousand circuits";
 }
