@@ -16,8 +16,8 @@ public sealed class SupportListCircuit : IAsyncDisposable
 
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
 
-    // The support list's rows, their state chips and its empty line: a link, a span and a paragraph.
-    private static readonly string[] TaggedElements = ["a", "span", "p"];
+    // The support list's rows and their state chips: a link and a span.
+    private static readonly string[] TaggedElements = ["a", "span"];
 
     private readonly TaskCompletionSource listShown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, int> counts = new(StringComparer.Ordinal);
