@@ -1,6 +1,8 @@
 using Bunit;
 using IncidentIo.Domain.ActiveUsers;
+using IncidentIo.Domain.Changes;
 using IncidentIo.Portal.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IncidentIo.Portal.Tests.Support;
 
@@ -74,6 +76,36 @@ public sealed class SweepPanelTests(SupportWorld world) : ValidatedBunitContext,
         var panel = Render<SweepPanel>(p => p.Add(c => c.OrganizationId, world.Fabrikam).Add(c => c.Who, world.Staff));
 
         Assert.NotNull(panel.Find("[data-testid=sweep-none]"));
+    }
+
+    [Fact]
+    public async Task A_reread_that_finds_nothing_new_draws_nothing_and_a_new_run_is_drawn()
+    {
+        world.AddTo(this, world.ContosoAdmin);
+        await AddRunAsync(world.Contoso, SweepOutcome.Applied, "First run.");
+        var publisher = world.Host.Services.GetRequiredService<IChangePublisher>();
+        var shared = world.Host.Services.GetRequiredService<SharedReads>();
+        var panel = Render<SweepPanel>(p => p.Add(c => c.OrganizationId, world.Contoso).Add(c => c.Who, world.ContosoAdmin));
+        var renders = panel.RenderCount;
+
+        // Told of a change that is not one (as by the safety re-read, every 30 s): it reads again...
+        var readsBefore = shared.Started + shared.Joined;
+        await publisher.PublishAsync([DataChange.Of(ChangeTopic.SweepRuns, world.Contoso)], CancellationToken.None);
+        // Polled: a read that draws nothing gives bUnit no render to wait on.
+        var giveUpAt = DateTime.UtcNow.AddSeconds(10);
+        while (shared.Started + shared.Joined == readsBefore)
+        {
+            Assert.True(DateTime.UtcNow < giveUpAt, "The panel did not read again within 10 s of the notification.");
+            await Task.Delay(10);
+        }
+
+        // ...and draws nothing (a drawing would follow the read within milliseconds; this waits far longer).
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(renders, panel.RenderCount);
+
+        await AddRunAsync(world.Contoso, SweepOutcome.Applied, "Second run.");
+        panel.WaitForAssertion(() => Assert.Contains(panel.FindAll("[data-testid=sweep-run]"), r => r.TextContent.Contains("Second run.", StringComparison.Ordinal)));
+        Assert.True(panel.RenderCount > renders);
     }
 
     private async Task<Guid> AddRunAsync(Guid organizationId, SweepOutcome outcome, string reason)
