@@ -266,7 +266,7 @@ public sealed class BotTeamReader(
             foreach (var member in membersOf[team.Id])
             {
                 read.Members.TryAdd(member.ObjectId, 0);
-                read.Found.TryAdd(member.ObjectId, new FoundMember(member, team.Name));
+                read.Saw(member, team.Name);
             }
 
             read.Names.Add(team.Name);
@@ -356,7 +356,7 @@ public sealed class BotTeamReader(
             foreach (var member in page)
             {
                 read.Members.TryAdd(member.ObjectId, 0);
-                read.Found.TryAdd(member.ObjectId, new FoundMember(member, team.Name));
+                read.Saw(member, team.Name);
             }
         }, cancellationToken);
 }
@@ -370,13 +370,22 @@ public sealed class TeamsRead
 
     public ConcurrentDictionary<Guid, byte> Members { get; } = new();
 
-    /// <summary>Who each member is and the first team they were read in, to make the people not known yet known.</summary>
+    /// <summary>Who each member is and one team they were read in, to make the people not known yet known.</summary>
     public ConcurrentDictionary<Guid, FoundMember> Found { get; init; } = new();
 
     public ConcurrentBag<string> Names { get; } = [];
 
     /// <summary>Our app's catalog ids in the tenant: an installation under any of them counts.</summary>
     public CatalogEntry? Catalog { get; init; }
+
+    /// <summary>
+    /// A member read in a team: of the teams someone is in, the first by name is the one kept, so
+    /// the same teams give the same name on every run whatever order the reads finished in (the
+    /// first read to finish changed it, and so rewrote most people, on every run).
+    /// </summary>
+    public void Saw(TeamMember member, string teamName) =>
+        Found.AddOrUpdate(member.ObjectId, new FoundMember(member, teamName),
+            (_, kept) => string.CompareOrdinal(teamName, kept.TeamName) < 0 ? new FoundMember(member, teamName) : kept);
 }
 
 public sealed record MembersRead(TeamsRead Read, bool FromRows, string? Failure);

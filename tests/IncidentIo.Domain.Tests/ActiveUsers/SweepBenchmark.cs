@@ -6,6 +6,7 @@ using IncidentIo.Domain.Audit;
 using IncidentIo.Domain.Bot;
 using IncidentIo.Domain.Hosting;
 using IncidentIo.Domain.MicrosoftCloud;
+using IncidentIo.Domain.People;
 using IncidentIo.Domain.Tests.Reachability;
 using IncidentIo.Sandbox.Faults;
 using IncidentIo.Sandbox.Throttling;
@@ -14,6 +15,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Graph.Models.ODataErrors;
 using Xunit.Abstractions;
+using User = IncidentIo.Domain.Users.User;
 
 namespace IncidentIo.Domain.Tests.ActiveUsers;
 
@@ -187,6 +189,24 @@ public sealed class SweepBenchmark(ITestOutputHelper output)
                 .SetProperty(u => u.DeactivatedAt, DateTimeOffset.UtcNow)
                 .SetProperty(u => u.DeactivationReason, "Not a member of any team where IncidentIo is installed (an earlier run)."));
         }
+
+        // The last run saw the people of the bot teams there, each under the first of their teams by name.
+        var teams = harness.Sandbox.State.Teams;
+        var seen = new Dictionary<Guid, string>();
+        var returning = tenant.Returning.ToHashSet();
+        foreach (var teamId in tenant.BotTeamIds)
+        {
+            var name = ClippedText.Clip(teams.FindTeam(Contoso, teamId)!.DisplayName, User.BotTeamNameMaxLength);
+            foreach (var member in teams.Members(teamId).Where(m => !returning.Contains(m.UserId)))
+            {
+                if (!seen.TryGetValue(member.UserId, out var kept) || string.CompareOrdinal(name, kept) < 0)
+                {
+                    seen[member.UserId] = name;
+                }
+            }
+        }
+
+        await FoundPeople.MarkSeenAsync(db, harness.OrganizationId, [.. seen.Select(s => (s.Key, s.Value))], CancellationToken.None);
     }
 
     /// <summary>What the bot's installation events would have recorded: one row per bot team.</summary>
