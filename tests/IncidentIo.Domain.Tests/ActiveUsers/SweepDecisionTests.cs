@@ -22,6 +22,23 @@ public sealed class SweepDecisionTests
     }
 
     [Fact]
+    public void Someone_read_in_several_bot_teams_is_kept_under_the_first_by_name_whatever_order_the_reads_finish_in()
+    {
+        var member = new TeamMember(Guid.NewGuid(), "Megan Bowen", "megan@contoso.example");
+        string[] teams = ["Sales", "Engineering", "Operations"];
+        foreach (var order in new[] { teams, teams.Reverse().ToArray(), ["Operations", "Sales", "Engineering"] })
+        {
+            var read = new TeamsRead();
+            foreach (var team in order)
+            {
+                read.Saw(member, team);
+            }
+
+            Assert.Equal("Engineering", read.Found[member.ObjectId].TeamName);
+        }
+    }
+
+    [Fact]
     public void Everyone_where_they_belong_changes_nothing()
     {
         var changes = SweepDecision.Changes([Ann, Bob, Cat], Members(Ann, Bob));
