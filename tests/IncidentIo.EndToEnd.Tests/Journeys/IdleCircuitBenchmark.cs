@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
+using IncidentIo.EndToEnd.Tests.Circuits;
 using IncidentIo.Testing;
 using Microsoft.Playwright;
 
@@ -19,21 +18,12 @@ namespace IncidentIo.EndToEnd.Tests.Journeys;
 [Trait("Category", "Benchmark")]
 public sealed class IdleCircuitBenchmark : PortalJourney
 {
-    private const string HealthKey = "idle-circuit-benchmark-health-key";
     private const double BoundKilobytes = 300;
 
-    private readonly HttpClient health = new(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator });
+    private readonly PortalCircuitCount circuits = new();
 
     protected override Task<(ProductProcess Process, string Url, string SandboxOrigin)> StartPortalAsync() =>
-        PortalProcess.StartAsync(new Dictionary<string, string?>
-        {
-            ["DataFolder"] = DataFolder,
-            ["Health:DetailsKey"] = HealthKey,
-            // The test polls the circuit count.
-            ["Health:AnonymousRequestsPerMinute"] = "6000",
-            // A closed tab's circuit goes at once (Blazor's unload beacon) or after this at the latest.
-            ["Circuits:DisconnectedRetention"] = "00:00:05",
-        });
+        PortalProcess.StartAsync(PortalCircuitCount.PortalSettings(DataFolder));
 
     [Fact]
     public async Task An_idle_circuit_on_the_support_list_a_person_and_setup_costs_the_portal_little_memory()
@@ -124,19 +114,11 @@ public sealed class IdleCircuitBenchmark : PortalJourney
         return open;
     }
 
-    private async Task<int> OpenCircuitsAsync()
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Url}/healthz");
-        request.Headers.Add("X-Health-Key", HealthKey);
-        using var response = await health.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        return body.GetProperty("checks").GetProperty("circuits").GetProperty("data").GetProperty("open").GetInt32();
-    }
+    private async Task<int> OpenCircuitsAsync() => (await circuits.ReadAsync(Url)).Open;
 
     public override async Task DisposeAsync()
     {
-        health.Dispose();
+        circuits.Dispose();
         await base.DisposeAsync();
     }
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using IncidentIo.EndToEnd.Tests.Circuits;
 using IncidentIo.Testing;
 using Microsoft.Playwright;
@@ -25,7 +23,6 @@ namespace IncidentIo.EndToEnd.Tests.Journeys;
 [Collection(ThousandCircuitsRunAlone.Name)]
 public sealed class ThousandCircuitsBenchmark : PortalJourney
 {
-    private const string HealthKey = "thousand-circuits-benchmark-health-key";
     private const string Figure = "1,000 circuits on the support list";
     private const double HeapBoundKilobytes = 300;
 
@@ -44,19 +41,13 @@ public sealed class ThousandCircuitsBenchmark : PortalJourney
     // its counts exactly once in the window, however the circuits' start times fall (over 10 s, runs varied from 4 to 21 %).
     private static readonly TimeSpan IdleWindow = TimeSpan.FromSeconds(30);
 
-    private readonly HttpClient health = new(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator });
+    private readonly PortalCircuitCount circuits = new();
 
     private static int Size => BenchmarkScale.Pick(20, 1000, "BENCH_CIRCUITS_MANY");
 
     protected override Task<(ProductProcess Process, string Url, string SandboxOrigin)> StartPortalAsync() =>
-        PortalProcess.StartAsync(new Dictionary<string, string?>
+        PortalProcess.StartAsync(new Dictionary<string, string?>(PortalCircuitCount.PortalSettings(DataFolder))
         {
-            ["DataFolder"] = DataFolder,
-            ["Health:DetailsKey"] = HealthKey,
-            // The test polls the circuit count.
-            ["Health:AnonymousRequestsPerMinute"] = "6000",
-            // A closed client's circuit goes at once (its disconnect request) or after this at the latest.
-            ["Circuits:DisconnectedRetention"] = "00:00:05",
             // No Circuits:* setting refuses connected circuits; a client whose socket drops under load is
             // kept like all the others rather than evicting the oldest past the default 100.
             ["Circuits:DisconnectedMaxRetained"] = Math.Max(Size, 100).ToString(CultureInfo.InvariantCulture),
@@ -256,19 +247,11 @@ public sealed class ThousandCircuitsBenchmark : PortalJourney
         return now;
     }
 
-    private async Task<(int Open, int Connected)> CircuitsAsync()
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Url}/healthz");
-        request.Headers.Add("X-Health-Key", HealthKey);
-        using var response = await health.SendAsync(request);
-        response.EnsureSuccessStatusCode();
-        var circuits = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("circuits").GetProperty("data");
-        return (circuits.GetProperty("open").GetInt32(), circuits.GetProperty("connected").GetInt32());
-    }
+    private Task<(int Open, int Connected)> CircuitsAsync() => circuits.ReadAsync(Url);
 
     public override async Task DisposeAsync()
     {
-        health.Dispose();
+        circuits.Dispose();
         await base.DisposeAsync();
     }
 }
