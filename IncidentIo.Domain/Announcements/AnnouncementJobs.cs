@@ -42,21 +42,36 @@ public sealed class AnnouncementJobs(
         }
     }
 
-    /// <summary>Creates the update's deliveries once: the unique (update, target) index turns a second worker's copies away.</summary>
+    /// <summary>
+    /// Creates the update's deliveries once: the update is claimed first (processed_at set in the same
+    /// transaction), so a second worker's claim waits for this one's commit and then finds nothing to
+    /// do. Two workers inserting the same deliveries at once had deadlocked on the unique (update,
+    /// target) index; the index still turns away copies made any other way.
+    /// </summary>
     public async Task CreateDeliveriesAsync(Guid updateId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var update = await db.Set<IncidentUpdate>().SingleOrDefaultAsync(u => u.Id == updateId, cancellationToken);
+        var update = await db.Set<IncidentUpdate>().AsNoTracking().SingleOrDefaultAsync(u => u.Id == updateId, cancellationToken);
         if (update is null || update.ProcessedAt is not null)
         {
             return;
         }
 
-        var incident = await db.Set<Incident>().SingleAsync(i => i.Id == update.IncidentId, cancellationToken);
+        var incident = await db.Set<Incident>().AsNoTracking().SingleAsync(i => i.Id == update.IncidentId, cancellationToken);
         await DefaultAnnouncementRule.EnsureAsync(dbFactory, incident.OrganizationId, clock.GetUtcNow(), cancellationToken);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var now = clock.GetUtcNow();
+        if (await db.Set<IncidentUpdate>().Where(u => u.Id == updateId && u.ProcessedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.ProcessedAt, now), cancellationToken) == 0)
+        {
+            logger.LogInformation("Deliveries of update {UpdateId} were created by another worker", updateId);
+            return;
+        }
+
+        // Published at the commit: the update's processing shows even when it makes no delivery.
+        await changes.RecordAsync(db, DataChange.Of(ChangeTopic.Incidents, incident.OrganizationId), cancellationToken);
         var rules = await db.Set<AnnouncementRule>().Where(r => r.OrganizationId == incident.OrganizationId && r.IsEnabled).ToListAsync(cancellationToken);
         var teams = await db.BotTeams.Where(t => t.OrganizationId == incident.OrganizationId && t.RemovedAt == null).ToListAsync(cancellationToken);
-        var now = clock.GetUtcNow();
         foreach (var target in AnnouncementTargets.For(incident, update.Kind, rules, teams))
         {
             db.Add(NewDelivery(update, DeliveryKind.ChannelCard, target.ConversationId, target.Name, now, target.ServiceUrl, target.ConversationId));
@@ -70,16 +85,8 @@ public sealed class AnnouncementJobs(
             db.Add(NewDelivery(update, DeliveryKind.LeadMessage, $"user:{incident.LeadUserId}", lead, now, recipient: incident.LeadUserId));
         }
 
-        update.ProcessedAt = now;
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException)
-        {
-            // Another worker created them at the same moment.
-            logger.LogInformation("Deliveries of update {UpdateId} were created by another worker", updateId);
-        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     private static AnnouncementDelivery NewDelivery(IncidentUpdate update, DeliveryKind kind, string target, string name, DateTimeOffset now,
